@@ -1,0 +1,53 @@
+import { Construct } from "constructs";
+import type { PlatformContext } from "../../context";
+import { chartValues, platformRelease } from "../../helm";
+import { platformNamespace } from "../../namespace";
+import type { Component, ComponentOutput, Installed } from "../../platform";
+
+const SERVICE_ACCOUNT = "external-dns";
+
+/**
+ * external-dns: publishes every platform Ingress host in the foundation's DNS zone, with the
+ * foundation's workload identity (no static keys). Where names resolve without DNS (local), the
+ * context has no DNS provider and nothing is installed.
+ */
+export class DnsComponent implements Component {
+  readonly id = "dns";
+  readonly needs = ["ingress"];
+  readonly info = {
+    title: "external-dns",
+    description: "DNS records for every platform host, kept in sync with the Ingresses",
+    docs: "https://kubernetes-sigs.github.io/external-dns/",
+    lifecycle: "production",
+  } as const;
+
+  install(scope: Construct, ctx: PlatformContext, deps: Installed): ComponentOutput {
+    if (!ctx.dns.provider) return { ready: deps.ready("ingress") };
+    const root = new Construct(scope, "Dns");
+    const ns = platformNamespace(root, ctx, this.id);
+    const identity = ctx.workloadIdentity(root, { namespace: this.id, name: SERVICE_ACCOUNT }, [{ dns: "write" }]);
+    const release = platformRelease(root, "Release", ctx, {
+      chart: "external-dns",
+      name: "external-dns",
+      namespace: ns.metadata.name,
+      createNamespace: false,
+      dependsOn: [ns, ...identity.dependsOn, ...deps.ready("ingress")],
+      values: [
+        chartValues(this.id, {
+          provider: { name: ctx.dns.provider },
+          domainFilters: [ctx.domain],
+          txtOwnerId: ctx.cluster.name,
+          extraArgs: ctx.dns.extraArgs,
+          serviceAccount: { create: true, name: SERVICE_ACCOUNT, annotations: identity.serviceAccountAnnotations },
+          podLabels: identity.podLabels,
+          nodeSelector: ctx.nodePools.system.nodeSelector,
+          tolerations: ctx.nodePools.system.tolerations,
+        }),
+      ],
+    });
+    return {
+      ready: [release],
+      monitors: [{ kind: "PodMonitor", namespace: this.id, name: "external-dns", selector: { "app.kubernetes.io/name": "external-dns" }, port: "http" }],
+    };
+  }
+}

@@ -1,0 +1,49 @@
+import { Construct } from "constructs";
+import type { PlatformContext } from "../../context";
+import { chartValues, platformRelease } from "../../helm";
+import { platformNamespace } from "../../namespace";
+import type { Component, ComponentOutput, Installed } from "../../platform";
+
+/** The IngressClass every platform UI uses. */
+export const INGRESS_CLASS = "traefik";
+
+/**
+ * The platform's front door: Traefik behind the cloud load balancer. Chosen over ingress-nginx
+ * (retired, no releases after March 2026) because it serves plain `Ingress` objects — which every
+ * upstream chart renders — and Gateway API, so components need no per-controller templates.
+ */
+export class IngressComponent implements Component {
+  readonly id = "ingress";
+  readonly needs = [];
+  readonly info = {
+    title: "Traefik ingress",
+    description: "HTTPS entry point for every platform UI, behind the cloud load balancer",
+    docs: "https://doc.traefik.io/traefik/",
+    lifecycle: "production",
+  } as const;
+
+  install(scope: Construct, ctx: PlatformContext, _deps: Installed): ComponentOutput {
+    const root = new Construct(scope, "Ingress");
+    const ns = platformNamespace(root, ctx, this.id);
+    const release = platformRelease(root, "Release", ctx, {
+      chart: "traefik",
+      name: "traefik",
+      namespace: ns.metadata.name,
+      createNamespace: false,
+      dependsOn: [ns],
+      values: [
+        chartValues(this.id, {
+          ingressClass: { name: INGRESS_CLASS },
+          service: { annotations: ctx.loadBalancer.serviceAnnotations, spec: { externalTrafficPolicy: ctx.loadBalancer.externalTrafficPolicy } },
+          nodeSelector: ctx.nodePools.system.nodeSelector,
+          tolerations: ctx.nodePools.system.tolerations,
+        }),
+      ],
+    });
+    return {
+      ready: [release],
+      services: { ingressClassName: INGRESS_CLASS },
+      monitors: [{ namespace: this.id, name: "traefik", selector: { "app.kubernetes.io/name": "traefik" }, port: "metrics", kind: "PodMonitor" }],
+    };
+  }
+}

@@ -1,0 +1,293 @@
+import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
+import { DataAwsRoute53Zone } from "@cdktf/provider-aws/lib/data-aws-route53-zone";
+import { EksAddon } from "@cdktf/provider-aws/lib/eks-addon";
+import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { Route53Zone } from "@cdktf/provider-aws/lib/route53-zone";
+import { StorageClassV1 } from "@cdktf/provider-kubernetes/lib/storage-class-v1";
+import { Fn, type ITerraformDependable } from "cdktf";
+import { Construct } from "constructs";
+import type {
+  BucketRef,
+  CertificateSpec,
+  ClusterAccess,
+  DatabaseRef,
+  DatabaseRequest,
+  DnsSpec,
+  Grant,
+  LoadBalancerSpec,
+  PlatformContext,
+  Scheduling,
+  SecretStoreSpec,
+  ServiceAccountRef,
+  WorkloadIdentity,
+} from "../../context";
+import { chartValues, platformRelease } from "../../helm";
+import { poolScheduling, type PoolName } from "../shared";
+import { EksControlPlane } from "./cluster";
+import { EksData } from "./data";
+import { irsaRole, type PolicyStatement } from "./identity";
+import { EksNetwork } from "./network";
+import { EksNodePools, type NodePoolSpec } from "./nodes";
+
+export interface EksFoundationProps {
+  /** Cluster name and prefix of every resource name, e.g. `fawkes-dev`. */
+  readonly name: string;
+  readonly region: string;
+  /** Platform domain; a Route53 zone for it is created unless `hostedZoneId` is given. */
+  readonly domain: string;
+  /** Kubernetes minor version, e.g. "1.33". */
+  readonly kubernetesVersion: string;
+  /** @default "10.40.0.0/16" */
+  readonly vpcCidr?: string;
+  /**
+   * Networks allowed to reach the public API endpoint.
+   * @default [] - no public endpoint: deploy from inside the VPC (VPN, bastion, CI runner)
+   */
+  readonly apiAllowedCidrs?: string[];
+  /** IAM role ARNs made cluster admins besides the deploying identity. @default [] */
+  readonly clusterAdminArns?: string[];
+  readonly nodePools: Record<PoolName, NodePoolSpec>;
+  /** Use an existing Route53 hosted zone instead of creating one. @default - a zone is created */
+  readonly hostedZoneId?: string;
+  /** Sizes and redundancy. */
+  readonly profile: "lab" | "small" | "standard";
+  /**
+   * Let `cdktf destroy` delete the cluster, databases and buckets. Meant for labs and CI.
+   * @default false - deletion protection on, and Terraform `prevent_destroy` on every stateful resource
+   */
+  readonly allowDestroy?: boolean;
+}
+
+/** The encrypted, expandable gp3 StorageClass made default for every PersistentVolumeClaim. */
+export const EKS_STORAGE_CLASS = "gp3-encrypted";
+
+/**
+ * The AWS foundation: VPC, EKS with private nodes, managed databases, buckets, DNS and identity,
+ * as the PlatformContext components install on. One stack, one apply.
+ */
+export class EksFoundation extends Construct implements PlatformContext {
+  readonly cloud = "aws";
+  readonly cluster: ClusterAccess;
+  readonly domain: string;
+  readonly profile: "lab" | "small" | "standard";
+  readonly storageClass = EKS_STORAGE_CLASS;
+  readonly nodePools: { system: Scheduling; workloads: Scheduling; dojo: Scheduling } = poolScheduling();
+  readonly loadBalancer: LoadBalancerSpec = {
+    serviceAnnotations: {
+      // An internet-facing NLB in the public subnets (the only thing that lives there).
+      "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+      "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing",
+      "service.beta.kubernetes.io/aws-load-balancer-cross-zone-load-balancing-enabled": "true",
+    },
+    externalTrafficPolicy: "Local",
+  };
+  readonly certificates: CertificateSpec = { kind: "acme" };
+  readonly dns: DnsSpec;
+  readonly secretStore: SecretStoreSpec;
+  readonly ready: ITerraformDependable[];
+
+  readonly network: EksNetwork;
+  readonly controlPlane: EksControlPlane;
+  readonly nodes: EksNodePools;
+  /** Name servers to delegate the domain to (when the zone is created here). */
+  readonly nameServers?: string[];
+  /** Where platform secrets live, for outputs. */
+  readonly hostedZoneId: string;
+
+  private readonly props: EksFoundationProps;
+  private readonly keep: boolean;
+  private readonly dataKey: KmsKey;
+  private readonly data: EksData;
+  private readonly partition: string;
+
+  constructor(scope: Construct, id: string, props: EksFoundationProps) {
+    super(scope, id);
+    validateEksProps(props);
+    this.props = props;
+    this.domain = props.domain;
+    this.profile = props.profile;
+    this.keep = !(props.allowDestroy ?? false);
+    this.partition = new DataAwsPartition(this, "Partition").partition;
+
+    this.network = new EksNetwork(this, "Network", { clusterName: props.name, cidr: props.vpcCidr ?? "10.40.0.0/16", natPerZone: props.profile === "standard" });
+    this.controlPlane = new EksControlPlane(this, "ControlPlane", {
+      name: props.name,
+      kubernetesVersion: props.kubernetesVersion,
+      subnets: this.network.privateSubnets,
+      publicAccessCidrs: props.apiAllowedCidrs ?? [],
+      adminPrincipals: props.clusterAdminArns ?? [],
+      keep: this.keep,
+      logRetentionDays: props.profile === "standard" ? 365 : 90,
+    });
+    const cluster = this.controlPlane.cluster;
+    this.nodes = new EksNodePools(this, "Nodes", { cluster, subnets: this.network.privateSubnets, pools: props.nodePools });
+
+    // Databases, buckets and the secrets RDS generates are encrypted with this key.
+    this.dataKey = new KmsKey(this, "DataKey", { description: `${props.name}: databases, buckets, secrets`, enableKeyRotation: true, deletionWindowInDays: 30 });
+    new KmsAlias(this, "DataKeyAlias", { name: `alias/${props.name}-data`, targetKeyId: this.dataKey.keyId });
+    this.data = new EksData(this, "Data", {
+      name: props.name,
+      vpc: this.network.vpc,
+      subnets: this.network.databaseSubnets,
+      clientSecurityGroupId: cluster.vpcConfig.clusterSecurityGroupId,
+      key: this.dataKey,
+      profile: props.profile,
+      keep: this.keep,
+    });
+
+    this.cluster = {
+      name: props.name,
+      host: cluster.endpoint,
+      clusterCaCertificate: Fn.base64decode(cluster.certificateAuthority.get(0).data),
+      exec: {
+        apiVersion: "client.authentication.k8s.io/v1beta1",
+        command: "aws",
+        args: ["eks", "get-token", "--cluster-name", props.name, "--region", props.region, "--output", "json"],
+      },
+    };
+
+    // DNS: the zone external-dns writes to.
+    if (props.hostedZoneId) {
+      this.hostedZoneId = new DataAwsRoute53Zone(this, "Zone", { zoneId: props.hostedZoneId }).zoneId;
+    } else {
+      const zone = new Route53Zone(this, "Zone", { name: props.domain, comment: `Fawkes platform ${props.name}`, lifecycle: { preventDestroy: this.keep } });
+      this.hostedZoneId = zone.zoneId;
+      this.nameServers = zone.nameServers;
+    }
+    this.dns = { provider: "aws", zone: this.hostedZoneId, extraArgs: [`--aws-zone-type=public`, `--zone-id-filter=${this.hostedZoneId}`] };
+    this.secretStore = {
+      // The controller's own IRSA role is used (no auth block): see workloadIdentity({ secrets: "read" }).
+      provider: { aws: { service: "SecretsManager", region: props.region } },
+      location: `AWS Secrets Manager (${props.region})`,
+    };
+
+    // Cluster add-ons the platform relies on, as EKS-managed add-ons (patched by AWS).
+    const groups = Object.values(this.nodes.groups);
+    const addon = (id: string, addonName: string, extra: { serviceAccountRoleArn?: string; dependsOn?: ITerraformDependable[] } = {}) =>
+      new EksAddon(this, id, {
+        clusterName: cluster.name,
+        addonName,
+        resolveConflictsOnCreate: "OVERWRITE",
+        resolveConflictsOnUpdate: "PRESERVE",
+        serviceAccountRoleArn: extra.serviceAccountRoleArn,
+        dependsOn: [...groups, ...(extra.dependsOn ?? [])],
+      });
+    const ebsRole = irsaRole(this, "EbsCsiIdentity", this.controlPlane.oidc, { namespace: "kube-system", name: "ebs-csi-controller-sa" }, [], [
+      "service-role/AmazonEBSCSIDriverPolicy",
+    ]);
+    const addons = [
+      addon("VpcCni", "vpc-cni"),
+      addon("KubeProxy", "kube-proxy"),
+      addon("CoreDns", "coredns"),
+      addon("EbsCsi", "aws-ebs-csi-driver", { serviceAccountRoleArn: ebsRole.role.arn, dependsOn: ebsRole.ready }),
+    ];
+
+    const storageClass = new StorageClassV1(this, "StorageClass", {
+      metadata: { name: EKS_STORAGE_CLASS, annotations: { "storageclass.kubernetes.io/is-default-class": "true" } },
+      storageProvisioner: "ebs.csi.aws.com",
+      parameters: { type: "gp3", encrypted: "true", kmsKeyId: this.dataKey.arn },
+      volumeBindingMode: "WaitForFirstConsumer",
+      allowVolumeExpansion: true,
+      reclaimPolicy: this.keep ? "Retain" : "Delete",
+      dependsOn: [...addons, ...this.controlPlane.access],
+    });
+
+    this.ready = [...this.controlPlane.access, ...groups, ...addons, storageClass];
+    this.installAutoscaler();
+  }
+
+  postgres(scope: Construct, request: DatabaseRequest): DatabaseRef {
+    return this.data.postgres(scope, request);
+  }
+
+  bucket(scope: Construct, name: string): BucketRef {
+    return this.data.bucket(scope, name);
+  }
+
+  workloadIdentity(scope: Construct, sa: ServiceAccountRef, grants: Grant[]): WorkloadIdentity {
+    const statements = grants.flatMap((g) => this.statementsFor(g));
+    const { role, ready } = irsaRole(scope, `Identity-${sa.namespace}-${sa.name}`, this.controlPlane.oidc, sa, statements);
+    return { serviceAccountAnnotations: { "eks.amazonaws.com/role-arn": role.arn }, podLabels: {}, dependsOn: ready };
+  }
+
+  private statementsFor(grant: Grant): PolicyStatement[] {
+    const arn = (service: string, resource: string) => `arn:${this.partition}:${service}:${this.props.region}:${this.controlPlane.accountId}:${resource}`;
+    if ("secrets" in grant) {
+      return [
+        // Only secrets RDS manages and those under the platform's prefix.
+        { actions: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], resources: [arn("secretsmanager", "secret:rds!*"), arn("secretsmanager", `secret:${this.props.name}/*`)] },
+        { actions: ["kms:Decrypt"], resources: [this.dataKey.arn] },
+      ];
+    }
+    if ("dns" in grant) {
+      return [
+        { actions: ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets", "route53:ListTagsForResources"], resources: [`arn:${this.partition}:route53:::hostedzone/${this.hostedZoneId}`] },
+        { actions: ["route53:ListHostedZones"], resources: ["*"] },
+      ];
+    }
+    const bucket = `arn:${this.partition}:s3:::${grant.bucket.name}`;
+    const write = grant.access === "readwrite" ? ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"] : [];
+    return [
+      { actions: ["s3:ListBucket", "s3:GetBucketLocation"], resources: [bucket] },
+      { actions: ["s3:GetObject", ...write], resources: [`${bucket}/*`] },
+      { actions: ["kms:Decrypt", "kms:GenerateDataKey"], resources: [this.dataKey.arn] },
+    ];
+  }
+
+  /** cluster-autoscaler, so the pools (the dojo pool from zero) follow demand. */
+  private installAutoscaler(): void {
+    const sa = { namespace: "kube-system", name: "cluster-autoscaler" };
+    const clusterTag = `aws:ResourceTag/k8s.io/cluster-autoscaler/${this.props.name}`;
+    const { role, ready } = irsaRole(this, "AutoscalerIdentity", this.controlPlane.oidc, sa, [
+      {
+        actions: [
+          "autoscaling:DescribeAutoScalingGroups",
+          "autoscaling:DescribeAutoScalingInstances",
+          "autoscaling:DescribeLaunchConfigurations",
+          "autoscaling:DescribeScalingActivities",
+          "autoscaling:DescribeTags",
+          "ec2:DescribeImages",
+          "ec2:DescribeInstanceTypes",
+          "ec2:DescribeLaunchTemplateVersions",
+          "ec2:GetInstanceTypesFromInstanceRequirements",
+          "eks:DescribeNodegroup",
+        ],
+        resources: ["*"],
+      },
+      {
+        // Only groups of this cluster (EKS tags its managed groups with the cluster's autoscaler tag).
+        actions: ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
+        resources: ["*"],
+        condition: [{ test: "StringEquals", variable: clusterTag, values: ["owned"] }],
+      },
+    ]);
+    platformRelease(this, "Autoscaler", this, {
+      chart: "cluster-autoscaler",
+      name: "cluster-autoscaler",
+      namespace: sa.namespace,
+      createNamespace: false,
+      dependsOn: ready,
+      values: [
+        chartValues("eks-cluster-autoscaler", {
+          autoDiscovery: { clusterName: this.props.name },
+          awsRegion: this.props.region,
+          rbac: { serviceAccount: { create: true, name: sa.name, annotations: { "eks.amazonaws.com/role-arn": role.arn } } },
+          nodeSelector: this.nodePools.system.nodeSelector,
+        }),
+      ],
+    });
+  }
+}
+
+export function validateEksProps(p: EksFoundationProps): void {
+  if (!/^[a-z][a-z0-9-]{0,37}$/.test(p.name)) throw new Error(`EksFoundationProps.name must be 1-38 characters of a-z, 0-9, "-", got "${p.name}"`);
+  for (const cidr of p.apiAllowedCidrs ?? []) {
+    if (cidr.endsWith("/0")) throw new Error(`EksFoundationProps.apiAllowedCidrs must not open the API to the internet, got "${cidr}"`);
+  }
+  for (const [pool, spec] of Object.entries(p.nodePools)) {
+    if (!(spec.min <= spec.desired && spec.desired <= spec.max)) {
+      throw new Error(`EksFoundationProps.nodePools.${pool} must have min <= desired <= max, got ${spec.min}/${spec.desired}/${spec.max}`);
+    }
+  }
+}

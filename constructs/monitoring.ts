@@ -1,0 +1,28 @@
+import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
+import type { ITerraformDependable } from "cdktf";
+import type { Construct } from "constructs";
+import { escapeTemplates } from "./helm";
+
+/**
+ * Conventions shared by every component and the observability stack:
+ * - Prometheus selects every ServiceMonitor, PodMonitor and PrometheusRule in the cluster (no release label needed);
+ * - Grafana's sidecar loads every ConfigMap labelled `grafana_dashboard: "1"`, in any namespace, into the folder
+ *   named by the `grafana_folder` annotation.
+ */
+export const DASHBOARD_LABEL = { grafana_dashboard: "1" } as const;
+export const DASHBOARD_FOLDER_ANNOTATION = "grafana_folder";
+
+/** A Grafana dashboard shipped as a labelled ConfigMap (works whether or not Grafana is installed yet). */
+export function grafanaDashboard(scope: Construct, id: string, props: { namespace: string; name: string; folder: string; json: string; dependsOn?: ITerraformDependable[] }): ConfigMapV1 {
+  return new ConfigMapV1(scope, id, {
+    metadata: {
+      name: props.name,
+      namespace: props.namespace,
+      labels: { ...DASHBOARD_LABEL, "app.kubernetes.io/part-of": "fawkes" },
+      annotations: { [DASHBOARD_FOLDER_ANNOTATION]: props.folder },
+    },
+    // Dashboards are full of `${datasource}`: escaped so Terraform passes them through.
+    data: { [`${props.name}.json`]: escapeTemplates(props.json) },
+    dependsOn: props.dependsOn,
+  });
+}

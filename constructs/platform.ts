@@ -1,0 +1,191 @@
+import type { ITerraformDependable } from "cdktf";
+import { Construct } from "constructs";
+import type { PlatformContext } from "./context";
+
+/** One platform piece. Adding a component = one folder + one line in `constructs/components/index.ts`. */
+export interface Component {
+  /** kebab-case; also its folder, its `helm-values/<id>.yaml`, its namespace and its config switch. */
+  readonly id: string;
+  /** Components that must be installed first; a missing or disabled one fails synth naming both. */
+  readonly needs: readonly string[];
+  /** Components installed first when they are enabled, but not required (e.g. observability for ServiceMonitors). */
+  readonly uses?: readonly string[];
+  /** How the component appears in outputs, the README and the Backstage catalog. */
+  readonly info: ComponentInfo;
+  install(scope: Construct, ctx: PlatformContext, deps: Installed): ComponentOutput;
+}
+
+export interface ComponentInfo {
+  readonly title: string;
+  readonly description: string;
+  /** DNS label of its UI: https://<subdomain>.<domain>. Absent for components without a UI. */
+  readonly subdomain?: string;
+  readonly docs: string;
+  readonly lifecycle: "production" | "experimental";
+}
+
+/** Where an admin credential lives: a Kubernetes secret key. Never the value. */
+export interface SecretLocation {
+  readonly description: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly key: string;
+}
+
+/** Platform-wide facts that one component provides and others consume. */
+export interface PlatformServices {
+  /** IngressClass every UI uses. */
+  readonly ingressClassName: string;
+  /** ClusterIssuer that signs the platform's certificates. */
+  readonly clusterIssuer: string;
+  /** ClusterSecretStore that external-secrets reads from. */
+  readonly secretStoreName: string;
+  /** Label that makes kube-prometheus-stack pick up ServiceMonitors, PrometheusRules and dashboards. */
+  readonly monitoring: { readonly releaseLabel: Record<string, string>; readonly dashboardLabel: Record<string, string>; readonly namespace: string };
+  /** Where Alertmanager posts alerts and components post notifications. */
+  readonly chat: { readonly webhookSecret: SecretLocation };
+}
+
+export interface ComponentOutput {
+  /** What a dependent waits for: usually the component's main helm release. */
+  readonly ready: ITerraformDependable[];
+  /** UIs and APIs with their URLs, for outputs and the catalog. */
+  readonly endpoints?: Record<string, string>;
+  readonly adminSecrets?: SecretLocation[];
+  readonly services?: Partial<PlatformServices>;
+  /**
+   * Metrics endpoints for Prometheus to scrape. The observability component turns these into
+   * ServiceMonitors/PodMonitors for components installed before it (their charts cannot create them
+   * before the Prometheus CRDs exist); components installed after it use their chart's own monitor.
+   */
+  readonly monitors?: MetricsTarget[];
+}
+
+/** A metrics endpoint, as a ServiceMonitor or PodMonitor selects it. */
+export interface MetricsTarget {
+  readonly kind: "ServiceMonitor" | "PodMonitor";
+  readonly namespace: string;
+  readonly name: string;
+  /** Labels of the Service (ServiceMonitor) or Pods (PodMonitor). */
+  readonly selector: Record<string, string>;
+  /** Named port. */
+  readonly port: string;
+  /** @default "/metrics" */
+  readonly path?: string;
+}
+
+/** What the components installed so far offer to the one being installed. */
+export class Installed {
+  constructor(
+    private readonly outputs: ReadonlyMap<string, ComponentOutput>,
+    /** Every enabled component, in install order (also those not installed yet): for the catalog. */
+    readonly enabled: readonly Component[],
+    private readonly forComponent = "(platform)",
+  ) {}
+
+  /** Whether a component is installed (to wire optional integrations declared in `uses`). */
+  has(id: string): boolean {
+    return this.outputs.has(id);
+  }
+
+  /** What to `dependsOn` to wait for the given installed components. Unknown ones fail synth. */
+  ready(...ids: string[]): ITerraformDependable[] {
+    return ids.flatMap((id) => this.get(id).ready);
+  }
+
+  get(id: string): ComponentOutput {
+    const out = this.outputs.get(id);
+    if (!out) throw new Error(`Component "${this.forComponent}" uses "${id}", which is not installed before it: add "${id}" to its needs`);
+    return out;
+  }
+
+  /** A platform service offered by an installed component, e.g. the ingress class. */
+  service<K extends keyof PlatformServices>(key: K): PlatformServices[K] {
+    for (const out of this.outputs.values()) if (out.services?.[key] !== undefined) return out.services[key] as PlatformServices[K];
+    throw new Error(`Component "${this.forComponent}" needs the platform service "${key}", which no installed component provides`);
+  }
+
+  /** A platform service if some installed component offers it. */
+  maybe<K extends keyof PlatformServices>(key: K): PlatformServices[K] | undefined {
+    for (const out of this.outputs.values()) if (out.services?.[key] !== undefined) return out.services[key] as PlatformServices[K];
+    return undefined;
+  }
+
+  /** Outputs of every installed component, in install order. */
+  entries(): [string, ComponentOutput][] {
+    return [...this.outputs.entries()];
+  }
+
+  /** The same view, naming another component in its errors. */
+  for(id: string): Installed {
+    return new Installed(this.outputs, this.enabled, id);
+  }
+}
+
+export interface FawkesPlatformProps {
+  readonly context: PlatformContext;
+  /** Every registered component, in registry order (ties in the install order keep it). */
+  readonly components: readonly Component[];
+  /** Ids switched off in the config. @default - none */
+  readonly disabled?: readonly string[];
+}
+
+/**
+ * Installs components on a context in dependency order. All wiring mistakes (a need that is not
+ * registered, is disabled, or is circular) fail here, before a single resource is created.
+ */
+export class FawkesPlatform extends Construct {
+  /** Enabled components in install order. */
+  readonly installed: readonly Component[];
+  readonly outputs: ReadonlyMap<string, ComponentOutput>;
+
+  constructor(scope: Construct, id: string, props: FawkesPlatformProps) {
+    super(scope, id);
+    const disabled = new Set(props.disabled ?? []);
+    this.installed = installOrder(props.components, disabled);
+    const outputs = new Map<string, ComponentOutput>();
+    const all = new Installed(outputs, this.installed);
+    for (const component of this.installed) {
+      outputs.set(component.id, component.install(this, props.context, all.for(component.id)));
+    }
+    this.outputs = outputs;
+  }
+}
+
+/**
+ * Orders enabled components so each comes after its needs (and after the enabled ones it uses);
+ * otherwise registry order. Throws, naming both components, on a missing, disabled or circular need.
+ */
+export function installOrder(components: readonly Component[], disabled: ReadonlySet<string> = new Set()): Component[] {
+  const byId = new Map<string, Component>();
+  for (const c of components) {
+    if (byId.has(c.id)) throw new Error(`Two components are registered with the id "${c.id}"`);
+    byId.set(c.id, c);
+  }
+  const enabled = components.filter((c) => !disabled.has(c.id));
+  for (const c of enabled) {
+    for (const need of c.needs) {
+      if (!byId.has(need)) throw new Error(`Component "${c.id}" needs "${need}", which is not a registered component`);
+      if (disabled.has(need)) {
+        throw new Error(`Component "${c.id}" needs "${need}", which is switched off: enable components.${need} or disable components.${c.id}`);
+      }
+    }
+  }
+  const order: Component[] = [];
+  const state = new Map<string, "visiting" | "done">();
+  const visit = (c: Component, path: string[]) => {
+    const s = state.get(c.id);
+    if (s === "done") return;
+    if (s === "visiting") {
+      const cycle = [...path.slice(path.indexOf(c.id)), c.id];
+      throw new Error(`Components "${cycle[cycle.length - 2]}" and "${c.id}" need each other (${cycle.join(" -> ")})`);
+    }
+    state.set(c.id, "visiting");
+    const before = [...c.needs, ...(c.uses ?? []).filter((u) => byId.has(u) && !disabled.has(u))];
+    for (const dep of before) visit(byId.get(dep)!, [...path, c.id]);
+    state.set(c.id, "done");
+    order.push(c);
+  };
+  for (const c of enabled) visit(c, []);
+  return order;
+}

@@ -1,0 +1,113 @@
+import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
+import { Password } from "@cdktf/provider-random/lib/password";
+import type { ITerraformDependable } from "cdktf";
+import { Construct } from "constructs";
+import type { DatabaseRef, PlatformContext } from "./context";
+import { manifestsRelease } from "./helm";
+import type { Installed, SecretLocation } from "./platform";
+
+/** Label on every admin secret: `scripts/secret <component>` finds credentials by it. */
+export const ADMIN_SECRET_LABEL = "fawkes.dev/admin-secret";
+
+export interface GeneratedSecretProps {
+  /** Component id: the label `scripts/secret` looks for. */
+  readonly component: string;
+  readonly namespace: string;
+  readonly name: string;
+  /** Keys holding generated passwords, e.g. ["admin-password"]. */
+  readonly passwordKeys: string[];
+  /** Keys with fixed, non-secret values (user names). @default {} */
+  readonly literals?: Record<string, string>;
+  /** Password length. @default 32 */
+  readonly length?: number;
+  /** What the credential is for, shown in outputs. */
+  readonly description: string;
+  readonly dependsOn?: ITerraformDependable[];
+}
+
+export interface GeneratedSecret {
+  readonly secret: SecretV1;
+  /** The generated values, to feed into a hash or another secret (never into an output). */
+  readonly passwords: Record<string, Password>;
+  /** Where the first password lives, for `adminSecrets`. */
+  readonly location: SecretLocation;
+}
+
+/**
+ * Generated credentials in a Kubernetes secret: random at apply time, never a literal in code, in
+ * the synthesized JSON or in outputs. Letters and digits only, so every chart and shell quotes them safely.
+ */
+export function generatedSecret(scope: Construct, id: string, props: GeneratedSecretProps): GeneratedSecret {
+  const root = new Construct(scope, id);
+  const passwords: Record<string, Password> = {};
+  const data: Record<string, string> = { ...(props.literals ?? {}) };
+  for (const key of props.passwordKeys) {
+    passwords[key] = new Password(root, `Password-${key}`, { length: props.length ?? 32, special: false });
+    data[key] = passwords[key].result;
+  }
+  const secret = new SecretV1(root, "Secret", {
+    metadata: {
+      name: props.name,
+      namespace: props.namespace,
+      labels: { [ADMIN_SECRET_LABEL]: props.component, "app.kubernetes.io/part-of": "fawkes" },
+      annotations: { "fawkes.dev/description": props.description, "fawkes.dev/password-key": props.passwordKeys[0] },
+    },
+    data,
+    dependsOn: props.dependsOn,
+  });
+  return {
+    secret,
+    passwords,
+    location: { description: props.description, namespace: props.namespace, name: props.name, key: props.passwordKeys[0] },
+  };
+}
+
+export interface DatabaseSecretProps {
+  readonly namespace: string;
+  /** Name of the Kubernetes secret to create. */
+  readonly name: string;
+  /** Release name for the ExternalSecret (unique per namespace). @default `${name}-sync` */
+  readonly releaseName?: string;
+}
+
+/**
+ * The database's connection in a Kubernetes secret of the component's namespace, synced by
+ * external-secrets from wherever the foundation keeps the password. Keys: host, port, database,
+ * username, password, uri (postgresql://...), jdbc-url.
+ */
+export function databaseSecret(scope: Construct, id: string, ctx: PlatformContext, deps: Installed, db: DatabaseRef, props: DatabaseSecretProps): ITerraformDependable {
+  const ssl = db.tls ? "?sslmode=require" : "";
+  return manifestsRelease(scope, id, ctx, {
+    name: props.releaseName ?? `${props.name}-sync`,
+    namespace: props.namespace,
+    dependsOn: [...deps.ready("secrets"), ...db.dependsOn],
+    manifests: [
+      {
+        apiVersion: "external-secrets.io/v1",
+        kind: "ExternalSecret",
+        metadata: { name: props.name, namespace: props.namespace },
+        spec: {
+          refreshInterval: "1h",
+          secretStoreRef: { kind: "ClusterSecretStore", name: deps.service("secretStoreName") },
+          target: {
+            name: props.name,
+            creationPolicy: "Owner",
+            template: {
+              engineVersion: "v2",
+              data: {
+                host: db.host,
+                port: String(db.port),
+                database: db.database,
+                username: db.username,
+                password: "{{ .password }}",
+                uri: `postgresql://${db.username}:{{ .password | urlquery }}@${db.host}:${db.port}/${db.database}${ssl}`,
+                "jdbc-url": `jdbc:postgresql://${db.host}:${db.port}/${db.database}${db.tls ? "?ssl=true&sslmode=require" : ""}`,
+              },
+            },
+          },
+          data: [{ secretKey: "password", remoteRef: { key: db.password.key, property: db.password.property } }],
+        },
+      },
+    ],
+  });
+}

@@ -1,0 +1,17 @@
+import { App } from "cdktf";
+import type { FawkesConfig } from "./config/schema";
+import { FawkesAwsStack } from "./aws";
+
+/** Every deployable stack, by name. Adding a cloud = one stack file + one line here. */
+export const STACKS = {
+  "fawkes-aws": FawkesAwsStack,
+} as const;
+
+export type StackName = keyof typeof STACKS;
+
+/** Builds the app with every stack; nothing is written until `app.synth()`. */
+export function buildApp(config: FawkesConfig, outdir?: string): App {
+  const app = new App({ outdir, skipValidation: false });
+  for (const [name, Stack] of Object.entries(STACKS)) new Stack(app, name, config);
+  return app;
+}

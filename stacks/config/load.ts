@@ -1,0 +1,93 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse as parseYaml, YAMLParseError } from "yaml";
+import type { z } from "zod";
+import { configSchema, type FawkesConfig } from "./schema";
+
+/** The environment variable that points at the operator's config file. */
+export const CONFIG_ENV = "FAWKES_CONFIG";
+/** Where the config file is looked for when the variable is not set (optional there). */
+export const DEFAULT_CONFIG_FILE = "fawkes.yaml";
+
+/** A config file that cannot be used: the message names the file, the key path and what was expected. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+export interface LoadedConfig {
+  readonly config: FawkesConfig;
+  /** The file the values came from, or undefined when only the embedded defaults were used. */
+  readonly file?: string;
+}
+
+/**
+ * Reads and validates the configuration: `$FAWKES_CONFIG` if set (it must exist), else `./fawkes.yaml`
+ * if present, else the embedded defaults. JSON is YAML, so either format works.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): LoadedConfig {
+  const explicit = env[CONFIG_ENV];
+  const file = path.resolve(cwd, explicit || DEFAULT_CONFIG_FILE);
+  if (!fs.existsSync(file)) {
+    if (explicit) throw new ConfigError(`${explicit}: no such file (from ${CONFIG_ENV}); expected a YAML or JSON config file`);
+    return { config: parseConfig({}, "(embedded defaults)") };
+  }
+  const shown = path.relative(cwd, file) || file;
+  let raw: unknown;
+  try {
+    raw = parseYaml(fs.readFileSync(file, "utf8"));
+  } catch (e) {
+    const where = e instanceof YAMLParseError && e.linePos ? ` (line ${e.linePos[0].line})` : "";
+    throw new ConfigError(`${shown}${where}: not valid YAML or JSON: ${(e as Error).message.split("\n")[0]}`);
+  }
+  return { config: parseConfig(raw ?? {}, shown), file: shown };
+}
+
+/** Validates raw config values; `source` names the file in error messages. */
+export function parseConfig(raw: unknown, source: string): FawkesConfig {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new ConfigError(`${source}: the top level must be a mapping of keys (name:, domain:, ...), got ${describe(raw)}`);
+  }
+  const result = configSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const lines = result.error.issues.slice(0, 10).map((issue) => formatIssue(source, issue, raw));
+  throw new ConfigError(lines.join("\n"));
+}
+
+function formatIssue(source: string, issue: z.core.$ZodIssue, raw: unknown): string {
+  const key = issue.path.map(String).join(".");
+  if (issue.code === "unrecognized_keys") {
+    const at = key ? `${key}.` : "";
+    const known = Object.keys(shapeAt(issue.path) ?? {});
+    return `${source}: ${issue.keys.map((k) => at + k).join(", ")}: unknown key${issue.keys.length > 1 ? "s" : ""}` +
+      (known.length ? `; expected one of ${known.join(", ")}` : "");
+  }
+  const got = valueAt(raw, issue.path);
+  const expected = issue.message.replace(/^Invalid input: /, "").replace(/^Invalid option: /, "").replace(/^Too (small|big): /, "");
+  return `${source}: ${key || "(top level)"}: expected ${expected.replace(/^expected /, "")}, got ${describe(got)}`;
+}
+
+function valueAt(raw: unknown, keyPath: PropertyKey[]): unknown {
+  let v: unknown = raw;
+  for (const k of keyPath) v = v && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k] : undefined;
+  return v;
+}
+
+/** The known keys of the object schema at a key path, to suggest them for a typo. */
+function shapeAt(keyPath: PropertyKey[]): Record<string, unknown> | undefined {
+  let s: any = configSchema;
+  for (const k of [...keyPath, undefined]) {
+    while (s && !s.shape && (s.def?.innerType || s.def?.in)) s = s.def.innerType ?? s.def.in;
+    if (k === undefined) return s?.shape;
+    s = s?.shape?.[k as string];
+  }
+  return undefined;
+}
+
+function describe(v: unknown): string {
+  if (v === undefined) return "nothing";
+  const s = JSON.stringify(v);
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}

@@ -1,0 +1,126 @@
+import { z } from "zod";
+import { COMPONENT_IDS } from "../../constructs/components";
+
+/**
+ * The operator's configuration: every key is optional, and the embedded defaults below synthesize
+ * every stack with no file at all. `fawkes.example.yaml` shows each key with its default.
+ */
+
+const dnsLabel = z
+  .string()
+  .regex(/^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$/, "a lower-case DNS label of 1-20 characters (a-z, 0-9, -), starting with a letter");
+const domainName = z
+  .string()
+  .regex(/^(?=.{1,200}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "a lower-case DNS domain such as platform.example.org");
+const cidr = z
+  .string()
+  .regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d|[12]\d|3[0-2])$/, "an IPv4 CIDR such as 203.0.113.0/24")
+  .refine((c) => c.split("/")[0].split(".").every((o) => Number(o) <= 255), "an IPv4 CIDR with octets 0-255")
+  .refine((c) => !c.endsWith("/0"), "a CIDR narrower than /0 (the API endpoint is never open to the whole internet)");
+const k8sVersion = z.string().regex(/^1\.(2[89]|3\d)$/, 'a Kubernetes minor version from "1.28" to "1.39", as a string');
+
+/** Size of one node pool. Instance types are per cloud (see the cloud sections). */
+const pool = (d: { min: number; max: number; desired: number }) =>
+  z
+    .strictObject({
+      min: z.number().int().min(0).max(100).default(d.min),
+      max: z.number().int().min(1).max(100).default(d.max),
+      desired: z.number().int().min(0).max(100).default(d.desired),
+    })
+    .prefault({})
+    .refine((p) => p.min <= p.desired && p.desired <= p.max, "min <= desired <= max");
+
+/** Component switches: `components.<id>: false` leaves a component out (its dependents must be off too). */
+const components = z
+  .record(z.string(), z.boolean())
+  .default({})
+  .superRefine((switches, ctx) => {
+    const known = COMPONENT_IDS as readonly string[];
+    for (const key of Object.keys(switches)) {
+      if (!known.includes(key)) ctx.addIssue({ code: "custom", path: [key], message: `a component id: one of ${known.join(", ")}` });
+    }
+  });
+
+const belt = z
+  .strictObject({
+    /** Warm lab slots kept for this belt. */
+    slots: z.number().int().min(0).max(500).default(2),
+    cpu: z.string().regex(/^\d+(\.\d+)?m?$/, 'a CPU quantity such as "2" or "500m"').optional(),
+    memory: z.string().regex(/^\d+(Mi|Gi)$/, 'a memory quantity such as "4Gi"').optional(),
+    storage: z.string().regex(/^\d+(Mi|Gi)$/, 'a storage quantity such as "10Gi"').optional(),
+  })
+  .prefault({});
+
+export const configSchema = z.strictObject({
+  /** Prefix of every cloud resource name. */
+  name: dnsLabel.default("fawkes"),
+  /** Environment label, added to names and tags: dev, staging, prod... */
+  environment: dnsLabel.default("dev"),
+  /**
+   * Size profile. `lab`: smallest sizes, and stateful resources may be destroyed (CI, trials);
+   * `small`: one team, protected; `standard`: production sizes, HA databases.
+   */
+  profile: z.enum(["lab", "small", "standard"]).default("small"),
+  /** Every UI is served at https://<component>.<domain>. */
+  domain: domainName.default("fawkes.example.com"),
+  letsEncrypt: z
+    .strictObject({
+      email: z.email("an e-mail address for Let's Encrypt expiry notices").default("platform-team@example.com"),
+      /** Which ClusterIssuer certificates use. Start on staging, switch once DNS works. */
+      issuer: z.enum(["staging", "production"]).default("staging"),
+    })
+    .prefault({}),
+  kubernetes: z.strictObject({ version: k8sVersion.default("1.33") }).prefault({}),
+  /** Networks allowed to reach the Kubernetes API. Empty: the endpoint is private. */
+  api: z.strictObject({ allowedCidrs: z.array(cidr).max(40).default([]) }).prefault({}),
+  nodePools: z
+    .strictObject({
+      system: pool({ min: 2, max: 3, desired: 2 }),
+      workloads: pool({ min: 2, max: 6, desired: 3 }),
+      dojo: pool({ min: 0, max: 5, desired: 0 }),
+      /** Let the dojo pool use spot/preemptible capacity. */
+      dojoSpot: z.boolean().default(true),
+    })
+    .prefault({}),
+  components,
+  dojo: z
+    .strictObject({
+      /** Hours a claimed lab slot lives before it is wiped and returned to the pool. */
+      ttlHours: z.number().int().min(1).max(720).default(24),
+      belts: z
+        .strictObject({ white: belt, yellow: belt, green: belt, brown: belt, black: belt })
+        .prefault({}),
+    })
+    .prefault({}),
+  aws: z
+    .strictObject({
+      region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "an AWS region such as eu-west-1").default("eu-west-1"),
+      vpcCidr: cidr.default("10.40.0.0/16"),
+      instanceTypes: z
+        .strictObject({
+          system: z.array(z.string()).min(1).default(["m6i.large"]),
+          workloads: z.array(z.string()).min(1).default(["m6i.xlarge"]),
+          dojo: z.array(z.string()).min(1).default(["m6i.large", "m5.large", "m6a.large"]),
+        })
+        .prefault({}),
+      /** IAM role ARNs made cluster admins (access entries), besides the identity that deploys. */
+      clusterAdminArns: z.array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, "an IAM role ARN")).default([]),
+      /** Route53 zone for the domain: created by the stack, or an existing zone's id. */
+      hostedZoneId: z.string().regex(/^Z[A-Z0-9]{4,31}$/, "a Route53 hosted zone id such as Z0123456789ABC").optional(),
+      /** Remote state. Without `bucket` the state stays in a local file. */
+      state: z
+        .strictObject({
+          bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "an S3 bucket name").optional(),
+          key: z.string().default("fawkes/aws.tfstate"),
+          region: z.string().optional(),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+});
+
+/** The validated configuration, with every default filled in. */
+export type FawkesConfig = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+export type Profile = FawkesConfig["profile"];
+export type BeltName = keyof FawkesConfig["dojo"]["belts"];

@@ -1,0 +1,70 @@
+import { Testing } from "cdktf";
+import { Construct } from "constructs";
+import type { PlatformContext } from "../constructs/context";
+import { FawkesPlatform, installOrder, type Component, type Installed } from "../constructs/platform";
+import { FakeContext, testStack } from "./support";
+
+/** A component that only records when it was installed. */
+function fake(id: string, needs: string[] = [], uses: string[] = [], log: string[] = []): Component {
+  return {
+    id,
+    needs,
+    uses,
+    info: { title: id, description: id, docs: "https://example.org", lifecycle: "experimental" },
+    install(scope: Construct, _ctx: PlatformContext, deps: Installed) {
+      new Construct(scope, id);
+      log.push(`${id}<-${[...needs, ...uses.filter((u) => deps.has(u))].join(",")}`);
+      return { ready: [] };
+    },
+  };
+}
+
+describe("FawkesPlatform contract", () => {
+  test("installs every component after the ones it needs, keeping registry order otherwise", () => {
+    const order = installOrder([fake("portal", ["db", "ingress"]), fake("ingress"), fake("db", ["ingress"]), fake("chat")]);
+    expect(order.map((c) => c.id)).toEqual(["ingress", "db", "portal", "chat"]);
+  });
+
+  test("a used component that is enabled comes first; a disabled one is skipped silently", () => {
+    const comps = [fake("app", ["ingress"], ["metrics"]), fake("ingress"), fake("metrics", ["ingress"])];
+    expect(installOrder(comps).map((c) => c.id)).toEqual(["ingress", "metrics", "app"]);
+    expect(installOrder(comps, new Set(["metrics"])).map((c) => c.id)).toEqual(["ingress", "app"]);
+  });
+
+  test("a missing need fails synth naming both components", () => {
+    expect(() => installOrder([fake("jenkins", ["sonarqube"])])).toThrow('Component "jenkins" needs "sonarqube", which is not a registered component');
+  });
+
+  test("a disabled need fails synth naming both components and the switch", () => {
+    expect(() => installOrder([fake("jenkins", ["ingress"]), fake("ingress")], new Set(["ingress"]))).toThrow(
+      'Component "jenkins" needs "ingress", which is switched off: enable components.ingress or disable components.jenkins',
+    );
+  });
+
+  test("a circular need fails synth naming both components", () => {
+    expect(() => installOrder([fake("a", ["b"]), fake("b", ["a"])])).toThrow('Components "b" and "a" need each other (a -> b -> a)');
+    expect(() => installOrder([fake("a", ["b"]), fake("b", ["c"]), fake("c", ["a"])])).toThrow(/need each other \(a -> b -> c -> a\)/);
+  });
+
+  test("duplicate ids are refused", () => {
+    expect(() => installOrder([fake("a"), fake("a")])).toThrow('Two components are registered with the id "a"');
+  });
+
+  test("install runs in order and each component sees what it needs", () => {
+    const log: string[] = [];
+    const stack = testStack();
+    new FawkesPlatform(stack, "Platform", {
+      context: new FakeContext(),
+      components: [fake("portal", ["ingress"], ["metrics"], log), fake("ingress", [], [], log), fake("metrics", [], [], log)],
+    });
+    expect(log).toEqual(["ingress<-", "metrics<-", "portal<-ingress,metrics"]);
+    Testing.synth(stack);
+  });
+
+  test("a component reaching for something it did not declare gets a clear error", () => {
+    const sneaky: Component = { ...fake("sneaky"), install: (_s, _c, deps) => ({ ready: deps.ready("ingress") }) };
+    expect(() => new FawkesPlatform(testStack(), "P", { context: new FakeContext(), components: [sneaky, fake("ingress")] })).toThrow(
+      'Component "sneaky" uses "ingress", which is not installed before it: add "ingress" to its needs',
+    );
+  });
+});

@@ -1,0 +1,63 @@
+import { Testing } from "cdktf";
+import { parse as parseYaml } from "yaml";
+import { STACKS } from "../stacks/app";
+import { strings, testConfig } from "./support";
+
+/** Every stack of the app, synthesized once with the embedded defaults. */
+const synthesized = Object.entries(STACKS).map(([name, Stack]) => {
+  const stack = new Stack(Testing.app(), name, testConfig());
+  return [name, JSON.parse(Testing.synth(stack, true))] as const;
+});
+
+const SECRET_KEY = /(^|[_.-])(password|passwd|secret|token|apikey|api_key|private_key|client_secret|adminpassword|admin_password)$/i;
+const SECRET_SHAPES = [/AKIA[0-9A-Z]{16}/, /-----BEGIN [A-Z ]*PRIVATE KEY-----/, /\bgh[pousr]_[A-Za-z0-9]{30,}/, /\bxox[abp]-[A-Za-z0-9-]{10,}/, /\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}/];
+/** A value that is a reference (Terraform expression, template placeholder) rather than a secret. */
+const isReference = (v: string) => v === "" || /^\$\{.+\}$/.test(v.trim()) || /^\{\{.+\}\}$/.test(v.trim()) || /^\$\$\{.+\}$/.test(v.trim());
+
+function* keyed(v: unknown, key = ""): Generator<[string, unknown]> {
+  if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) {
+    yield [k, x];
+    yield* keyed(x, k);
+  }
+}
+
+describe.each(synthesized)("%s", (name, tf) => {
+  test("matches its snapshot (a change detector; the unit tests pin the properties)", () => {
+    expect(tf).toMatchSnapshot();
+  });
+
+  test("contains no literal password, token or key — in resources, outputs or helm values", () => {
+    const findings: string[] = [];
+    const docs: unknown[] = [tf];
+    for (const r of Object.values<any>(tf.resource?.helm_release ?? {})) for (const v of r.values ?? []) docs.push(parseYaml(v));
+    for (const doc of docs) {
+      for (const [k, v] of keyed(doc)) if (SECRET_KEY.test(k) && typeof v === "string" && !isReference(v)) findings.push(`${k}: ${v.slice(0, 20)}`);
+      for (const [s, where] of strings(doc)) for (const shape of SECRET_SHAPES) if (shape.test(s)) findings.push(`${where}: matches ${shape}`);
+    }
+    for (const [, secret] of Object.entries<any>(tf.resource?.kubernetes_secret_v1 ?? {})) {
+      for (const [k, v] of Object.entries<string>(secret.data ?? {})) if (/password|token|secret|key$/i.test(k) && !isReference(v)) findings.push(`secret ${secret.metadata.name}.${k} is a literal`);
+    }
+    expect(findings).toEqual([]);
+  });
+
+  test("no output carries a secret value", () => {
+    for (const [k, o] of Object.entries<any>(tf.output ?? {})) {
+      expect(o.sensitive).toBeFalsy();
+      expect(JSON.stringify(o.value)).not.toMatch(/random_password|master_user_secret|\.result\}/);
+      expect(k).not.toMatch(/password|token/i);
+    }
+  });
+
+  test("every helm release is pinned, atomic, waits, and is bounded in time", () => {
+    for (const r of Object.values<any>(tf.resource?.helm_release ?? {})) {
+      expect({ name: r.name, version: r.version }).toEqual({ name: r.name, version: expect.stringMatching(/^v?\d+\.\d+\.\d+/) });
+      expect(r).toMatchObject({ atomic: true, wait: true, cleanup_on_fail: true });
+      expect(r.timeout).toBeGreaterThan(0);
+      expect(r.repository ?? r.chart).toMatch(/^(https:\/\/|oci:\/\/|\.\/assets\/)/);
+    }
+  });
+
+  test("no kubernetes_manifest (it needs a live cluster at plan time)", () => {
+    expect(tf.resource?.kubernetes_manifest).toBeUndefined();
+  });
+});

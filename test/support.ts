@@ -1,0 +1,147 @@
+import { Testing, TerraformStack, type App } from "cdktf";
+import type { Construct } from "constructs";
+import { parse as parseYaml } from "yaml";
+import { COMPONENTS, platformComponents } from "../constructs/components";
+import type {
+  BucketRef,
+  DatabaseRef,
+  DatabaseRequest,
+  Grant,
+  PlatformContext,
+  ServiceAccountRef,
+  WorkloadIdentity,
+} from "../constructs/context";
+import { poolScheduling } from "../constructs/foundations/shared";
+import { FawkesPlatform } from "../constructs/platform";
+import { clusterProviders } from "../providers/cluster";
+import { parseConfig } from "../stacks/config/load";
+import type { ConfigInput, FawkesConfig } from "../stacks/config/schema";
+
+/** The embedded defaults, optionally with overrides (validated like a config file). */
+export function testConfig(overrides: ConfigInput = {}): FawkesConfig {
+  return parseConfig(overrides, "test-config");
+}
+
+/** A stack inside a test app, with the helm, kubernetes and random providers every component needs. */
+export function testStack(app: App = Testing.app()): TerraformStack {
+  const stack = new TerraformStack(app, "test");
+  clusterProviders(stack, { name: "test", configPath: "~/.kube/config", configContext: "test" });
+  return stack;
+}
+
+/**
+ * A PlatformContext from no cloud at all: what components may rely on, with recognisable values.
+ * Grants and database requests are recorded so tests can assert on what a component asked for.
+ */
+export class FakeContext implements PlatformContext {
+  readonly cloud = "local";
+  readonly cluster = { name: "test", configPath: "~/.kube/config", configContext: "test" };
+  readonly domain = "fawkes.test";
+  readonly profile: "lab" | "small" | "standard";
+  readonly storageClass = "fake-encrypted";
+  readonly nodePools = poolScheduling();
+  readonly loadBalancer = { serviceAnnotations: { "fake.cloud/lb": "public" }, externalTrafficPolicy: "Local" as const };
+  readonly dns = { provider: "fake", extraArgs: ["--fake-zone=fawkes.test"], zone: "fawkes.test" };
+  certificates: { kind: "acme" | "selfSigned" } = { kind: "acme" };
+  readonly secretStore = { provider: { fake: { data: [] } }, location: "the fake secret store" };
+  readonly ready = [];
+  readonly databases: DatabaseRequest[] = [];
+  readonly buckets: string[] = [];
+  readonly identities: { sa: ServiceAccountRef; grants: Grant[] }[] = [];
+
+  constructor(profile: "lab" | "small" | "standard" = "small") {
+    this.profile = profile;
+  }
+
+  postgres(_scope: Construct, request: DatabaseRequest): DatabaseRef {
+    this.databases.push(request);
+    return {
+      host: `${request.name}.db.fake`,
+      port: 5432,
+      database: request.name,
+      username: request.name,
+      password: { key: `fake/${request.name}`, property: "password" },
+      tls: true,
+      dependsOn: [],
+    };
+  }
+
+  bucket(_scope: Construct, name: string): BucketRef {
+    this.buckets.push(name);
+    return { name: `fake-${name}`, s3: { endpoint: "s3.fake", region: "fake-1", pathStyle: false }, dependsOn: [] };
+  }
+
+  workloadIdentity(_scope: Construct, sa: ServiceAccountRef, grants: Grant[]): WorkloadIdentity {
+    this.identities.push({ sa, grants });
+    return { serviceAccountAnnotations: { "fake.cloud/identity": `${sa.namespace}/${sa.name}` }, podLabels: { "fake.cloud/use": "true" }, dependsOn: [] };
+  }
+}
+
+/** Ids that must be installed for `ids` to install: the ids and their needs, transitively. */
+export function withNeeds(ids: string[], config = testConfig()): string[] {
+  const all = new Map(platformComponents(config).map((c) => [c.id, c]));
+  const out = new Set<string>();
+  const add = (id: string) => {
+    if (out.has(id)) return;
+    out.add(id);
+    for (const need of all.get(id)?.needs ?? []) add(need);
+  };
+  ids.forEach(add);
+  return [...out];
+}
+
+export interface Synthesized {
+  tf: any;
+  ctx: FakeContext;
+  platform: FawkesPlatform;
+}
+
+/**
+ * Installs the given components (and what they need) on a fake context and returns the synthesized
+ * Terraform JSON, with construct validations run. Pass `only: false` to install every component.
+ */
+export function synthComponents(
+  ids: string[] | "all",
+  options: { config?: ConfigInput; profile?: "lab" | "small" | "standard"; context?: (ctx: FakeContext) => void } = {},
+): Synthesized {
+  const config = testConfig(options.config);
+  const stack = testStack();
+  const ctx = new FakeContext(options.profile ?? config.profile);
+  options.context?.(ctx);
+  const wanted = ids === "all" ? Object.keys(COMPONENTS) : withNeeds(ids, config);
+  const components = platformComponents(config);
+  const platform = new FawkesPlatform(stack, "Platform", {
+    context: ctx,
+    components,
+    disabled: components.map((c) => c.id).filter((id) => !wanted.includes(id) || config.components[id] === false),
+  });
+  return { tf: JSON.parse(Testing.synth(stack, true)), ctx, platform };
+}
+
+/** Every resource of a type, as [logical id, body]. */
+export function resources(tf: any, type: string): [string, any][] {
+  return Object.entries(tf.resource?.[type] ?? {});
+}
+
+/** The helm release with the given release name. */
+export function release(tf: any, name: string): any {
+  const found = resources(tf, "helm_release").find(([, r]) => r.name === name);
+  if (!found) throw new Error(`no helm_release named "${name}"; have: ${resources(tf, "helm_release").map(([, r]) => r.name).join(", ")}`);
+  return found[1];
+}
+
+/** A release's values, parsed (all documents merged shallowly, later wins). */
+export function values(rel: any): any {
+  return Object.assign({}, ...(rel.values ?? []).map((v: string) => parseYaml(v) ?? {}));
+}
+
+/** The Kubernetes objects of a `fawkes-manifests` release. */
+export function manifests(rel: any): any[] {
+  return values(rel).manifests ?? [];
+}
+
+/** Every string in the synthesized JSON, with its path, for scans. */
+export function* strings(v: unknown, where: string[] = []): Generator<[string, string]> {
+  if (typeof v === "string") yield [v, where.join(".")];
+  else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) yield* strings(x, [...where, k]);
+}
