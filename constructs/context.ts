@@ -70,7 +70,11 @@ export interface Scheduling {
 }
 
 export interface LoadBalancerSpec {
-  /** Annotations for the ingress controller's `LoadBalancer` Service. */
+  /** `LoadBalancer` on clouds (and k3d); `NodePort` where no load balancer exists (kind). */
+  readonly serviceType: "LoadBalancer" | "NodePort";
+  /** Fixed node ports for HTTP and HTTPS when `serviceType` is `NodePort` (map them to the host). */
+  readonly nodePorts?: { readonly http: number; readonly https: number };
+  /** Annotations for the ingress controller's Service. */
   readonly serviceAnnotations: Record<string, string>;
   /** `Cluster` keeps client IPs where the cloud LB supports it. */
   readonly externalTrafficPolicy: "Cluster" | "Local";

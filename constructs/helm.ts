@@ -14,11 +14,18 @@ export type Values = Record<string, unknown>;
 
 const fileCache = new Map<string, Values>();
 
-/** The operator-editable values of `helm-values/<file>.yaml`. A file that does not parse fails synth naming it. */
-export function valuesFile(file: string): Values {
+/**
+ * The operator-editable values of `helm-values/<file>.yaml` (relative path, no extension). A file
+ * that does not parse fails synth naming it; a missing optional file is `{}`.
+ */
+export function valuesFile(file: string, optional = false): Values {
   const cached = fileCache.get(file);
   if (cached) return structuredClone(cached); // callers may mutate; never leak across stacks
   const full = path.join(HELM_VALUES_DIR, `${file}.yaml`);
+  if (optional && !fs.existsSync(full)) {
+    fileCache.set(file, {});
+    return {};
+  }
   let parsed: unknown;
   try {
     parsed = parseYaml(fs.readFileSync(full, "utf8")) ?? {};
@@ -28,6 +35,19 @@ export function valuesFile(file: string): Values {
   if (typeof parsed !== "object" || Array.isArray(parsed)) throw new Error(`helm-values/${file}.yaml: expected a mapping of chart values`);
   fileCache.set(file, parsed as Values);
   return structuredClone(parsed as Values);
+}
+
+export type Profile = PlatformContext["profile"];
+
+/** Profile overlays fall back: lab uses the small sizes unless it has its own file. */
+const PROFILE_FALLBACK: Record<Profile, Profile[]> = { lab: ["lab", "small"], small: ["small"], standard: ["standard"] };
+
+/** `helm-values/profiles/<profile>/<file>.yaml`, the sizes (requests, limits, replicas, retention) per profile. */
+export function profileValues(file: string, profile: Profile): Values {
+  for (const p of PROFILE_FALLBACK[profile]) {
+    if (fs.existsSync(path.join(HELM_VALUES_DIR, "profiles", p, `${file}.yaml`))) return valuesFile(`profiles/${p}/${file}`);
+  }
+  return {};
 }
 
 /** Deep merge: objects merge key by key, anything else (arrays included) is replaced by the overlay. */
@@ -54,9 +74,13 @@ export function escapeTemplates(s: string): string {
   return s.replace(/\$\{(?!TfToken\[)/g, "$${").replace(/%\{/g, "%%{");
 }
 
-/** YAML for a release's `values`: `helm-values/<file>.yaml` with the computed overlay on top. */
-export function chartValues(file: string, overlay: Values = {}): string {
-  return renderYaml(mergeValues(valuesFile(file), overlay));
+/**
+ * YAML for a release's `values`: `helm-values/<file>.yaml`, then the profile's sizes from
+ * `helm-values/profiles/<profile>/<file>.yaml`, then the overlay the code computes (hosts, secret
+ * names, identities, placement).
+ */
+export function chartValues(file: string, profile: Profile, overlay: Values = {}): string {
+  return renderYaml(mergeValues(mergeValues(valuesFile(file), profileValues(file, profile)), overlay));
 }
 
 /** YAML with Terraform template syntax escaped; long lines never folded (a folded token breaks). */

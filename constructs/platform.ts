@@ -40,10 +40,11 @@ export interface PlatformServices {
   readonly clusterIssuer: string;
   /** ClusterSecretStore that external-secrets reads from. */
   readonly secretStoreName: string;
-  /** Label that makes kube-prometheus-stack pick up ServiceMonitors, PrometheusRules and dashboards. */
-  readonly monitoring: { readonly releaseLabel: Record<string, string>; readonly dashboardLabel: Record<string, string>; readonly namespace: string };
-  /** Where Alertmanager posts alerts and components post notifications. */
-  readonly chat: { readonly webhookSecret: SecretLocation };
+  /**
+   * Prometheus Operator is installed (ServiceMonitor, PodMonitor, PrometheusRule CRDs exist) and selects
+   * every monitor in the cluster; Grafana loads dashboards by the conventions in constructs/monitoring.ts.
+   */
+  readonly monitoring: { readonly namespace: string; readonly prometheusUrl: string };
 }
 
 export interface ComponentOutput {
@@ -59,6 +60,11 @@ export interface ComponentOutput {
    * before the Prometheus CRDs exist); components installed after it use their chart's own monitor.
    */
   readonly monitors?: MetricsTarget[];
+  /**
+   * Sum of the resource requests of this component's pods on the workloads pool, for the current
+   * profile (cores, GiB): the capacity test adds these up against the default node group.
+   */
+  readonly requests?: { readonly cpu: number; readonly memoryGiB: number };
 }
 
 /** A metrics endpoint, as a ServiceMonitor or PodMonitor selects it. */

@@ -14,14 +14,14 @@ const SECRET_SHAPES = [/AKIA[0-9A-Z]{16}/, /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
 /** A value that is a reference (Terraform expression, template placeholder) rather than a secret. */
 const isReference = (v: string) => v === "" || /^\$\{.+\}$/.test(v.trim()) || /^\{\{.+\}\}$/.test(v.trim()) || /^\$\$\{.+\}$/.test(v.trim());
 
-function* keyed(v: unknown, key = ""): Generator<[string, unknown]> {
+function* keyed(v: unknown): Generator<[string, unknown]> {
   if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) {
     yield [k, x];
-    yield* keyed(x, k);
+    yield* keyed(x);
   }
 }
 
-describe.each(synthesized)("%s", (name, tf) => {
+describe.each(synthesized)("%s", (_name, tf) => {
   test("matches its snapshot (a change detector; the unit tests pin the properties)", () => {
     expect(tf).toMatchSnapshot();
   });

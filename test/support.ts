@@ -40,7 +40,7 @@ export class FakeContext implements PlatformContext {
   readonly profile: "lab" | "small" | "standard";
   readonly storageClass = "fake-encrypted";
   readonly nodePools = poolScheduling();
-  readonly loadBalancer = { serviceAnnotations: { "fake.cloud/lb": "public" }, externalTrafficPolicy: "Local" as const };
+  readonly loadBalancer = { serviceType: "LoadBalancer" as const, serviceAnnotations: { "fake.cloud/lb": "public" }, externalTrafficPolicy: "Local" as const };
   readonly dns = { provider: "fake", extraArgs: ["--fake-zone=fawkes.test"], zone: "fawkes.test" };
   certificates: { kind: "acme" | "selfSigned" } = { kind: "acme" };
   readonly secretStore = { provider: { fake: { data: [] } }, location: "the fake secret store" };

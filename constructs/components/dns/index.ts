@@ -33,7 +33,7 @@ export class DnsComponent implements Component {
       createNamespace: false,
       dependsOn: [ns, ...identity.dependsOn, ...deps.ready("ingress")],
       values: [
-        chartValues(this.id, {
+        chartValues(this.id, ctx.profile, {
           provider: { name: ctx.dns.provider },
           domainFilters: [ctx.domain],
           txtOwnerId: ctx.cluster.name,

@@ -32,9 +32,16 @@ export class IngressComponent implements Component {
       createNamespace: false,
       dependsOn: [ns],
       values: [
-        chartValues(this.id, {
+        chartValues(this.id, ctx.profile, {
           ingressClass: { name: INGRESS_CLASS },
-          service: { annotations: ctx.loadBalancer.serviceAnnotations, spec: { externalTrafficPolicy: ctx.loadBalancer.externalTrafficPolicy } },
+          service: {
+            annotations: ctx.loadBalancer.serviceAnnotations,
+            // `service.spec` is passed through to the Service spec by the chart.
+            spec: { type: ctx.loadBalancer.serviceType, externalTrafficPolicy: ctx.loadBalancer.externalTrafficPolicy },
+          },
+          ports: ctx.loadBalancer.nodePorts
+            ? { web: { nodePort: ctx.loadBalancer.nodePorts.http }, websecure: { nodePort: ctx.loadBalancer.nodePorts.https } }
+            : undefined,
           nodeSelector: ctx.nodePools.system.nodeSelector,
           tolerations: ctx.nodePools.system.tolerations,
         }),

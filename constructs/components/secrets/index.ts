@@ -34,7 +34,7 @@ export class SecretsComponent implements Component {
       createNamespace: false,
       dependsOn: [ns, ...identity.dependsOn],
       values: [
-        chartValues(this.id, {
+        chartValues(this.id, ctx.profile, {
           serviceAccount: { create: true, name: SERVICE_ACCOUNT, annotations: identity.serviceAccountAnnotations },
           podLabels: identity.podLabels,
           ...placement,

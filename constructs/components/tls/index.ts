@@ -53,7 +53,7 @@ export class TlsComponent implements Component {
       createNamespace: false,
       dependsOn: [ns],
       values: [
-        chartValues(this.id, {
+        chartValues(this.id, ctx.profile, {
           ...placement,
           webhook: placement,
           cainjector: placement,

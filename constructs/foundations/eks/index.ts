@@ -74,6 +74,7 @@ export class EksFoundation extends Construct implements PlatformContext {
   readonly storageClass = EKS_STORAGE_CLASS;
   readonly nodePools: { system: Scheduling; workloads: Scheduling; dojo: Scheduling } = poolScheduling();
   readonly loadBalancer: LoadBalancerSpec = {
+    serviceType: "LoadBalancer",
     serviceAnnotations: {
       // An internet-facing NLB in the public subnets (the only thing that lives there).
       "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
@@ -269,7 +270,7 @@ export class EksFoundation extends Construct implements PlatformContext {
       createNamespace: false,
       dependsOn: ready,
       values: [
-        chartValues("eks-cluster-autoscaler", {
+        chartValues("eks-cluster-autoscaler", this.profile, {
           autoDiscovery: { clusterName: this.props.name },
           awsRegion: this.props.region,
           rbac: { serviceAccount: { create: true, name: sa.name, annotations: { "eks.amazonaws.com/role-arn": role.arn } } },
