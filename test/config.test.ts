@@ -50,3 +50,14 @@ describe("config", () => {
     expect(() => parseConfig(["a"], "list.yaml")).toThrow('list.yaml: the top level must be a mapping of keys (name:, domain:, ...), got ["a"]');
   });
 });
+
+describe("config example", () => {
+  test("fawkes.example.yaml is valid and states exactly the embedded defaults", () => {
+    const example = loadConfig({ FAWKES_CONFIG: "fawkes.example.yaml" }, path.join(__dirname, "..")).config;
+    expect(example).toEqual(parseConfig({}, "defaults"));
+  });
+
+  test("an empty section (only comments under it) means the defaults", () => {
+    expect(parseConfig({ components: null, aws: { state: null } }, "f.yaml")).toEqual(parseConfig({}, "defaults"));
+  });
+});

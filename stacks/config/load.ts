@@ -50,7 +50,8 @@ export function parseConfig(raw: unknown, source: string): FawkesConfig {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     throw new ConfigError(`${source}: the top level must be a mapping of keys (name:, domain:, ...), got ${describe(raw)}`);
   }
-  const result = configSchema.safeParse(raw);
+  // A key left empty in YAML (`components:` with only comments under it) means "the defaults".
+  const result = configSchema.safeParse(withoutNulls(raw));
   if (result.success) return result.data;
   const lines = result.error.issues.slice(0, 10).map((issue) => formatIssue(source, issue, raw));
   throw new ConfigError(lines.join("\n"));
@@ -67,6 +68,14 @@ function formatIssue(source: string, issue: z.core.$ZodIssue, raw: unknown): str
   const got = valueAt(raw, issue.path);
   const expected = issue.message.replace(/^Invalid input: /, "").replace(/^Invalid option: /, "").replace(/^Too (small|big): /, "");
   return `${source}: ${key || "(top level)"}: expected ${expected.replace(/^expected /, "")}, got ${describe(got)}`;
+}
+
+function withoutNulls(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutNulls);
+  if (v && typeof v === "object") {
+    return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null).map(([k, x]) => [k, withoutNulls(x)]));
+  }
+  return v;
 }
 
 function valueAt(raw: unknown, keyPath: PropertyKey[]): unknown {

@@ -117,6 +117,77 @@ export const configSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
+  azure: z
+    .strictObject({
+      location: z.string().regex(/^[a-z]+[a-z0-9]*$/, "an Azure region name such as westeurope").default("westeurope"),
+      /** Subscription to deploy into. @default - the Azure CLI's current subscription (or ARM_SUBSCRIPTION_ID) */
+      subscriptionId: z.uuid("a subscription id (UUID)").optional(),
+      vnetCidr: cidr.default("10.41.0.0/16"),
+      vmSizes: z
+        .strictObject({
+          system: z.string().default("Standard_D4s_v5"),
+          workloads: z.string().default("Standard_D4s_v5"),
+          dojo: z.string().default("Standard_D4s_v5"),
+        })
+        .prefault({}),
+      /** Entra ID (Azure AD) groups whose members are cluster admins. */
+      adminGroupObjectIds: z.array(z.uuid("an Entra ID group object id (UUID)")).default([]),
+      /** An existing Azure DNS zone for the domain. @default - a zone is created */
+      dnsZoneResourceGroup: z.string().optional(),
+      /** Remote state (azurerm backend). Without `storageAccount` the state stays in a local file. */
+      state: z
+        .strictObject({
+          resourceGroup: z.string().optional(),
+          storageAccount: z.string().regex(/^[a-z0-9]{3,24}$/, "a storage account name (3-24 lower-case letters and digits)").optional(),
+          container: z.string().default("tfstate"),
+          key: z.string().default("fawkes/azure.tfstate"),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  gcp: z
+    .strictObject({
+      /** Project to deploy into: set it for a real deploy. */
+      project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "a GCP project id").default("fawkes-sandbox"),
+      region: z.string().regex(/^[a-z]+-[a-z]+\d$/, "a GCP region such as europe-west1").default("europe-west1"),
+      subnetCidr: cidr.default("10.42.0.0/20"),
+      podsCidr: cidr.default("10.44.0.0/14"),
+      servicesCidr: cidr.default("10.48.0.0/20"),
+      /** /28 for the control plane's private endpoint. */
+      masterCidr: cidr.default("172.16.0.0/28"),
+      machineTypes: z
+        .strictObject({
+          system: z.string().default("e2-standard-4"),
+          workloads: z.string().default("e2-standard-4"),
+          dojo: z.string().default("e2-standard-4"),
+        })
+        .prefault({}),
+      releaseChannel: z.enum(["RAPID", "REGULAR", "STABLE"]).default("REGULAR"),
+      /** Remote state (gcs backend). Without `bucket` the state stays in a local file. */
+      state: z
+        .strictObject({
+          bucket: z.string().optional(),
+          prefix: z.string().default("fawkes/gcp"),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  local: z
+    .strictObject({
+      /** kubeconfig of the existing cluster (kind, k3d, any). */
+      kubeconfig: z.string().default("~/.kube/config"),
+      /** kubeconfig context. */
+      context: z.string().default("kind-fawkes"),
+      /** Resolves to 127.0.0.1 with every subdomain, no DNS setup needed. */
+      domain: domainName.default("localtest.me"),
+      /** `NodePort` for kind (map 30080/30443 to the host), `LoadBalancer` for k3d (built-in servicelb). */
+      ingressService: z.enum(["NodePort", "LoadBalancer"]).default("NodePort"),
+      httpNodePort: z.number().int().min(30000).max(32767).default(30080),
+      httpsNodePort: z.number().int().min(30000).max(32767).default(30443),
+      /** Component switches for the local stack only, on top of `components` (heavy ones off by default). */
+      components: components,
+    })
+    .prefault({}),
 });
 
 /** The validated configuration, with every default filled in. */
