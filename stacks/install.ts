@@ -3,6 +3,7 @@ import type { Construct } from "constructs";
 import { disabledComponents, platformComponents } from "../constructs/components";
 import type { PlatformContext } from "../constructs/context";
 import { FawkesPlatform } from "../constructs/platform";
+import { PlatformPolicy } from "../constructs/policy";
 import { clusterProviders } from "../providers/cluster";
 import type { FawkesConfig } from "./config/schema";
 
@@ -12,6 +13,7 @@ import type { FawkesConfig } from "./config/schema";
  */
 export function installPlatform(stack: Construct, ctx: PlatformContext, config: FawkesConfig): FawkesPlatform {
   clusterProviders(stack, ctx.cluster);
+  stack.node.addValidation(new PlatformPolicy(stack));
   const platform = new FawkesPlatform(stack, "Platform", {
     context: ctx,
     components: platformComponents(config),
