@@ -1,5 +1,9 @@
 /** Tests run on transpiled TypeScript only (ts-jest isolatedModules); `npm run typecheck` type-checks once. */
+const os = require("node:os");
+
 module.exports = {
+  // Jest's default is one worker on a 2-core machine; the suites are CPU-bound and independent.
+  maxWorkers: Math.max(2, os.cpus().length - 1),
   testEnvironment: "node",
   roots: ["<rootDir>/test"],
   testMatch: ["**/*.test.ts"],

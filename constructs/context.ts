@@ -87,6 +87,11 @@ export interface DnsSpec {
   readonly extraArgs: string[];
   /** What the external-dns service account needs (it will get `workloadIdentity(..., [{ dns: "write" }])`). */
   readonly zone?: string;
+  /**
+   * A provider config file external-dns must read (Azure's `azure.json`), mounted read-only from a
+   * Secret at `mountPath/fileName`. Identifiers only, never credentials. @default - none
+   */
+  readonly configFile?: { readonly mountPath: string; readonly fileName: string; readonly content: string };
 }
 
 export interface CertificateSpec {

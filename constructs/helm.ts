@@ -71,7 +71,8 @@ function isPlain(v: unknown): v is Values {
  * cdktf tokens (`${TfToken[...]}`), which are how computed values reach the YAML.
  */
 export function escapeTemplates(s: string): string {
-  return s.replace(/\$\{(?!TfToken\[)/g, "$${").replace(/%\{/g, "%%{");
+  // In a replacement string "$$" is one "$": "$$$${" writes "$${".
+  return s.replace(/\$\{(?!TfToken\[)/g, "$$$${").replace(/%\{/g, "%%{");
 }
 
 /**
@@ -231,6 +232,9 @@ export function releasesIn(scope: Construct): Release[] {
  * are merged, so a selector key of ours would sit beside theirs and be flagged by the values check).
  */
 export function poolAffinity(pool: Scheduling): Values {
+  // A pool without labels (an existing cluster) places nowhere in particular: an empty
+  // nodeSelectorTerm would match no node at all.
+  if (Object.keys(pool.nodeSelector).length === 0) return {};
   return {
     nodeAffinity: {
       requiredDuringSchedulingIgnoredDuringExecution: {

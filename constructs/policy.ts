@@ -1,6 +1,6 @@
 import { Release } from "@cdktf/provider-helm/lib/release";
-import { TerraformResource, type IValidation } from "cdktf";
-import type { Construct } from "constructs";
+import { TerraformResource } from "cdktf";
+import type { Construct, IValidation } from "constructs";
 
 /**
  * The house rules for one apply, checked on every synth (not only in tests): each helm release is

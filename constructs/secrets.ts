@@ -64,23 +64,58 @@ export function generatedSecret(scope: Construct, id: string, props: GeneratedSe
 
 export interface DatabaseSecretProps {
   readonly namespace: string;
-  /** Name of the Kubernetes secret to create. */
+  /** Name of the Kubernetes secret. */
   readonly name: string;
   /** Release name for the ExternalSecret (unique per namespace). @default `${name}-sync` */
   readonly releaseName?: string;
+  /**
+   * The secret's keys besides the password, as external-secrets templates (`{{ .password }}` is the
+   * password, under its `passwordKey`). @default - host, port, database, username, uri and jdbc-url
+   */
+  readonly template?: Record<string, string>;
+  /** The key the password lands in (an env var name, for `envFrom` consumers). @default "password" */
+  readonly passwordKey?: string;
+  /** Anything else to wait for (the namespace). @default [] */
+  readonly dependsOn?: ITerraformDependable[];
+}
+
+export interface DatabaseSecret {
+  /** The secret's name as a reference to the Terraform resource that owns it: use it in values. */
+  readonly name: string;
+  /** Wait for these before a pod reads the secret. */
+  readonly ready: ITerraformDependable[];
+}
+
+/** The default connection keys of a database secret. */
+export function connectionTemplate(db: DatabaseRef): Record<string, string> {
+  const ssl = db.tls ? "?sslmode=require" : "";
+  return {
+    host: db.host,
+    port: String(db.port),
+    database: db.database,
+    username: db.username,
+    uri: `postgresql://${db.username}:{{ .password | urlquery }}@${db.host}:${db.port}/${db.database}${ssl}`,
+    "jdbc-url": `jdbc:postgresql://${db.host}:${db.port}/${db.database}${db.tls ? "?ssl=true&sslmode=require" : ""}`,
+  };
 }
 
 /**
- * The database's connection in a Kubernetes secret of the component's namespace, synced by
- * external-secrets from wherever the foundation keeps the password. Keys: host, port, database,
- * username, password, uri (postgresql://...), jdbc-url.
+ * The database's connection in a Kubernetes secret of the component's namespace. Terraform owns the
+ * Secret object (so its name is a reference, and it goes when the component goes); external-secrets
+ * fills it from wherever the foundation keeps the password, which never passes through Terraform.
  */
-export function databaseSecret(scope: Construct, id: string, ctx: PlatformContext, deps: Installed, db: DatabaseRef, props: DatabaseSecretProps): ITerraformDependable {
-  const ssl = db.tls ? "?sslmode=require" : "";
-  return manifestsRelease(scope, id, ctx, {
+export function databaseSecret(scope: Construct, id: string, ctx: PlatformContext, deps: Installed, db: DatabaseRef, props: DatabaseSecretProps): DatabaseSecret {
+  const root = new Construct(scope, id);
+  const shell = new SecretV1(root, "Secret", {
+    metadata: { name: props.name, namespace: props.namespace, labels: { "app.kubernetes.io/part-of": "fawkes" } },
+    // external-secrets writes the data and its own annotations: Terraform leaves them alone.
+    lifecycle: { ignoreChanges: ["data", "metadata[0].annotations", "metadata[0].labels"] },
+    dependsOn: props.dependsOn,
+  });
+  const sync = manifestsRelease(root, "Sync", ctx, {
     name: props.releaseName ?? `${props.name}-sync`,
     namespace: props.namespace,
-    dependsOn: [...deps.ready("secrets"), ...db.dependsOn],
+    dependsOn: [shell, ...deps.ready("secrets"), ...db.dependsOn],
     manifests: [
       {
         apiVersion: "external-secrets.io/v1",
@@ -91,23 +126,14 @@ export function databaseSecret(scope: Construct, id: string, ctx: PlatformContex
           secretStoreRef: { kind: "ClusterSecretStore", name: deps.service("secretStoreName") },
           target: {
             name: props.name,
-            creationPolicy: "Owner",
-            template: {
-              engineVersion: "v2",
-              data: {
-                host: db.host,
-                port: String(db.port),
-                database: db.database,
-                username: db.username,
-                password: "{{ .password }}",
-                uri: `postgresql://${db.username}:{{ .password | urlquery }}@${db.host}:${db.port}/${db.database}${ssl}`,
-                "jdbc-url": `jdbc:postgresql://${db.host}:${db.port}/${db.database}${db.tls ? "?ssl=true&sslmode=require" : ""}`,
-              },
-            },
+            // Merge into the Secret Terraform created; the fetched `password` key is kept as it is.
+            creationPolicy: "Merge",
+            template: { engineVersion: "v2", mergePolicy: "Merge", data: props.template ?? connectionTemplate(db) },
           },
-          data: [{ secretKey: "password", remoteRef: { key: db.password.key, property: db.password.property } }],
+          data: [{ secretKey: props.passwordKey ?? "password", remoteRef: { key: db.password.key, property: db.password.property } }],
         },
       },
     ],
   });
+  return { name: shell.metadata.name, ready: [shell, sync] };
 }

@@ -1,10 +1,10 @@
-import { S3Backend, TerraformOutput, TerraformStack, Annotations } from "cdktf";
+import { S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import { EksFoundation } from "../constructs/foundations/eks";
 import { resourcePrefix } from "../constructs/foundations/shared";
 import { awsProvider } from "../providers/aws";
 import type { FawkesConfig } from "./config/schema";
-import { installPlatform } from "./install";
+import { installPlatform, warnIfPrivateApi } from "./install";
 
 /** `fawkes-aws`: EKS foundation and the whole platform, in one apply. */
 export class FawkesAwsStack extends TerraformStack {
@@ -38,11 +38,7 @@ export class FawkesAwsStack extends TerraformStack {
         dojo: { ...config.nodePools.dojo, instanceTypes: aws.instanceTypes.dojo, spot: config.nodePools.dojoSpot },
       },
     });
-    if (config.api.allowedCidrs.length === 0) {
-      Annotations.of(this).addWarning(
-        "fawkes-aws: api.allowedCidrs is empty, so the EKS API endpoint is private: run `cdktf deploy` from inside the VPC (VPN, bastion or CI runner), or list your network in api.allowedCidrs",
-      );
-    }
+    warnIfPrivateApi(this, config, id, "the EKS API endpoint is private", "VPC");
     installPlatform(this, this.foundation, config);
 
     new TerraformOutput(this, "cluster_name", { value: name });

@@ -1,4 +1,4 @@
-import { TerraformOutput } from "cdktf";
+import { Annotations, TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import { disabledComponents, platformComponents } from "../constructs/components";
 import type { PlatformContext } from "../constructs/context";
@@ -35,4 +35,15 @@ export function installPlatform(stack: Construct, ctx: PlatformContext, config: 
   new TerraformOutput(stack, "secret_store", { value: ctx.secretStore.location, description: "Where database passwords and platform secrets live" });
   new TerraformOutput(stack, "components", { value: platform.installed.map((c) => c.id), description: "Installed components, in install order" });
   return platform;
+}
+
+/**
+ * With no `api.allowedCidrs` the cluster API is private (the secure default), so the providers can
+ * only reach it from inside the network: say so at synth, where an operator sees it before deploy.
+ */
+export function warnIfPrivateApi(stack: Construct, config: FawkesConfig, stackName: string, what: string, network: string): void {
+  if (config.api.allowedCidrs.length > 0) return;
+  Annotations.of(stack).addWarning(
+    `${stackName}: api.allowedCidrs is empty, so ${what}: run \`cdktf deploy\` from inside the ${network} (VPN, bastion or CI runner), or list your network in api.allowedCidrs`,
+  );
 }

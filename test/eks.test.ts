@@ -1,11 +1,12 @@
 import { TerraformOutput, Testing } from "cdktf";
 import { FawkesAwsStack } from "../stacks/aws";
-import { release, resources, testConfig, values } from "./support";
+import { FRONT_DOOR_ONLY, release, resources, testConfig, values } from "./support";
 import type { ConfigInput } from "../stacks/config/schema";
 
 function synthAws(overrides: ConfigInput = {}) {
   const app = Testing.app();
-  const stack = new FawkesAwsStack(app, "fawkes-aws", testConfig(overrides));
+  // The front door only: these tests are about the foundation (components have their own).
+  const stack = new FawkesAwsStack(app, "fawkes-aws", testConfig({ ...overrides, components: { ...FRONT_DOOR_ONLY, ...overrides.components } }));
   return { tf: JSON.parse(Testing.synth(stack)), stack };
 }
 
@@ -171,7 +172,7 @@ describe("fawkes-aws stack", () => {
 
 describe("EksFoundation postgres() and bucket()", () => {
   const app = Testing.app();
-  const stack = new FawkesAwsStack(app, "fawkes-aws", testConfig());
+  const stack = new FawkesAwsStack(app, "fawkes-aws", testConfig({ components: FRONT_DOOR_ONLY }));
   const db = stack.foundation.postgres(stack, { name: "portal-db", namespace: "portal" });
   const bucket = stack.foundation.bucket(stack, "files");
   new TerraformOutput(stack, "db_password_ref", { value: db.password.key });

@@ -12,10 +12,16 @@ import type {
   WorkloadIdentity,
 } from "../constructs/context";
 import { poolScheduling } from "../constructs/foundations/shared";
-import { FawkesPlatform } from "../constructs/platform";
+import { Construct as ConstructClass } from "constructs";
+import { FawkesPlatform, type Component } from "../constructs/platform";
 import { clusterProviders } from "../providers/cluster";
 import { parseConfig } from "../stacks/config/load";
 import type { ConfigInput, FawkesConfig } from "../stacks/config/schema";
+
+/** Components switched off but the front door: for foundation tests, which are not about components. */
+export const FRONT_DOOR_ONLY: Record<string, boolean> = Object.fromEntries(
+  Object.keys(COMPONENTS).filter((id) => !["ingress", "tls", "dns", "secrets"].includes(id)).map((id) => [id, false]),
+);
 
 /** The embedded defaults, optionally with overrides (validated like a config file). */
 export function testConfig(overrides: ConfigInput = {}): FawkesConfig {
@@ -144,4 +150,32 @@ export function manifests(rel: any): any[] {
 export function* strings(v: unknown, where: string[] = []): Generator<[string, string]> {
   if (typeof v === "string") yield [v, where.join(".")];
   else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) yield* strings(x, [...where, k]);
+}
+
+/** The Terraform address of the helm release with the given release name, as `depends_on` lists it. */
+export function releaseId(tf: any, name: string): string {
+  const found = resources(tf, "helm_release").find(([, r]) => r.name === name);
+  if (!found) throw new Error(`no helm_release named "${name}"`);
+  return `helm_release.${found[0]}`;
+}
+
+/** Stands in for the observability component: it offers the monitoring service and a Grafana subdomain. */
+export function fakeObservability(): Component {
+  return {
+    id: "observability",
+    needs: [],
+    info: { title: "Observability", description: "Prometheus and Grafana", subdomain: "grafana", docs: "https://grafana.com/docs/", lifecycle: "production" },
+    install(scope) {
+      new ConstructClass(scope, "FakeObservability");
+      return { ready: [], services: { monitoring: { namespace: "observability", prometheusUrl: "http://prometheus.observability:9090" } } };
+    },
+  };
+}
+
+/** The front door from the registry, then the given components (e.g. built with props), synthesized. */
+export function synthWith(components: Component[]): any {
+  const registry = new Map(platformComponents(testConfig()).map((c) => [c.id, c]));
+  const stack = testStack();
+  new FawkesPlatform(stack, "Platform", { context: new FakeContext(), components: [...["ingress", "tls", "secrets"].map((id) => registry.get(id)!), ...components] });
+  return JSON.parse(Testing.synth(stack, true));
 }

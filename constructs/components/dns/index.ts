@@ -1,3 +1,4 @@
+import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
 import { Construct } from "constructs";
 import type { PlatformContext } from "../../context";
 import { chartValues, platformRelease } from "../../helm";
@@ -26,12 +27,15 @@ export class DnsComponent implements Component {
     const root = new Construct(scope, "Dns");
     const ns = platformNamespace(root, ctx, this.id);
     const identity = ctx.workloadIdentity(root, { namespace: this.id, name: SERVICE_ACCOUNT }, [{ dns: "write" }]);
+    // A provider config file the foundation asks for (Azure's azure.json): identifiers, mounted read-only.
+    const file = ctx.dns.configFile;
+    const config = file && new SecretV1(root, "ProviderConfig", { metadata: { name: "external-dns-provider", namespace: ns.metadata.name }, data: { [file.fileName]: file.content } });
     const release = platformRelease(root, "Release", ctx, {
       chart: "external-dns",
       name: "external-dns",
       namespace: ns.metadata.name,
       createNamespace: false,
-      dependsOn: [ns, ...identity.dependsOn, ...deps.ready("ingress")],
+      dependsOn: [ns, ...identity.dependsOn, ...deps.ready("ingress"), ...(config ? [config] : [])],
       values: [
         chartValues(this.id, ctx.profile, {
           provider: { name: ctx.dns.provider },
@@ -40,6 +44,8 @@ export class DnsComponent implements Component {
           extraArgs: ctx.dns.extraArgs,
           serviceAccount: { create: true, name: SERVICE_ACCOUNT, annotations: identity.serviceAccountAnnotations },
           podLabels: identity.podLabels,
+          extraVolumes: config && [{ name: "provider-config", secret: { secretName: config.metadata.name } }],
+          extraVolumeMounts: file && [{ name: "provider-config", mountPath: file.mountPath, readOnly: true }],
           nodeSelector: ctx.nodePools.system.nodeSelector,
           tolerations: ctx.nodePools.system.tolerations,
         }),
