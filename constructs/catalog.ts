@@ -15,6 +15,17 @@ export const CHARTS = {
   "cert-manager": { repository: "https://charts.jetstack.io", chart: "cert-manager", version: "v1.21.1" },
   "external-dns": { repository: "https://kubernetes-sigs.github.io/external-dns/", chart: "external-dns", version: "1.21.1" },
   "external-secrets": { repository: "https://charts.external-secrets.io", chart: "external-secrets", version: "2.9.0" },
+  // Developer portal and GitOps delivery
+  backstage: { repository: "https://backstage.github.io/charts", chart: "backstage", version: "2.8.2" },
+  "argo-cd": { repository: "https://argoproj.github.io/argo-helm", chart: "argo-cd", version: "10.1.1" },
+  // CI and code scanning
+  jenkins: { repository: "https://charts.jenkins.io", chart: "jenkins", version: "5.9.53" },
+  sonarqube: { repository: "https://SonarSource.github.io/helm-chart-sonarqube", chart: "sonarqube", version: "2026.4.0" },
+  "trivy-operator": { repository: "https://aquasecurity.github.io/helm-charts/", chart: "trivy-operator", version: "0.34.0" },
+  // Observability and chat
+  "kube-prometheus-stack": { repository: "https://prometheus-community.github.io/helm-charts", chart: "kube-prometheus-stack", version: "88.5.3" },
+  grafana: { repository: "https://grafana-community.github.io/helm-charts", chart: "grafana", version: "12.11.1" },
+  "mattermost-operator": { repository: "https://helm.mattermost.com", chart: "mattermost-operator", version: "1.0.5" },
   // Foundation add-ons
   "cluster-autoscaler": { repository: "https://kubernetes.github.io/autoscaler", chart: "cluster-autoscaler", version: "9.59.0" },
 } as const satisfies Record<string, ChartPin>;

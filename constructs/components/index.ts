@@ -1,7 +1,13 @@
 import type { FawkesConfig } from "../../stacks/config/schema";
 import type { Component } from "../platform";
+import { ArgocdComponent } from "./argocd";
+import { BackstageComponent } from "./backstage";
 import { DnsComponent } from "./dns";
 import { IngressComponent } from "./ingress";
+import { JenkinsComponent } from "./jenkins";
+import { MattermostComponent } from "./mattermost";
+import { ObservabilityComponent } from "./observability";
+import { ScanningComponent } from "./scanning";
 import { SecretsComponent } from "./secrets";
 import { TlsComponent } from "./tls";
 
@@ -14,6 +20,12 @@ export const COMPONENTS = {
   tls: (c) => new TlsComponent({ email: c.letsEncrypt.email, issuer: c.letsEncrypt.issuer }),
   dns: () => new DnsComponent(),
   secrets: () => new SecretsComponent(),
+  backstage: () => new BackstageComponent(),
+  argocd: () => new ArgocdComponent(),
+  observability: () => new ObservabilityComponent(),
+  mattermost: () => new MattermostComponent(),
+  scanning: () => new ScanningComponent(),
+  jenkins: () => new JenkinsComponent(),
 } satisfies Record<string, (config: FawkesConfig) => Component>;
 
 export type ComponentId = keyof typeof COMPONENTS;

@@ -1,0 +1,181 @@
+import { IngressV1 } from "@cdktf/provider-kubernetes/lib/ingress-v1";
+import { Construct } from "constructs";
+import type { PlatformContext } from "../../context";
+import { ingressFor, manifestsRelease, mergeValues, platformRelease, profileValues, renderYaml, valuesFile, type Values } from "../../helm";
+import { platformNamespace } from "../../namespace";
+import type { Component, ComponentOutput, Installed } from "../../platform";
+import { generatedSecret } from "../../secrets";
+// Quantity arithmetic shared with Backstage (a candidate for constructs/).
+import { sumRequests, type PodGroup } from "../../sizes";
+
+/** The AppProject platform applications belong to (other components may create Applications in it). */
+export const PLATFORM_PROJECT = "platform";
+/** The cluster Argo CD runs in, as Applications address it. */
+export const IN_CLUSTER = "https://kubernetes.default.svc";
+
+export interface ArgocdProps {
+  /**
+   * Namespaces Applications of the "platform" project may deploy into (this cluster only).
+   * Never Argo CD's own namespace: an Application there could create Applications in any project.
+   * @default - the namespace of every enabled platform component, except argocd
+   */
+  readonly projectNamespaces?: string[];
+  /**
+   * Repositories (Git or Helm) the "platform" project may deploy from.
+   * @default ["*"] - any repository Argo CD has access to
+   */
+  readonly sourceRepos?: string[];
+  /**
+   * Namespaces (globs) besides `argocd` where Applications may live ("apps in any namespace"), e.g.
+   * the Dojo's lab slots. Each such Application is still bound by its AppProject's `sourceNamespaces`.
+   * @default [] - Applications only in the argocd namespace
+   */
+  readonly applicationNamespaces?: string[];
+}
+
+const SUBDOMAIN = "argocd";
+/** The chart's server Service (release "argocd", nameOverride "argocd"). */
+const SERVER_SERVICE = "argocd-server";
+const ADMIN_SECRET = "argocd-admin";
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/**
+ * Argo CD: GitOps delivery for the platform and its teams, behind the platform ingress (TLS ends at
+ * Traefik), with notifications, metrics for every part, and an AppProject "platform" that may only
+ * deploy to this cluster's platform namespaces.
+ */
+export class ArgocdComponent implements Component {
+  readonly id = "argocd";
+  readonly needs = ["ingress", "tls"];
+  readonly uses = ["observability"];
+  readonly info = {
+    title: "Argo CD",
+    description: "GitOps continuous delivery: syncs applications from Git to the cluster",
+    subdomain: SUBDOMAIN,
+    docs: "https://argo-cd.readthedocs.io/en/stable/",
+    lifecycle: "production",
+  } as const;
+
+  constructor(private readonly props: ArgocdProps = {}) {
+    for (const ns of props.projectNamespaces ?? []) {
+      if (!DNS_LABEL.test(ns)) throw new Error(`ArgocdProps.projectNamespaces must be namespace names (DNS labels), got "${ns}"`);
+      if (ns === this.id) throw new Error(`ArgocdProps.projectNamespaces must not include Argo CD's own namespace, got "${ns}"`);
+    }
+    if (props.sourceRepos && props.sourceRepos.length === 0) throw new Error(`ArgocdProps.sourceRepos must list at least one repository (or "*"), got []`);
+  }
+
+  install(scope: Construct, ctx: PlatformContext, deps: Installed): ComponentOutput {
+    const root = new Construct(scope, "Argocd");
+    const ns = platformNamespace(root, ctx, this.id);
+    const ingress = ingressFor(SUBDOMAIN, ctx, { ingressClassName: deps.service("ingressClassName"), clusterIssuer: deps.service("clusterIssuer") });
+    const url = `https://${ingress.host}`;
+
+    // The operator reads the plain password here (scripts/secret argocd); Argo CD only gets its bcrypt hash.
+    const admin = generatedSecret(root, "AdminSecret", {
+      component: this.id,
+      namespace: this.id,
+      name: ADMIN_SECRET,
+      passwordKeys: ["password"],
+      literals: { username: "admin" },
+      description: "Argo CD admin password (user admin)",
+      dependsOn: [ns],
+    });
+
+    const monitors = deps.has("observability");
+    // The server and the application controller both need to know where Applications may live.
+    const appNamespaces = this.props.applicationNamespaces?.length ? [`--application-namespaces=${this.props.applicationNamespaces.join(",")}`] : [];
+    const serviceMonitor = { serviceMonitor: { enabled: monitors } };
+    const pool = ctx.nodePools.workloads;
+    const values = mergeValues(mergeValues(valuesFile(this.id), profileValues(this.id, ctx.profile)), {
+      global: {
+        domain: ingress.host,
+        // The chart's default nodeSelector is not empty: its node affinity preset places the pods.
+        affinity: { nodeAffinity: { type: "hard", matchExpressions: Object.entries(pool.nodeSelector).map(([key, value]) => ({ key, operator: "In", values: [value] })) } },
+        tolerations: pool.tolerations,
+      },
+      configs: {
+        // Expects a bcrypt hash: a reference to random_password.bcrypt_hash, computed at apply time.
+        secret: { argocdServerAdminPassword: admin.passwords.password.bcryptHash },
+      },
+      server: {
+        // TLS ends at Traefik: the server speaks plain HTTP behind the Ingress below.
+        extraArgs: ["--insecure", ...appNamespaces],
+        // The chart's Ingress picks its backend port from configs.params, a free-form map; Fawkes renders
+        // its own Ingress to the `http` port instead, so every value key it sets is one the chart declares.
+        ingress: { enabled: false },
+        metrics: serviceMonitor,
+      },
+      controller: { metrics: serviceMonitor, extraArgs: appNamespaces },
+      repoServer: { metrics: serviceMonitor },
+      applicationSet: { metrics: serviceMonitor },
+      notifications: { metrics: serviceMonitor },
+      redis: { metrics: serviceMonitor },
+    });
+
+    const release = platformRelease(root, "Release", ctx, {
+      chart: "argo-cd",
+      name: "argocd",
+      namespace: ns.metadata.name,
+      createNamespace: false,
+      dependsOn: [ns, admin.secret, ...deps.ready("ingress", "tls")],
+      values: [renderYaml(values)],
+    });
+
+    new IngressV1(root, "Ingress", {
+      metadata: { name: "argocd-server", namespace: this.id, annotations: ingress.annotations },
+      spec: {
+        ingressClassName: ingress.className,
+        tls: [{ hosts: [ingress.host], secretName: ingress.tlsSecret }],
+        rule: [
+          {
+            host: ingress.host,
+            http: { path: [{ path: "/", pathType: "Prefix", backend: { service: { name: SERVER_SERVICE, port: { name: "http" } } } }] },
+          },
+        ],
+      },
+      dependsOn: [release],
+    });
+
+    const namespaces = this.props.projectNamespaces ?? deps.enabled.map((c) => c.id).filter((id) => id !== this.id);
+    const projects = manifestsRelease(root, "Projects", ctx, {
+      name: "argocd-projects",
+      namespace: this.id,
+      dependsOn: [release],
+      manifests: [
+        {
+          apiVersion: "argoproj.io/v1alpha1",
+          kind: "AppProject",
+          metadata: { name: PLATFORM_PROJECT, namespace: this.id },
+          spec: {
+            description: "Fawkes platform applications: this cluster, platform namespaces, no cluster-scoped resources",
+            sourceRepos: this.props.sourceRepos ?? ["*"],
+            destinations: namespaces.map((namespace) => ({ server: IN_CLUSTER, namespace })),
+            clusterResourceWhitelist: [],
+            namespaceResourceWhitelist: [{ group: "*", kind: "*" }],
+          },
+        },
+      ],
+    });
+
+    return {
+      ready: [release, projects],
+      endpoints: { argocd: url },
+      adminSecrets: [admin.location],
+      requests: sumRequests(podGroups(values)),
+    };
+  }
+}
+
+/** Argo CD's long-running pods in rendered values (the redis-secret-init Job is not counted). */
+function podGroups(values: Values): PodGroup[] {
+  const part = (key: string) => (values[key] ?? {}) as Values;
+  const groups: PodGroup[] = ["controller", "server", "repoServer", "applicationSet"].map((key) => ({ resources: part(key).resources, replicas: part(key).replicas }));
+  if (part("notifications").enabled !== false) groups.push({ resources: part("notifications").resources });
+  if (part("dex").enabled) groups.push({ resources: part("dex").resources });
+  if (part("redis").enabled !== false) {
+    groups.push({ resources: part("redis").resources });
+    const exporter = (part("redis").exporter ?? {}) as Values;
+    if (exporter.enabled) groups.push({ resources: exporter.resources });
+  }
+  return groups;
+}

@@ -1,0 +1,144 @@
+import type { ITerraformDependable } from "cdktf";
+import { Construct } from "constructs";
+import { stringify } from "yaml";
+import type { PlatformContext } from "../../context";
+import { ingressFor, mergeValues, platformRelease, profileValues, renderYaml, valuesFile, type Values } from "../../helm";
+import { platformNamespace } from "../../namespace";
+import type { Component, ComponentOutput, Installed } from "../../platform";
+import { generatedSecret } from "../../secrets";
+import { SONARQUBE_TOKEN_KEY, SONARQUBE_TOKEN_SECRET, SONARQUBE_URL, sonarqubeTokenFor } from "../scanning";
+import { sumRequests } from "../../sizes";
+import { defaultAgentPod, kanikoAgentPod } from "./agents";
+import { casc, platformCasc, sonarqubeCasc } from "./jcasc";
+
+export { KANIKO_DOCKER_CONFIG } from "./agents";
+export { SONARQUBE_CREDENTIAL_ID, SONARQUBE_SERVER_NAME } from "./jcasc";
+
+export interface JenkinsProps {
+  /**
+   * DNS label Jenkins is served under: `ci` gives https://ci.<domain>.
+   * @default "jenkins"
+   */
+  readonly subdomain?: string;
+  /**
+   * How long Helm may wait for Jenkins to become ready; the first start downloads the plugins.
+   * @default 15
+   */
+  readonly installTimeoutMinutes?: number;
+  /**
+   * Builds kept per job when the job sets no discarder of its own.
+   * @default 50
+   */
+  readonly buildsToKeep?: number;
+}
+
+const ADMIN_SECRET = "jenkins-admin";
+
+/**
+ * Jenkins configured as code: pinned plugins, a generated admin password, builds in Kubernetes agent
+ * pods on the workloads pool (none privileged; images built with kaniko, no Docker daemon), and,
+ * when scanning is installed, SonarQube wired in with a token minted for Jenkins.
+ */
+export class JenkinsComponent implements Component {
+  readonly id = "jenkins";
+  readonly needs = ["ingress", "tls"];
+  readonly uses = ["scanning", "observability"];
+  readonly info: Component["info"];
+
+  private readonly subdomain: string;
+  private readonly timeout: number;
+  private readonly buildsToKeep: number;
+
+  constructor(props: JenkinsProps = {}) {
+    this.subdomain = props.subdomain ?? "jenkins";
+    this.timeout = props.installTimeoutMinutes ?? 15;
+    this.buildsToKeep = props.buildsToKeep ?? 50;
+    if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(this.subdomain)) {
+      throw new Error(`JenkinsProps.subdomain must be a DNS label (a-z, 0-9, "-"), got "${this.subdomain}"`);
+    }
+    if (!(Number.isInteger(this.timeout) && this.timeout >= 5 && this.timeout <= 60)) {
+      throw new Error(`JenkinsProps.installTimeoutMinutes must be a whole number from 5 to 60, got ${props.installTimeoutMinutes}`);
+    }
+    if (!(Number.isInteger(this.buildsToKeep) && this.buildsToKeep >= 1)) {
+      throw new Error(`JenkinsProps.buildsToKeep must be a whole number of at least 1, got ${props.buildsToKeep}`);
+    }
+    this.info = {
+      title: "Jenkins",
+      description: "CI server: pipelines as code in Kubernetes agent pods, rootless image builds with kaniko, SonarQube analysis",
+      subdomain: this.subdomain,
+      docs: "https://www.jenkins.io/doc/",
+      lifecycle: "production",
+    };
+  }
+
+  install(scope: Construct, ctx: PlatformContext, deps: Installed): ComponentOutput {
+    const root = new Construct(scope, "Jenkins");
+    // Baseline, not restricted: kaniko runs as uid 0 in its (unprivileged) container. Baseline still
+    // refuses privileged pods, host paths (the Docker socket) and host namespaces for every pod here,
+    // including pod templates that pipelines define themselves.
+    const ns = platformNamespace(root, ctx, this.id, "baseline");
+    const ingress = ingressFor(this.subdomain, ctx, { ingressClassName: deps.service("ingressClassName"), clusterIssuer: deps.service("clusterIssuer") });
+    const pool = ctx.nodePools.workloads;
+
+    const admin = generatedSecret(root, "AdminSecret", {
+      component: this.id,
+      namespace: this.id,
+      name: ADMIN_SECRET,
+      passwordKeys: ["jenkins-admin-password"],
+      literals: { "jenkins-admin-user": "admin" },
+      description: "Jenkins admin password (user admin)",
+      dependsOn: [ns],
+    });
+
+    const configScripts: Record<string, string> = { fawkes: casc(platformCasc(this.buildsToKeep)) };
+    const waitFor: ITerraformDependable[] = [];
+    const scanning = deps.has("scanning");
+    if (scanning) {
+      waitFor.push(sonarqubeTokenFor(root, "SonarqubeToken", ctx, { namespace: this.id, dependsOn: [ns, ...deps.ready("scanning")] }));
+      configScripts.sonarqube = casc(sonarqubeCasc(SONARQUBE_URL, `${SONARQUBE_TOKEN_SECRET}-${SONARQUBE_TOKEN_KEY}`));
+    }
+
+    const values = mergeValues(mergeValues(valuesFile(this.id), profileValues(this.id, ctx.profile)), {
+      controller: {
+        // The chart mounts this secret for JCasC's local security realm; it creates none of its own.
+        admin: { existingSecret: ADMIN_SECRET },
+        ingress: {
+          enabled: true,
+          ingressClassName: ingress.className,
+          annotations: ingress.annotations,
+          hostName: ingress.host,
+          tls: [{ secretName: ingress.tlsSecret, hosts: [ingress.host] }],
+        },
+        nodeSelector: pool.nodeSelector,
+        tolerations: pool.tolerations,
+        JCasC: { configScripts },
+        // Mounted as /run/secrets/additional/<secret>-<key>, which JCasC reads as ${<secret>-<key>}.
+        additionalExistingSecrets: scanning ? [{ name: SONARQUBE_TOKEN_SECRET, keyName: SONARQUBE_TOKEN_KEY }] : undefined,
+        prometheus: { enabled: deps.has("observability") },
+      },
+      agent: { nodeSelector: pool.nodeSelector, yamlTemplate: stringify(defaultAgentPod(pool)) },
+      additionalAgents: { kaniko: { nodeSelector: pool.nodeSelector, yamlTemplate: stringify(kanikoAgentPod(pool)) } },
+      persistence: { storageClass: ctx.storageClass },
+    });
+
+    const release = platformRelease(root, "Release", ctx, {
+      chart: "jenkins",
+      name: "jenkins",
+      namespace: this.id,
+      createNamespace: false,
+      timeoutMinutes: this.timeout,
+      dependsOn: [ns, admin.secret, ...waitFor, ...deps.ready("ingress", "tls")],
+      values: [renderYaml(values)],
+    });
+
+    const controller = values.controller as { resources?: Values; sidecars?: { configAutoReload?: { enabled?: boolean; resources?: Values } } };
+    const reload = controller.sidecars?.configAutoReload;
+    return {
+      ready: [release],
+      endpoints: { jenkins: `https://${ingress.host}` },
+      adminSecrets: [admin.location],
+      // The controller pod; agent pods come and go with builds (bounded by the cloud's container cap).
+      requests: sumRequests([{ resources: controller.resources }, { resources: reload?.enabled === false ? undefined : reload?.resources }]),
+    };
+  }
+}

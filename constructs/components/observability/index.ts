@@ -1,0 +1,228 @@
+import { Construct } from "constructs";
+import type { PlatformContext } from "../../context";
+import { ingressFor, manifestsRelease, mergeValues, platformRelease, profileValues, renderYaml, valuesFile, type Values } from "../../helm";
+import { DASHBOARD_FOLDER_ANNOTATION, DASHBOARD_LABEL } from "../../monitoring";
+import { platformNamespace } from "../../namespace";
+import type { Component, ComponentInfo, ComponentOutput, Installed } from "../../platform";
+import { generatedSecret } from "../../secrets";
+// Quantity arithmetic shared with Backstage (a candidate for constructs/).
+import { sumRequests, type PodGroup } from "../../sizes";
+import { alertmanagerConfig, mattermostWebhookSecret, MATTERMOST_WEBHOOK_SECRET } from "./alerting";
+import { PLATFORM_DASHBOARD_FOLDER, PLATFORM_DASHBOARD_PROVIDER, PROMETHEUS_DATASOURCE, upstreamDashboardValues } from "./dashboards";
+import { monitorManifest } from "./monitors";
+
+export { MATTERMOST_WEBHOOK_SECRET } from "./alerting";
+export { UPSTREAM_DASHBOARDS } from "./dashboards";
+
+export interface ObservabilityProps {
+  /**
+   * DNS label Grafana is served under: `grafana` gives https://grafana.<domain>.
+   * @default "grafana"
+   */
+  readonly subdomain?: string;
+}
+
+/** Release name: also the prefix of the chart's Services (`<name>-prometheus`, `<name>-alertmanager`). */
+const STACK_RELEASE = "kube-prometheus-stack";
+const GRAFANA_RELEASE = "grafana";
+const ADMIN_SECRET = "grafana-admin";
+/**
+ * node-exporter needs the host's network, PID namespace and filesystem, which only a "privileged"
+ * namespace admits; it gets its own so everything else keeps the "restricted" level.
+ */
+const NODE_EXPORTER_NAMESPACE = "node-exporter";
+/** Folder of the Kubernetes dashboards kube-prometheus-stack ships. */
+const CLUSTER_DASHBOARD_FOLDER = "Kubernetes";
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/**
+ * Metrics, alerts and dashboards for the whole platform: kube-prometheus-stack (Prometheus Operator,
+ * Prometheus, Alertmanager, exporters, default rules and dashboards) and Grafana behind the platform
+ * ingress. Prometheus selects every monitor and rule in the cluster; components installed before
+ * this one get their monitors rendered here. Alertmanager routes warnings to a Mattermost webhook.
+ */
+export class ObservabilityComponent implements Component {
+  readonly id = "observability";
+  readonly needs = ["ingress", "tls"];
+  readonly info: ComponentInfo;
+  private readonly subdomain: string;
+
+  constructor(props: ObservabilityProps = {}) {
+    if (props.subdomain !== undefined && !DNS_LABEL.test(props.subdomain)) {
+      throw new Error(`ObservabilityProps.subdomain must be a DNS label (a-z, 0-9, "-"), got "${props.subdomain}"`);
+    }
+    this.subdomain = props.subdomain ?? "grafana";
+    this.info = {
+      title: "Prometheus and Grafana",
+      description: "Metrics, alerting and dashboards for the platform and its workloads",
+      subdomain: this.subdomain,
+      docs: "https://prometheus-operator.dev/docs/getting-started/introduction/",
+      lifecycle: "production",
+    };
+  }
+
+  install(scope: Construct, ctx: PlatformContext, deps: Installed): ComponentOutput {
+    const root = new Construct(scope, "Observability");
+    const ns = platformNamespace(root, ctx, this.id);
+    const hostNs = platformNamespace(new Construct(root, "NodeExporter"), ctx, NODE_EXPORTER_NAMESPACE, "privileged");
+    const pool = ctx.nodePools.workloads;
+    const placement = { nodeSelector: pool.nodeSelector, tolerations: pool.tolerations };
+    const prometheusUrl = `http://${STACK_RELEASE}-prometheus.${this.id}.svc:9090`;
+    const alertmanagerUrl = `http://${STACK_RELEASE}-alertmanager.${this.id}.svc:9093`;
+
+    const webhook = mattermostWebhookSecret(root, "MattermostWebhook", this.id, [ns]);
+    const stackValues = mergeValues(mergeValues(valuesFile(this.id), profileValues(this.id, ctx.profile)), {
+      prometheus: {
+        prometheusSpec: {
+          // The platform contract (PlatformServices.monitoring): every monitor, rule and probe in
+          // the cluster is selected, with no release label to remember.
+          serviceMonitorSelectorNilUsesHelmValues: false,
+          podMonitorSelectorNilUsesHelmValues: false,
+          ruleSelectorNilUsesHelmValues: false,
+          probeSelectorNilUsesHelmValues: false,
+          scrapeConfigSelectorNilUsesHelmValues: false,
+          storageSpec: { volumeClaimTemplate: { spec: { storageClassName: ctx.storageClass, accessModes: ["ReadWriteOnce"] } } },
+          ...placement,
+        },
+      },
+      alertmanager: {
+        config: alertmanagerConfig(),
+        alertmanagerSpec: {
+          // Mounted at /etc/alertmanager/secrets/<name>/, where the mattermost receiver reads its URL.
+          secrets: [MATTERMOST_WEBHOOK_SECRET],
+          storage: { volumeClaimTemplate: { spec: { storageClassName: ctx.storageClass, accessModes: ["ReadWriteOnce"] } } },
+          ...placement,
+        },
+      },
+      prometheusOperator: { ...placement, admissionWebhooks: { patch: placement } },
+      grafana: {
+        // The default dashboards are labelled for Grafana's sidecar and filed in one folder.
+        sidecar: { dashboards: { annotations: { [DASHBOARD_FOLDER_ANNOTATION]: CLUSTER_DASHBOARD_FOLDER } } },
+      },
+      "prometheus-node-exporter": { namespaceOverride: NODE_EXPORTER_NAMESPACE },
+    });
+    const stack = platformRelease(root, "Release", ctx, {
+      chart: "kube-prometheus-stack",
+      name: STACK_RELEASE,
+      namespace: ns.metadata.name,
+      createNamespace: false,
+      dependsOn: [ns, hostNs, webhook],
+      timeoutMinutes: 15,
+      values: [renderYaml(stackValues)],
+    });
+
+    // Metrics endpoints of components installed before this one: their charts could not create
+    // monitors before the CRDs existed, so they are rendered here, after the CRDs.
+    const targets = deps.entries().flatMap(([, out]) => out.monitors ?? []);
+    const monitors =
+      targets.length > 0
+        ? manifestsRelease(root, "Monitors", ctx, {
+            name: "platform-monitors",
+            namespace: this.id,
+            dependsOn: [stack],
+            manifests: targets.map((t) => monitorManifest(t, this.id)),
+          })
+        : undefined;
+
+    const ingress = ingressFor(this.subdomain, ctx, { ingressClassName: deps.service("ingressClassName"), clusterIssuer: deps.service("clusterIssuer") });
+    const url = `https://${ingress.host}`;
+    const admin = generatedSecret(root, "AdminSecret", {
+      component: this.id,
+      namespace: this.id,
+      name: ADMIN_SECRET,
+      passwordKeys: ["admin-password"],
+      literals: { "admin-user": "admin" },
+      description: "Grafana admin password (user admin)",
+      dependsOn: [ns],
+    });
+    const enabled = new Set(deps.enabled.map((c) => c.id));
+    const grafanaFile = `${this.id}-grafana`;
+    const grafanaValues = mergeValues(mergeValues(valuesFile(grafanaFile), profileValues(grafanaFile, ctx.profile)), {
+      admin: { existingSecret: ADMIN_SECRET, userKey: "admin-user", passwordKey: "admin-password" },
+      ingress: {
+        enabled: true,
+        // The chart's ingressClassName key is commented out upstream: the class goes by the
+        // annotation Traefik also honours.
+        annotations: { ...ingress.annotations, "kubernetes.io/ingress.class": ingress.className },
+        hosts: [ingress.host],
+        path: "/",
+        pathType: "Prefix",
+        tls: [{ secretName: ingress.tlsSecret, hosts: [ingress.host] }],
+      },
+      // Links in alerts and shared URLs use the public address.
+      env: { GF_SERVER_ROOT_URL: url },
+      datasources: {
+        "datasources.yaml": {
+          apiVersion: 1,
+          datasources: [
+            { name: PROMETHEUS_DATASOURCE.name, uid: PROMETHEUS_DATASOURCE.uid, type: "prometheus", access: "proxy", url: prometheusUrl, isDefault: true, jsonData: { httpMethod: "POST", timeInterval: "30s" } },
+            { name: "Alertmanager", uid: "alertmanager", type: "alertmanager", access: "proxy", url: alertmanagerUrl, jsonData: { implementation: "prometheus", handleGrafanaManagedAlerts: false } },
+          ],
+        },
+      },
+      sidecar: {
+        dashboards: {
+          enabled: true,
+          label: Object.keys(DASHBOARD_LABEL)[0],
+          labelValue: Object.values(DASHBOARD_LABEL)[0],
+          searchNamespace: "ALL",
+          folderAnnotation: DASHBOARD_FOLDER_ANNOTATION,
+          provider: { foldersFromFilesStructure: true, allowUiUpdates: false },
+        },
+      },
+      dashboardProviders: {
+        "dashboardproviders.yaml": {
+          apiVersion: 1,
+          providers: [
+            {
+              name: PLATFORM_DASHBOARD_PROVIDER,
+              orgId: 1,
+              folder: PLATFORM_DASHBOARD_FOLDER,
+              type: "file",
+              disableDeletion: true,
+              editable: false,
+              options: { path: `/var/lib/grafana/dashboards/${PLATFORM_DASHBOARD_PROVIDER}` },
+            },
+          ],
+        },
+      },
+      // Upstream dashboards only for the components that are switched on.
+      dashboards: { [PLATFORM_DASHBOARD_PROVIDER]: upstreamDashboardValues(enabled) },
+      serviceMonitor: { enabled: true },
+      ...placement,
+    });
+    const grafana = platformRelease(root, "Grafana", ctx, {
+      chart: "grafana",
+      name: GRAFANA_RELEASE,
+      namespace: ns.metadata.name,
+      createNamespace: false,
+      // After the stack: its ServiceMonitor needs the CRDs.
+      dependsOn: [ns, admin.secret, stack, ...deps.ready("ingress", "tls")],
+      values: [renderYaml(grafanaValues)],
+    });
+
+    return {
+      ready: [stack, grafana, ...(monitors ? [monitors] : [])],
+      endpoints: { grafana: url },
+      adminSecrets: [admin.location],
+      services: { monitoring: { namespace: this.id, prometheusUrl } },
+      requests: sumRequests(podGroups(stackValues, grafanaValues)),
+    };
+  }
+}
+
+/** Long-running pods on the workloads pool, read back from the rendered values. */
+function podGroups(stack: Values, grafana: Values): PodGroup[] {
+  const at = (v: Values, ...path: string[]) => path.reduce<Values>((o, k) => (o[k] ?? {}) as Values, v);
+  const prometheus = at(stack, "prometheus", "prometheusSpec");
+  const alertmanager = at(stack, "alertmanager", "alertmanagerSpec");
+  const replicas = grafana.replicas;
+  return [
+    { resources: prometheus.resources, replicas: prometheus.replicas },
+    { resources: alertmanager.resources, replicas: alertmanager.replicas },
+    { resources: at(stack, "prometheusOperator").resources },
+    { resources: grafana.resources, replicas },
+    // The dashboard sidecar runs in every Grafana pod.
+    { resources: at(grafana, "sidecar").resources, replicas },
+  ];
+}

@@ -1,0 +1,127 @@
+import type { Release } from "@cdktf/provider-helm/lib/release";
+import type { ITerraformDependable } from "cdktf";
+import type { Construct } from "constructs";
+import type { PlatformContext } from "../../context";
+import { manifestsRelease } from "../../helm";
+import { SCANNING_NAMESPACE, SONARQUBE_ADMIN_SECRET, SONARQUBE_URL, sonarqubeImage } from "./sonarqube";
+
+/** Secret, in the CI namespace, holding the SonarQube analysis token under `SONARQUBE_TOKEN_KEY`. */
+export const SONARQUBE_TOKEN_SECRET = "sonarqube-token";
+export const SONARQUBE_TOKEN_KEY = "token";
+/** Name of the token in SonarQube (My Account > Security), owned by admin, type Global Analysis. */
+export const SONARQUBE_TOKEN_NAME = "jenkins";
+
+const MINTER = "sonarqube-token-minter";
+
+export interface SonarqubeTokenProps {
+  /** Namespace of the CI server that reads the token; it must exist (put it in `dependsOn`). */
+  readonly namespace: string;
+  /** The SonarQube release (scanning's `ready`) and the CI namespace. */
+  readonly dependsOn: ITerraformDependable[];
+}
+
+/**
+ * A SonarQube token can only be minted through SonarQube's web API once it runs, so a Job does it:
+ * after the SonarQube release, with the generated admin credentials, it creates a Global Analysis
+ * token (analysis only, not administration) and writes it into `SONARQUBE_TOKEN_SECRET` in the CI
+ * namespace. The Job's service account may get and patch that one secret there and nothing else; the
+ * token never passes through Terraform. A token the CI secret already holds is kept while SonarQube
+ * still accepts it (CI servers read it at start); otherwise it is revoked and minted again.
+ */
+export function sonarqubeTokenFor(scope: Construct, id: string, ctx: PlatformContext, props: SonarqubeTokenProps): Release {
+  const ciNamespace = props.namespace;
+  const pool = ctx.nodePools.workloads;
+  return manifestsRelease(scope, id, ctx, {
+    name: `${ciNamespace}-sonarqube-token`,
+    namespace: SCANNING_NAMESPACE,
+    dependsOn: props.dependsOn,
+    timeoutMinutes: 15,
+    manifests: [
+      { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: MINTER, namespace: SCANNING_NAMESPACE } },
+      // Created empty (no data in the manifest, so upgrades leave the minted token alone); the Job fills it.
+      {
+        apiVersion: "v1",
+        kind: "Secret",
+        type: "Opaque",
+        metadata: { name: SONARQUBE_TOKEN_SECRET, namespace: ciNamespace, labels: { "app.kubernetes.io/part-of": "fawkes" } },
+      },
+      {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "Role",
+        metadata: { name: MINTER, namespace: ciNamespace },
+        rules: [{ apiGroups: [""], resources: ["secrets"], resourceNames: [SONARQUBE_TOKEN_SECRET], verbs: ["get", "patch"] }],
+      },
+      {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "RoleBinding",
+        metadata: { name: MINTER, namespace: ciNamespace },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: MINTER },
+        subjects: [{ kind: "ServiceAccount", name: MINTER, namespace: SCANNING_NAMESPACE }],
+      },
+      {
+        apiVersion: "batch/v1",
+        kind: "Job",
+        metadata: {
+          name: `${ciNamespace}-sonarqube-token`,
+          namespace: SCANNING_NAMESPACE,
+          // A hook runs again on every upgrade (a plain Job's spec is immutable) and Helm waits for it.
+          annotations: { "helm.sh/hook": "post-install,post-upgrade", "helm.sh/hook-delete-policy": "before-hook-creation,hook-succeeded" },
+        },
+        spec: {
+          backoffLimit: 4,
+          activeDeadlineSeconds: 840,
+          template: {
+            spec: {
+              serviceAccountName: MINTER,
+              restartPolicy: "OnFailure",
+              nodeSelector: pool.nodeSelector,
+              tolerations: pool.tolerations,
+              securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } },
+              containers: [
+                {
+                  name: "mint",
+                  image: sonarqubeImage(),
+                  command: ["/bin/sh", "-c", MINT_SCRIPT],
+                  env: [
+                    { name: "SONARQUBE_URL", value: SONARQUBE_URL },
+                    { name: "TOKEN_NAME", value: SONARQUBE_TOKEN_NAME },
+                    { name: "TARGET", value: `namespaces/${ciNamespace}/secrets/${SONARQUBE_TOKEN_SECRET}` },
+                    { name: "TOKEN_KEY", value: SONARQUBE_TOKEN_KEY },
+                    { name: "ADMIN_PASSWORD", valueFrom: { secretKeyRef: { name: SONARQUBE_ADMIN_SECRET, key: "password" } } },
+                  ],
+                  resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } },
+                  securityContext: { allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                },
+              ],
+            },
+          },
+        },
+      },
+    ],
+  });
+}
+
+/**
+ * POSIX sh with curl, sed and base64 (all in the SonarQube image). The token only ever lives in shell
+ * variables and the patch body read from stdin; nothing is logged but outcomes.
+ */
+const MINT_SCRIPT = `set -eu
+sa=/var/run/secrets/kubernetes.io/serviceaccount
+kube() { curl -fsS --cacert "$sa/ca.crt" -H "Authorization: Bearer $(cat "$sa/token")" "$@"; }
+api="https://kubernetes.default.svc/api/v1/$TARGET"
+valid() { curl -fsS -u "$1" "$SONARQUBE_URL/api/authentication/validate" 2>/dev/null | grep -q '"valid":true'; }
+# The SonarQube release is ready, but its admin-password hook may only just have run.
+n=0
+until valid "admin:$ADMIN_PASSWORD"; do
+  n=$((n+1)); [ "$n" -lt 60 ] || { echo "SonarQube at $SONARQUBE_URL does not accept the generated admin password"; exit 1; }
+  sleep 10
+done
+current=$(kube "$api" | sed -n "s/.*\\"$TOKEN_KEY\\": *\\"\\([^\\"]*\\)\\".*/\\1/p" | base64 -d 2>/dev/null || true)
+if [ -n "$current" ] && valid "$current:"; then echo "the CI token is still valid: kept"; exit 0; fi
+curl -fsS -u "admin:$ADMIN_PASSWORD" -X POST "$SONARQUBE_URL/api/user_tokens/revoke" --data-urlencode "name=$TOKEN_NAME" >/dev/null 2>&1 || true
+token=$(curl -fsS -u "admin:$ADMIN_PASSWORD" -X POST "$SONARQUBE_URL/api/user_tokens/generate" \\
+  --data-urlencode "name=$TOKEN_NAME" --data-urlencode "type=GLOBAL_ANALYSIS_TOKEN" | sed -n 's/.*"token":"\\([^"]*\\)".*/\\1/p')
+[ -n "$token" ] || { echo "SonarQube returned no token"; exit 1; }
+printf '{"stringData":{"%s":"%s"}}' "$TOKEN_KEY" "$token" | kube -X PATCH -H "Content-Type: application/merge-patch+json" --data-binary @- "$api" >/dev/null
+echo "minted a new SonarQube token for CI"
+`;

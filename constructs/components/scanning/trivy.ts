@@ -1,0 +1,20 @@
+import type { PlatformContext } from "../../context";
+import { mergeValues, profileValues, valuesFile, type Values } from "../../helm";
+
+/** Operator-editable values of the Trivy operator chart: `helm-values/scanning-trivy-operator.yaml` (+ profiles). */
+export const TRIVY_VALUES = "scanning-trivy-operator";
+export const TRIVY_RELEASE = "trivy-operator";
+
+/**
+ * The Trivy operator's values: it and its scan jobs on the workloads pool, the chart's
+ * ServiceMonitor when Prometheus is there. What is scanned and how is in the values file.
+ */
+export function trivyValues(ctx: PlatformContext, monitoring: boolean): Values {
+  const pool = ctx.nodePools.workloads;
+  return mergeValues(mergeValues(valuesFile(TRIVY_VALUES), profileValues(TRIVY_VALUES, ctx.profile)), {
+    nodeSelector: pool.nodeSelector,
+    tolerations: pool.tolerations,
+    trivyOperator: { scanJobNodeSelector: pool.nodeSelector, scanJobTolerations: pool.tolerations },
+    serviceMonitor: { enabled: monitoring },
+  });
+}
