@@ -28,6 +28,7 @@ export const CHARTS = {
   "mattermost-operator": { repository: "https://helm.mattermost.com", chart: "mattermost-operator", version: "1.0.5" },
   // Foundation add-ons
   "cluster-autoscaler": { repository: "https://kubernetes.github.io/autoscaler", chart: "cluster-autoscaler", version: "9.59.0" },
+  "cloudnative-pg": { repository: "https://cloudnative-pg.github.io/charts", chart: "cloudnative-pg", version: "0.29.0" },
 } as const satisfies Record<string, ChartPin>;
 
 export type ChartId = keyof typeof CHARTS;

@@ -1,10 +1,16 @@
 import { App } from "cdktf";
 import type { FawkesConfig } from "./config/schema";
 import { FawkesAwsStack } from "./aws";
+import { FawkesAzureStack } from "./azure";
+import { FawkesGcpStack } from "./gcp";
+import { FawkesLocalStack } from "./local";
 
 /** Every deployable stack, by name. Adding a cloud = one stack file + one line here. */
 export const STACKS = {
   "fawkes-aws": FawkesAwsStack,
+  "fawkes-azure": FawkesAzureStack,
+  "fawkes-gcp": FawkesGcpStack,
+  "fawkes-local": FawkesLocalStack,
 } as const;
 
 export type StackName = keyof typeof STACKS;

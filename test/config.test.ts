@@ -26,7 +26,7 @@ describe("config", () => {
     [{ domain: "Not A Domain" }, 'fawkes.yaml: domain: expected a lower-case DNS domain such as platform.example.org, got "Not A Domain"'],
     [{ kubernetes: { version: 1.33 } }, "fawkes.yaml: kubernetes.version: expected string, received number, got 1.33"],
     [{ nodePools: { dojo: { min: 3, desired: 1 } } }, 'fawkes.yaml: nodePools.dojo: expected min <= desired <= max, got {"min":3,"desired":1}'],
-    [{ components: { jenkinz: false } }, "fawkes.yaml: components.jenkinz: expected a component id: one of"],
+    [{ components: { jenkinz: false } }, "fawkes.yaml: components.jenkinz: unknown component; expected one of ingress, tls, dns, secrets"],
     [{ letsEncrypt: { email: "nope" } }, 'fawkes.yaml: letsEncrypt.email: expected an e-mail address for Let\'s Encrypt expiry notices, got "nope"'],
     [{ domian: "x.org" }, "fawkes.yaml: domian: unknown key; expected one of name, environment, profile, domain"],
   ])("rejects %j with a message naming file, key and expectation", (input, message) => {

@@ -1,6 +1,7 @@
 import { Testing } from "cdktf";
 import { parse as parseYaml } from "yaml";
 import { STACKS } from "../stacks/app";
+import { describeEquivalence } from "./equivalence";
 import { strings, testConfig } from "./support";
 
 /** Every stack of the app, synthesized once with the embedded defaults (construct validations run). */
@@ -9,6 +10,11 @@ const synthesized = Object.entries(STACKS).map(([name, Stack]) => {
   return [name, JSON.parse(Testing.synth(stack, true))] as const;
 });
 
+/** The laptop with every component on, to compare like with like across foundations. */
+const localWithAll = JSON.parse(
+  Testing.synth(new STACKS["fawkes-local"](Testing.app(), "fawkes-local", testConfig({ local: { components: { scanning: true, mattermost: true } } }))),
+);
+describeEquivalence({ ...Object.fromEntries(synthesized), "fawkes-local": localWithAll });
 
 const SECRET_KEY = /(^|[_.-])(password|passwd|secret|token|apikey|api_key|private_key|client_secret|adminpassword|admin_password)$/i;
 const SECRET_SHAPES = [/AKIA[0-9A-Z]{16}/, /-----BEGIN [A-Z ]*PRIVATE KEY-----/, /\bgh[pousr]_[A-Za-z0-9]{30,}/, /\bxox[abp]-[A-Za-z0-9-]{10,}/, /\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}/];

@@ -65,6 +65,7 @@ function formatIssue(source: string, issue: z.core.$ZodIssue, raw: unknown): str
     return `${source}: ${issue.keys.map((k) => at + k).join(", ")}: unknown key${issue.keys.length > 1 ? "s" : ""}` +
       (known.length ? `; expected one of ${known.join(", ")}` : "");
   }
+  if (issue.code === "custom" && issue.message.startsWith("unknown")) return `${source}: ${key}: ${issue.message}`;
   const got = valueAt(raw, issue.path);
   const expected = issue.message.replace(/^Invalid input: /, "").replace(/^Invalid option: /, "").replace(/^Too (small|big): /, "");
   return `${source}: ${key || "(top level)"}: expected ${expected.replace(/^expected /, "")}, got ${describe(got)}`;

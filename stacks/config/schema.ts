@@ -17,7 +17,8 @@ const cidr = z
   .regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d|[12]\d|3[0-2])$/, "an IPv4 CIDR such as 203.0.113.0/24")
   .refine((c) => c.split("/")[0].split(".").every((o) => Number(o) <= 255), "an IPv4 CIDR with octets 0-255")
   .refine((c) => !c.endsWith("/0"), "a CIDR narrower than /0 (the API endpoint is never open to the whole internet)");
-const k8sVersion = z.string().regex(/^1\.(2[89]|3\d)$/, 'a Kubernetes minor version from "1.28" to "1.39", as a string');
+// 1.30+: the Dojo's admission policies use ValidatingAdmissionPolicy v1.
+const k8sVersion = z.string().regex(/^1\.(3\d)$/, 'a Kubernetes minor version from "1.30" to "1.39", as a string');
 
 /** Size of one node pool. Instance types are per cloud (see the cloud sections). */
 const pool = (d: { min: number; max: number; desired: number }) =>
@@ -37,7 +38,7 @@ const components = z
   .superRefine((switches, ctx) => {
     const known = COMPONENT_IDS as readonly string[];
     for (const key of Object.keys(switches)) {
-      if (!known.includes(key)) ctx.addIssue({ code: "custom", path: [key], message: `a component id: one of ${known.join(", ")}` });
+      if (!known.includes(key)) ctx.addIssue({ code: "custom", path: [key], message: `unknown component; expected one of ${known.join(", ")}` });
     }
   });
 
@@ -120,7 +121,7 @@ export const configSchema = z.strictObject({
   azure: z
     .strictObject({
       location: z.string().regex(/^[a-z]+[a-z0-9]*$/, "an Azure region name such as westeurope").default("westeurope"),
-      /** Subscription to deploy into. @default - the Azure CLI's current subscription (or ARM_SUBSCRIPTION_ID) */
+      /** Subscription to deploy into. @default - $ARM_SUBSCRIPTION_ID (azurerm 4 needs one of the two; it does not fall back to the CLI default) */
       subscriptionId: z.uuid("a subscription id (UUID)").optional(),
       vnetCidr: cidr.default("10.41.0.0/16"),
       vmSizes: z
@@ -132,6 +133,10 @@ export const configSchema = z.strictObject({
         .prefault({}),
       /** Entra ID (Azure AD) groups whose members are cluster admins. */
       adminGroupObjectIds: z.array(z.uuid("an Entra ID group object id (UUID)")).default([]),
+      /** Availability zones for nodes and the standard profile's zone-redundant databases; [] in a region without zones. */
+      zones: z.array(z.enum(["1", "2", "3"])).max(3).default(["1", "2", "3"]),
+      /** Encryption at host for every node; needs `az feature register --namespace Microsoft.Compute --name EncryptionAtHost` once. */
+      encryptionAtHost: z.boolean().default(true),
       /** An existing Azure DNS zone for the domain. @default - a zone is created */
       dnsZoneResourceGroup: z.string().optional(),
       /** Remote state (azurerm backend). Without `storageAccount` the state stays in a local file. */
@@ -155,6 +160,8 @@ export const configSchema = z.strictObject({
       servicesCidr: cidr.default("10.48.0.0/20"),
       /** /28 for the control plane's private endpoint. */
       masterCidr: cidr.default("172.16.0.0/28"),
+      /** Range reserved for Cloud SQL's private IPs (private services access); /24 or larger. */
+      privateServicesCidr: cidr.default("10.50.0.0/20"),
       machineTypes: z
         .strictObject({
           system: z.string().default("e2-standard-4"),
@@ -184,6 +191,8 @@ export const configSchema = z.strictObject({
       ingressService: z.enum(["NodePort", "LoadBalancer"]).default("NodePort"),
       httpNodePort: z.number().int().min(30000).max(32767).default(30080),
       httpsNodePort: z.number().int().min(30000).max(32767).default(30443),
+      /** The cluster's default StorageClass: `standard` on kind, `local-path` on k3d. */
+      storageClass: z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "a StorageClass name such as standard or local-path").default("standard"),
       /** Component switches for the local stack only, on top of `components` (heavy ones off by default). */
       components: components,
     })

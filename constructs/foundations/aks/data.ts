@@ -1,0 +1,270 @@
+import { KeyVault } from "@cdktf/provider-azurerm/lib/key-vault";
+import { KeyVaultSecret } from "@cdktf/provider-azurerm/lib/key-vault-secret";
+import type { LogAnalyticsWorkspace } from "@cdktf/provider-azurerm/lib/log-analytics-workspace";
+import { ManagementLock } from "@cdktf/provider-azurerm/lib/management-lock";
+import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-diagnostic-setting";
+import { PostgresqlFlexibleServer } from "@cdktf/provider-azurerm/lib/postgresql-flexible-server";
+import { PostgresqlFlexibleServerConfiguration } from "@cdktf/provider-azurerm/lib/postgresql-flexible-server-configuration";
+import { PostgresqlFlexibleServerDatabase } from "@cdktf/provider-azurerm/lib/postgresql-flexible-server-database";
+import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
+import { StorageAccount } from "@cdktf/provider-azurerm/lib/storage-account";
+import { StorageContainer } from "@cdktf/provider-azurerm/lib/storage-container";
+import { Password } from "@cdktf/provider-random/lib/password";
+import { Sleep } from "@cdktf/provider-time/lib/sleep";
+import type { ITerraformDependable } from "cdktf";
+import { Construct } from "constructs";
+import type { BucketRef, DatabaseRef, DatabaseRequest } from "../../context";
+import type { AksNetwork } from "./network";
+
+export interface AksDataProps {
+  /** Prefix of resource names, e.g. `fawkes-dev`. */
+  readonly name: string;
+  /** Random suffix for the globally unique names (vault, storage account, servers). */
+  readonly suffix: string;
+  readonly resourceGroupName: string;
+  readonly location: string;
+  readonly tenantId: string;
+  readonly deployerObjectId: string;
+  readonly network: AksNetwork;
+  readonly logs: LogAnalyticsWorkspace;
+  /**
+   * Networks allowed to reach the Key Vault's public endpoint (the deployer writes database
+   * passwords there). Empty: no public endpoint; Terraform must run inside the VNet.
+   */
+  readonly allowedCidrs: string[];
+  /** Zones for zone-redundant databases and storage; empty in a region without zones. */
+  readonly zones: string[];
+  readonly profile: "lab" | "small" | "standard";
+  readonly keep: boolean;
+  readonly tags: Record<string, string>;
+}
+
+/** Flexible Server SKU per profile: burstable for lab/small, general purpose (HA-capable) for standard. */
+export const POSTGRES_SKU = { lab: "B_Standard_B1ms", small: "B_Standard_B2s", standard: "GP_Standard_D2ds_v5" } as const;
+export const POSTGRES_MAJOR = "17";
+/** Login names Flexible Server refuses. */
+const RESERVED_LOGINS = ["azure_superuser", "azure_pg_admin", "admin", "administrator", "root", "guest", "public"];
+
+/** How long Entra ID role assignments may take to reach Key Vault's and AKS's data planes. */
+export const RBAC_PROPAGATION = "90s";
+
+/**
+ * The secret store and managed data services for components: a Key Vault (RBAC, purge protection,
+ * private endpoint), one PostgreSQL Flexible Server per `postgres()` in the delegated subnet, and
+ * one Blob container per `bucket()` in a storage account with no public network access.
+ */
+export class AksData extends Construct {
+  readonly vault: KeyVault;
+  /** What the deployer's Key Vault writes (database passwords) wait for. */
+  readonly vaultAccess: ITerraformDependable[];
+  private storage?: StorageAccount;
+  private readonly containers = new Map<string, StorageContainer>();
+
+  constructor(scope: Construct, id: string, private readonly props: AksDataProps) {
+    super(scope, id);
+    const { resourceGroupName, location, tags, keep } = props;
+    const isPublic = props.allowedCidrs.length > 0;
+
+    this.vault = new KeyVault(this, "Vault", {
+      name: `${trimHyphens(props.name.slice(0, 18))}-${props.suffix}`,
+      resourceGroupName,
+      location,
+      tenantId: props.tenantId,
+      skuName: "standard",
+      // Access by Azure RBAC roles (Key Vault Secrets User/Officer), never by access policies.
+      rbacAuthorizationEnabled: true,
+      // Deleted secrets and the vault itself stay recoverable, and cannot be purged early.
+      purgeProtectionEnabled: keep,
+      softDeleteRetentionDays: keep ? 90 : 7,
+      publicNetworkAccessEnabled: isPublic,
+      networkAcls: { defaultAction: "Deny", bypass: "None", ipRules: isPublic ? props.allowedCidrs : undefined },
+      tags,
+      lifecycle: { preventDestroy: keep },
+    });
+    const endpoint = props.network.privateEndpoint(this, "VaultEndpoint", {
+      resourceId: this.vault.id,
+      subresource: "vault",
+      zoneName: "privatelink.vaultcore.azure.net",
+      endpointName: `${props.name}-vault`,
+    });
+    new MonitorDiagnosticSetting(this, "VaultDiagnostics", {
+      name: "fawkes-audit",
+      targetResourceId: this.vault.id,
+      logAnalyticsWorkspaceId: props.logs.id,
+      enabledLog: [{ category: "AuditEvent" }],
+    });
+    const officer = new RoleAssignment(this, "DeployerSecretsOfficer", {
+      scope: this.vault.id,
+      roleDefinitionName: "Key Vault Secrets Officer",
+      principalId: props.deployerObjectId,
+    });
+    this.vaultAccess = [
+      endpoint,
+      new Sleep(this, "VaultAccessPropagation", { createDuration: RBAC_PROPAGATION, dependsOn: [officer] }),
+    ];
+    if (keep) lock(this, "VaultLock", this.vault.id, "the Key Vault");
+  }
+
+  postgres(scope: Construct, request: DatabaseRequest): DatabaseRef {
+    const { name, suffix, resourceGroupName, location, tags, keep, profile, zones } = this.props;
+    if (!/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/.test(request.name)) {
+      throw new Error(`AksFoundation.postgres: DatabaseRequest.name must be 3-32 characters of a-z, 0-9, "-", got "${request.name}"`);
+    }
+    const ident = request.name.replace(/-/g, "_");
+    if (RESERVED_LOGINS.includes(ident) || ident.startsWith("pg_")) {
+      throw new Error(`AksFoundation.postgres: DatabaseRequest.name "${request.name}" is a login name Azure reserves; pick another`);
+    }
+    const dnsZone = this.props.network.privateDnsZone("PostgresZone", `${name}.private.postgres.database.azure.com`);
+    const password = new Password(scope, "DatabasePassword", { length: 32, special: false, minUpper: 2, minLower: 2, minNumeric: 2 });
+    const standard = profile === "standard";
+    const server = new PostgresqlFlexibleServer(scope, "Database", {
+      name: `${trimHyphens(`${name}-${request.name}`.slice(0, 56))}-${suffix}`,
+      resourceGroupName,
+      location,
+      version: POSTGRES_MAJOR,
+      skuName: POSTGRES_SKU[profile],
+      storageMb: 32768,
+      autoGrowEnabled: true,
+      // Private only: an address in the delegated subnet, a name in the VNet's private zone.
+      delegatedSubnetId: this.props.network.databases.id,
+      privateDnsZoneId: dnsZone.zone.id,
+      publicNetworkAccessEnabled: false,
+      administratorLogin: ident,
+      administratorPassword: password.result,
+      authentication: { passwordAuthEnabled: true, activeDirectoryAuthEnabled: false },
+      backupRetentionDays: standard ? 14 : 7,
+      geoRedundantBackupEnabled: standard,
+      zone: zones.length > 0 ? zones[0] : undefined,
+      highAvailability: standard
+        ? zones.length > 1
+          ? { mode: "ZoneRedundant", standbyAvailabilityZone: zones[1] }
+          : { mode: "SameZone" }
+        : undefined,
+      tags,
+      lifecycle: {
+        preventDestroy: keep,
+        // A failover swaps the primary and standby zones.
+        ignoreChanges: ["zone", "high_availability[0].standby_availability_zone"],
+      },
+      dependsOn: [dnsZone.link],
+    });
+    // One at a time: Flexible Server rejects concurrent configuration changes.
+    const tls = new PostgresqlFlexibleServerConfiguration(scope, "DatabaseRequireTls", { serverId: server.id, name: "require_secure_transport", value: "on" });
+    const tlsVersion = new PostgresqlFlexibleServerConfiguration(scope, "DatabaseTlsVersion", {
+      serverId: server.id,
+      name: "ssl_min_protocol_version",
+      value: "TLSv1.2",
+      dependsOn: [tls],
+    });
+    const database = new PostgresqlFlexibleServerDatabase(scope, "DatabaseSchema", {
+      serverId: server.id,
+      name: ident,
+      charset: "UTF8",
+      collation: "en_US.utf8",
+      lifecycle: { preventDestroy: keep },
+      dependsOn: [tlsVersion],
+    });
+    // The password goes to Key Vault, where external-secrets reads it; components never see Terraform's copy.
+    const secret = new KeyVaultSecret(scope, "DatabasePasswordSecret", {
+      keyVaultId: this.vault.id,
+      name: `postgres-${request.name}`,
+      value: password.result,
+      contentType: "password",
+      tags,
+      dependsOn: this.vaultAccess,
+    });
+    if (keep) lock(scope, "DatabaseLock", server.id, "the database server");
+    return {
+      host: server.fqdn,
+      port: 5432,
+      database: ident,
+      username: ident,
+      password: { key: secret.name },
+      tls: true,
+      dependsOn: [server, tls, tlsVersion, database, secret],
+    };
+  }
+
+  bucket(scope: Construct, name: string): BucketRef {
+    if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(name)) {
+      throw new Error(`AksFoundation.bucket: name must be 3-63 characters of a-z, 0-9 and single "-", got "${name}"`);
+    }
+    if (this.containers.has(name)) throw new Error(`AksFoundation.bucket: a bucket named "${name}" exists already`);
+    const account = this.storageAccount();
+    const container = new StorageContainer(scope, "Bucket", {
+      name,
+      // By id: the container is made through Azure Resource Manager, not the (private) blob endpoint.
+      storageAccountId: account.id,
+      containerAccessType: "private",
+      lifecycle: { preventDestroy: this.props.keep },
+    });
+    this.containers.set(name, container);
+    return { name, dependsOn: [container] };
+  }
+
+  /** The container a BucketRef made by `bucket()` names, for role assignments. */
+  container(ref: BucketRef): StorageContainer {
+    const container = this.containers.get(ref.name);
+    if (!container) throw new Error(`AksFoundation.workloadIdentity: bucket "${ref.name}" was not made by this foundation's bucket()`);
+    return container;
+  }
+
+  /**
+   * One storage account for every bucket: HTTPS and TLS 1.2 only, no shared keys (Entra ID only), no
+   * public blobs, no public network access (pods use a private endpoint).
+   */
+  private storageAccount(): StorageAccount {
+    if (this.storage) return this.storage;
+    const { name, suffix, resourceGroupName, location, tags, keep, profile, zones } = this.props;
+    const retentionDays = profile === "standard" ? 30 : 7;
+    const account = new StorageAccount(this, "Storage", {
+      name: `${name.replace(/[^a-z0-9]/g, "").slice(0, 19)}${suffix}`,
+      resourceGroupName,
+      location,
+      accountKind: "StorageV2",
+      accountTier: "Standard",
+      accountReplicationType: profile === "standard" && zones.length > 1 ? "ZRS" : "LRS",
+      httpsTrafficOnlyEnabled: true,
+      minTlsVersion: "TLS1_2",
+      allowNestedItemsToBePublic: false,
+      sharedAccessKeyEnabled: false,
+      defaultToOauthAuthentication: true,
+      localUserEnabled: false,
+      sftpEnabled: false,
+      crossTenantReplicationEnabled: false,
+      infrastructureEncryptionEnabled: true,
+      publicNetworkAccessEnabled: false,
+      networkRules: { defaultAction: "Deny", bypass: ["None"] },
+      blobProperties: {
+        versioningEnabled: true,
+        deleteRetentionPolicy: { days: retentionDays },
+        containerDeleteRetentionPolicy: { days: retentionDays },
+      },
+      tags,
+      lifecycle: { preventDestroy: keep },
+    });
+    this.props.network.privateEndpoint(this, "BlobEndpoint", {
+      resourceId: account.id,
+      subresource: "blob",
+      zoneName: "privatelink.blob.core.windows.net",
+      endpointName: `${name}-blob`,
+    });
+    if (keep) lock(this, "StorageLock", account.id, "the storage account");
+    this.storage = account;
+    return account;
+  }
+}
+
+/** A CanNotDelete lock: Azure's own guard, besides Terraform's prevent_destroy (which a state edit bypasses). */
+function lock(scope: Construct, id: string, target: string, what: string): ManagementLock {
+  return new ManagementLock(scope, id, {
+    name: "fawkes-keep",
+    scope: target,
+    lockLevel: "CanNotDelete",
+    notes: `Fawkes: remove this lock to delete ${what} (profile lab skips it)`,
+  });
+}
+
+function trimHyphens(s: string): string {
+  return s.replace(/-+/g, "-").replace(/-+$/, "");
+}
