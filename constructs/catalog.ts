@@ -26,6 +26,9 @@ export const CHARTS = {
   "kube-prometheus-stack": { repository: "https://prometheus-community.github.io/helm-charts", chart: "kube-prometheus-stack", version: "88.5.3" },
   grafana: { repository: "https://grafana-community.github.io/helm-charts", chart: "grafana", version: "12.11.1" },
   "mattermost-operator": { repository: "https://helm.mattermost.com", chart: "mattermost-operator", version: "1.0.5" },
+  // The Dojo: lab pod placement (policy engine) and progress metrics
+  kyverno: { repository: "https://kyverno.github.io/kyverno/", chart: "kyverno", version: "3.9.0" },
+  "prometheus-pushgateway": { repository: "https://prometheus-community.github.io/helm-charts", chart: "prometheus-pushgateway", version: "3.8.0" },
   // Foundation add-ons
   "cluster-autoscaler": { repository: "https://kubernetes.github.io/autoscaler", chart: "cluster-autoscaler", version: "9.59.0" },
   "cloudnative-pg": { repository: "https://cloudnative-pg.github.io/charts", chart: "cloudnative-pg", version: "0.29.0" },

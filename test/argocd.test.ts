@@ -56,9 +56,16 @@ describe("Argo CD", () => {
     for (const part of PARTS) expect([part, withObs[part].metrics.serviceMonitor.enabled]).toEqual([part, true]);
   });
 
+  test("Applications may live in the Dojo's Green+ slot namespaces only while the Dojo is enabled", () => {
+    expect(v.controller.extraArgs).toEqual(["--application-namespaces=dojo-green-*,dojo-brown-*,dojo-black-*"]);
+    const noDojo = values(release(synthComponents(["argocd"], { config: { components: { dojo: false } } }).tf, "argocd"));
+    expect(noDojo.controller.extraArgs).toEqual([]);
+    expect(noDojo.server.extraArgs).toEqual(["--insecure"]);
+  });
+
   test("served at https://argocd.<domain> through the platform ingress, TLS ending at Traefik", () => {
     expect(v.global.domain).toBe("argocd.fawkes.test");
-    expect(v.server.extraArgs).toEqual(["--insecure"]);
+    expect(v.server.extraArgs).toEqual(["--insecure", "--application-namespaces=dojo-green-*,dojo-brown-*,dojo-black-*"]);
     expect(v.server.ingress).toEqual({ enabled: false });
     const [, ing] = resources(tf, "kubernetes_ingress_v1").find(([, i]) => i.metadata.namespace === "argocd")!;
     expect(ing.spec.ingress_class_name).toBe("traefik");

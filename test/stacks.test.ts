@@ -12,7 +12,7 @@ const synthesized = Object.entries(STACKS).map(([name, Stack]) => {
 
 /** The laptop with every component on, to compare like with like across foundations. */
 const localWithAll = JSON.parse(
-  Testing.synth(new STACKS["fawkes-local"](Testing.app(), "fawkes-local", testConfig({ local: { components: { scanning: true, mattermost: true } } }))),
+  Testing.synth(new STACKS["fawkes-local"](Testing.app(), "fawkes-local", testConfig({ local: { components: { scanning: true, mattermost: true, dojo: true } } }))),
 );
 describeEquivalence({ ...Object.fromEntries(synthesized), "fawkes-local": localWithAll });
 

@@ -3,6 +3,7 @@ import type { Component } from "../platform";
 import { ArgocdComponent } from "./argocd";
 import { BackstageComponent } from "./backstage";
 import { DnsComponent } from "./dns";
+import { ARGOCD_APPLICATION_NAMESPACES, DojoComponent } from "./dojo";
 import { IngressComponent } from "./ingress";
 import { JenkinsComponent } from "./jenkins";
 import { MattermostComponent } from "./mattermost";
@@ -21,11 +22,12 @@ export const COMPONENTS = {
   dns: () => new DnsComponent(),
   secrets: () => new SecretsComponent(),
   backstage: () => new BackstageComponent(),
-  argocd: () => new ArgocdComponent(),
+  argocd: (c) => new ArgocdComponent({ applicationNamespaces: c.components.dojo === false ? [] : ARGOCD_APPLICATION_NAMESPACES }),
   observability: () => new ObservabilityComponent(),
   mattermost: () => new MattermostComponent(),
   scanning: () => new ScanningComponent(),
   jenkins: () => new JenkinsComponent(),
+  dojo: (c) => new DojoComponent({ ttlHours: c.dojo.ttlHours, belts: c.dojo.belts }),
 } satisfies Record<string, (config: FawkesConfig) => Component>;
 
 export type ComponentId = keyof typeof COMPONENTS;

@@ -1,0 +1,144 @@
+#!/usr/bin/env node
+"use strict";
+/**
+ * In-cluster entry point, run by the Dojo's CronJobs from a ConfigMap:
+ *   node main.js reconcile                keep the warm pool: create, wipe, observe claims
+ *   node main.js validate [--slot NAME]   run the curriculum's checks in claimed slots, record progress
+ * Reads the pool definition and curriculum from DOJO_POOL and DOJO_CURRICULUM (JSON files).
+ */
+const fs = require("node:fs");
+const kube = require("./kube");
+const pool = require("./pool");
+const checks = require("./checks");
+const metrics = require("./metrics");
+const { ANNOTATIONS, LABELS } = require("./slot");
+
+function log(o) {
+  process.stdout.write(JSON.stringify({ time: new Date().toISOString(), ...o }) + "\n");
+}
+
+function readJson(file) {
+  return JSON.parse(fs.readFileSync(file, "utf8"));
+}
+
+async function listSlots(api) {
+  const r = await api.request("GET", `${pool.NAMESPACES}?labelSelector=${encodeURIComponent(LABELS.belt)}`);
+  return r.items || [];
+}
+
+/** Objects slots own outside their namespaces, found by their slot label. */
+async function listExternals(api, def) {
+  const selector = `?labelSelector=${encodeURIComponent(LABELS.slot)}`;
+  const lists = [api.request("GET", kube.collectionPath("ServiceAccount", def.validatorNamespace) + selector)];
+  if (def.argocd) lists.push(api.request("GET", kube.collectionPath("AppProject", def.argocd.namespace) + selector).catch((e) => (e.status === 404 ? { items: [] } : Promise.reject(e))));
+  const answers = await Promise.all(lists);
+  return answers.flatMap((a, i) => (a.items || []).map((o) => ({ ...o, kind: i === 0 ? "ServiceAccount" : "AppProject" })));
+}
+
+async function push(def, method, path, text) {
+  const res = await kube.send(def.pushgateway + path, { method, body: text, headers: { "Content-Type": "text/plain; version=0.0.4" } });
+  if (res.status >= 400) throw new Error(`Pushgateway ${method} ${path}: HTTP ${res.status} ${res.text.trim()}`);
+}
+
+async function reconcile(def) {
+  const api = kube.inClusterClient();
+  const now = new Date();
+  const plan = pool.planReconcile(def, await listSlots(api), now, await listExternals(api, def));
+  log({ msg: "plan", create: plan.create.length, remove: plan.remove.length, observe: plan.observe.length, orphans: plan.orphans.length });
+  const errors = await pool.applyPlan(api, def, plan, now, log);
+  for (const e of errors) log({ level: "error", ...e });
+  try {
+    const counts = pool.poolCounts(def, await listSlots(api));
+    await push(def, "POST", metrics.groupPath(metrics.POOL_JOB, {}), metrics.poolMetrics(counts, def, now, errors.length === 0));
+  } catch (e) {
+    log({ level: "warning", msg: "pool metrics not pushed", error: e.message });
+  }
+  return errors.length ? 1 : 0;
+}
+
+/** A short-lived token for the slot's validator identity: read-only, in that slot only. */
+async function slotToken(runner, def, slot) {
+  const r = await runner.request("POST", `${kube.objectPath("ServiceAccount", def.validatorNamespace, slot)}/token`, {
+    apiVersion: "authentication.k8s.io/v1",
+    kind: "TokenRequest",
+    spec: { expirationSeconds: 600 },
+  });
+  return r.status.token;
+}
+
+function report(slot, learner, belt, results, progress) {
+  const lines = [`${slot} (learner ${learner}, ${belt} belt)`];
+  for (const r of results) {
+    lines.push(`  ${r.passed ? "PASS" : "FAIL"} ${r.module}  ${r.title}`);
+    for (const c of r.checks) lines.push(`      ${c.passed ? "ok  " : "FAIL"} ${c.id}: ${c.passed ? c.description : c.message}`);
+  }
+  if (progress) lines.push(`  ${belt} belt: ${progress.completed}/${progress.total} modules completed${progress.earned ? " - BELT EARNED" : ""}`);
+  return lines.join("\n");
+}
+
+async function validateSlot(runner, def, curriculum, ns, previous, now) {
+  const slot = ns.metadata.name;
+  const labels = ns.metadata.labels || {};
+  const belt = labels[LABELS.belt];
+  const learner = labels[LABELS.learner];
+  if (labels[LABELS.state] !== "claimed" || !learner) throw new Error(`${slot} is not claimed`);
+  const modules = curriculum.belts[belt] || [];
+  const slotApi = kube.inClusterClient({ token: await slotToken(runner, def, slot) });
+  const list = checks.slotLister(slotApi, slot, kube.collectionPath);
+  const vars = { slot, domain: def.domain, belt, learner };
+  const results = [];
+  for (const mod of modules) results.push(await checks.runModule(mod, list, vars));
+  let progress;
+  if (previous) {
+    const claimedAt = (ns.metadata.annotations || {})[ANNOTATIONS.claimedAt];
+    const m = metrics.progressMetrics({ results, previous: metrics.previousProgress(previous, learner, belt), moduleIds: modules.map((x) => x.id), claimedAt, now });
+    await push(def, "PUT", metrics.groupPath(metrics.JOB, { learner, belt }), m.text);
+    progress = m.progress;
+  }
+  process.stdout.write(report(slot, learner, belt, results, progress) + "\n");
+  log({ msg: "validated", slot, learner, belt, passed: results.filter((r) => r.passed).map((r) => r.module), failed: results.filter((r) => !r.passed).map((r) => r.module), recorded: Boolean(progress) });
+}
+
+async function validate(def, curriculum, slot) {
+  const runner = kube.inClusterClient();
+  const now = new Date();
+  const targets = slot
+    ? [await runner.request("GET", `${pool.NAMESPACES}/${encodeURIComponent(slot)}`)]
+    : (await listSlots(runner)).filter((ns) => (ns.metadata.labels || {})[LABELS.state] === "claimed" && !pool.isTerminating(ns));
+  // Earlier progress is read before it is replaced; without it nothing is pushed (history would be lost).
+  let previous;
+  try {
+    const res = await kube.send(`${def.pushgateway}/api/v1/metrics`);
+    if (res.status >= 400) throw new Error(`HTTP ${res.status}`);
+    previous = JSON.parse(res.text);
+  } catch (e) {
+    log({ level: "warning", msg: "Pushgateway not readable: results are printed, not recorded", error: e.message });
+  }
+  const errors = await pool.eachLimit(targets, 4, (ns) => validateSlot(runner, def, curriculum, ns, previous, now));
+  for (const { item, error } of errors) log({ level: "error", slot: item.metadata.name, error: error.message });
+  return errors.length ? 1 : 0;
+}
+
+async function main(argv) {
+  const def = readJson(process.env.DOJO_POOL || "/etc/dojo/pool.json");
+  const [command, ...rest] = argv;
+  if (command === "reconcile") return reconcile(def);
+  if (command === "validate") {
+    const i = rest.indexOf("--slot");
+    return validate(def, readJson(process.env.DOJO_CURRICULUM || "/etc/dojo/curriculum.json"), i >= 0 ? rest[i + 1] : undefined);
+  }
+  process.stderr.write("usage: main.js reconcile | validate [--slot NAME]\n");
+  return 2;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+      log({ level: "error", msg: e.message });
+      process.exit(1);
+    },
+  );
+}
+
+module.exports = { main, reconcile, validate, validateSlot, report };

@@ -1,0 +1,98 @@
+"use strict";
+/**
+ * Progress as Prometheus metrics, through the Pushgateway: one group per learner and belt
+ * (`/metrics/job/dojo/learner/<id>/belt/<belt>`), replaced on every validation. What must survive
+ * a wiped slot (first completion time of each module, when the belt was started and earned) is read
+ * back from the group before it is replaced, so progress follows the learner, not the slot.
+ */
+
+const JOB = "dojo";
+const POOL_JOB = "dojo-pool";
+
+function escapeLabel(v) {
+  return String(v).replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+}
+
+/** Prometheus text exposition of families [{ name, help, type, samples: [{ labels, value }] }]. */
+function exposition(families) {
+  const out = [];
+  for (const f of families) {
+    if (!f.samples.length) continue;
+    out.push(`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type || "gauge"}`);
+    for (const s of f.samples) {
+      const labels = Object.entries(s.labels || {}).map(([k, v]) => `${k}="${escapeLabel(v)}"`);
+      out.push(`${f.name}${labels.length ? `{${labels.join(",")}}` : ""} ${Number(s.value)}`);
+    }
+  }
+  return out.join("\n") + "\n";
+}
+
+function groupPath(job, labels) {
+  return `/metrics/job/${encodeURIComponent(job)}` + Object.entries(labels).map(([k, v]) => `/${k}/${encodeURIComponent(v)}`).join("");
+}
+
+/** Values of one metric in one group of the Pushgateway's /api/v1/metrics answer. */
+function samplesOf(group, name) {
+  const family = group && group[name];
+  return ((family && family.metrics) || []).map((m) => ({ labels: m.labels || {}, value: Number(m.value) }));
+}
+
+/** The group for a learner and belt in an /api/v1/metrics answer, or undefined. */
+function findGroup(apiAnswer, learner, belt) {
+  return ((apiAnswer && apiAnswer.data) || []).find((g) => g.labels && g.labels.job === JOB && g.labels.learner === learner && g.labels.belt === belt);
+}
+
+/** What earlier validations recorded: { startedAt, earnedAt, completedAt: { module: seconds } }. */
+function previousProgress(apiAnswer, learner, belt) {
+  const g = findGroup(apiAnswer, learner, belt);
+  const completedAt = {};
+  for (const s of samplesOf(g, "dojo_module_completed_timestamp_seconds")) if (s.labels.module && Number.isFinite(s.value)) completedAt[s.labels.module] = s.value;
+  const one = (name) => {
+    const v = samplesOf(g, name)[0];
+    return v && Number.isFinite(v.value) ? v.value : undefined;
+  };
+  return { startedAt: one("dojo_belt_started_timestamp_seconds"), earnedAt: one("dojo_belt_earned_timestamp_seconds"), completedAt };
+}
+
+/**
+ * Merges this run's results with earlier progress and renders the group. `results` come from
+ * runModule; `moduleIds` are every module of the belt (for the completion ratio).
+ * Returns { progress, text }.
+ */
+function progressMetrics({ results, previous, moduleIds, claimedAt, now }) {
+  const nowS = Math.floor(now.getTime() / 1000);
+  const claimedS = claimedAt ? Math.floor(Date.parse(claimedAt) / 1000) : undefined;
+  const completedAt = { ...previous.completedAt };
+  for (const r of results) if (r.passed && completedAt[r.module] === undefined) completedAt[r.module] = nowS;
+  const done = moduleIds.filter((m) => completedAt[m] !== undefined);
+  const startedAt = previous.startedAt ?? (Number.isFinite(claimedS) ? claimedS : nowS);
+  const earned = moduleIds.length > 0 && done.length === moduleIds.length;
+  const earnedAt = earned ? previous.earnedAt ?? nowS : undefined;
+  const families = [
+    { name: "dojo_check_passed", help: "1 when the check passed at the last validation", samples: results.flatMap((r) => r.checks.map((c) => ({ labels: { module: r.module, check: c.id }, value: c.passed ? 1 : 0 }))) },
+    { name: "dojo_module_passed", help: "1 when every check of the module passed at the last validation", samples: results.map((r) => ({ labels: { module: r.module }, value: r.passed ? 1 : 0 })) },
+    { name: "dojo_module_completed", help: "1 once the module has passed at least once", samples: moduleIds.map((m) => ({ labels: { module: m }, value: completedAt[m] !== undefined ? 1 : 0 })) },
+    { name: "dojo_module_completed_timestamp_seconds", help: "When the module first passed", samples: done.map((m) => ({ labels: { module: m }, value: completedAt[m] })) },
+    { name: "dojo_belt_started_timestamp_seconds", help: "When the learner first claimed a lab of this belt", samples: [{ value: startedAt }] },
+    { name: "dojo_belt_completion_ratio", help: "Completed modules of the belt, 0-1", samples: [{ value: moduleIds.length ? done.length / moduleIds.length : 0 }] },
+    { name: "dojo_belt_earned", help: "1 once every module of the belt has passed", samples: [{ value: earned ? 1 : 0 }] },
+    { name: "dojo_belt_earned_timestamp_seconds", help: "When the belt was earned", samples: earnedAt !== undefined ? [{ value: earnedAt }] : [] },
+    { name: "dojo_last_validation_timestamp_seconds", help: "When the learner's lab was last validated", samples: [{ value: nowS }] },
+  ];
+  return { progress: { startedAt, earnedAt, completedAt, earned, completed: done.length, total: moduleIds.length }, text: exposition(families) };
+}
+
+/**
+ * The pool's own metrics: slots by belt and state, configured slots and, when `success`, the time of
+ * this run (push with POST, which replaces only the families sent, so a failed run keeps the last success).
+ */
+function poolMetrics(counts, pool, now, success = true) {
+  const families = [
+    { name: "dojo_slots", help: "Lab slots by belt and state", samples: Object.entries(counts).flatMap(([belt, byState]) => Object.entries(byState).map(([state, n]) => ({ labels: { belt, state }, value: n }))) },
+    { name: "dojo_slots_configured", help: "Warm lab slots the pool keeps per belt", samples: Object.entries(pool.belts).map(([belt, b]) => ({ labels: { belt }, value: b.slots })) },
+    { name: "dojo_reconcile_last_success_timestamp_seconds", help: "When the pool reconciler last finished without errors", samples: success ? [{ value: Math.floor(now.getTime() / 1000) }] : [] },
+  ];
+  return exposition(families);
+}
+
+module.exports = { JOB, POOL_JOB, exposition, groupPath, findGroup, previousProgress, progressMetrics, poolMetrics };
