@@ -49,12 +49,15 @@ function repeat(n, fn) {
 const rows = [];
 const row = (what, value, budget, ok) => rows.push([what, value, budget, ok === undefined ? "" : ok ? "ok" : "OVER"]);
 
-// Warm the transpile cache once so every measured synth is the operator's usual (second and later) run.
-synth();
+// A fresh clone's first synth transpiles every TypeScript file; later ones read the transpile cache.
+const transpileCache = path.join(root, "node_modules", ".cache", "fawkes", "ts");
+const cold = repeat(runs, () => (fs.rmSync(transpileCache, { recursive: true, force: true }), synth()));
+const coldMs = median(cold.map((s) => s.ms));
+row("synth all stacks, first run (no transpile cache)", `${(coldMs / 1000).toFixed(2)} s`, "<= 3 s", coldMs <= 3000);
 const synths = repeat(runs, () => synth());
 const synthMs = median(synths.map((s) => s.ms));
 const rssMB = median(synths.map((s) => s.rssMB));
-row("synth all stacks (wall, process start to exit)", `${(synthMs / 1000).toFixed(2)} s`, "<= 3 s", synthMs <= 3000);
+row("synth all stacks (process start to exit)", `${(synthMs / 1000).toFixed(2)} s`, "<= 3 s", synthMs <= 3000);
 row("synth peak RSS", `${rssMB.toFixed(0)} MB`, "<= 400 MB", rssMB <= 400);
 for (const [stack, n] of Object.entries(synths[0].resources)) row(`resources in ${stack}`, String(n), "");
 

@@ -1,5 +1,7 @@
 // Transpile-only TypeScript loader for the cdktf app (no type-checking on synth: `npm run typecheck` does that once).
-// Transpiled files are cached by content hash, so a warm synth does not even load the TypeScript compiler.
+// Sucrase strips types in a single pass (~10x faster than TypeScript's transpileModule, so a first synth
+// on a fresh clone stays within budget), keeps line numbers for stack traces, and the output is
+// cached by content hash, so a warm synth transpiles nothing.
 "use strict";
 const crypto = require("node:crypto");
 const fs = require("node:fs");
@@ -7,18 +9,14 @@ const path = require("node:path");
 const Module = require("node:module");
 
 const cacheDir = path.join(__dirname, "..", "node_modules", ".cache", "fawkes", "ts");
-let ts; // loaded on the first cache miss only
-const options = {
-  module: 1 /* CommonJS */, target: 9 /* ES2022 */, esModuleInterop: true, isolatedModules: true,
-  sourceMap: false, inlineSourceMap: true, inlineSources: false,
-};
+let sucrase; // loaded on the first cache miss only
 
 function compile(source, filename) {
   const key = crypto.createHash("sha1").update(filename).update("\0").update(source).digest("hex");
   const cached = path.join(cacheDir, `${key}.js`);
   try { return fs.readFileSync(cached, "utf8"); } catch { /* miss */ }
-  ts ??= require("typescript");
-  const out = ts.transpileModule(source, { compilerOptions: options, fileName: filename }).outputText;
+  sucrase ??= require("sucrase");
+  const out = sucrase.transform(source, { transforms: ["typescript", "imports"], filePath: filename, production: true }).code;
   try {
     fs.mkdirSync(cacheDir, { recursive: true });
     const tmp = `${cached}.${process.pid}`;
