@@ -26,3 +26,39 @@ export function grafanaDashboard(scope: Construct, id: string, props: { namespac
     dependsOn: props.dependsOn,
   });
 }
+
+export interface DashboardSpec {
+  readonly uid: string;
+  readonly title: string;
+  readonly description: string;
+  readonly tags: string[];
+  /** Auto-refresh, e.g. "1m". */
+  readonly refresh: string;
+  /** Default time range, e.g. "now-7d". */
+  readonly from: string;
+  /** Template variables besides the Prometheus data source picker (`$datasource`). */
+  readonly variables: Record<string, unknown>[];
+  readonly panels: Record<string, unknown>[];
+}
+
+/** A Grafana dashboard's JSON: the envelope every Fawkes dashboard shares, around its panels. */
+export function dashboardJson(d: DashboardSpec): string {
+  return JSON.stringify(
+    {
+      uid: d.uid,
+      title: d.title,
+      description: d.description,
+      tags: d.tags,
+      editable: true,
+      graphTooltip: 1,
+      refresh: d.refresh,
+      schemaVersion: 39,
+      time: { from: d.from, to: "now" },
+      timezone: "browser",
+      templating: { list: [{ name: "datasource", label: "Data source", type: "datasource", query: "prometheus", hide: 0 }, ...d.variables] },
+      panels: d.panels,
+    },
+    null,
+    2,
+  );
+}

@@ -3,6 +3,7 @@
  * one group per learner and belt, and the pool metrics the reconciler pushes.
  */
 import { BELTS } from "./engine/slot";
+import { dashboardJson } from "../../monitoring";
 
 export const DASHBOARD_TITLE = "Dojo progress";
 export const DASHBOARD_UID = "fawkes-dojo-progress";
@@ -139,22 +140,14 @@ export function progressDashboard(): string {
     sort: 1,
   });
 
-  return JSON.stringify(
-    {
-      uid: DASHBOARD_UID,
-      title: DASHBOARD_TITLE,
-      description: "The Dojo: belt completion, time to complete, failing checks and earned belts, from the lab validator.",
-      tags: ["fawkes", "dojo", "learning"],
-      editable: true,
-      graphTooltip: 1,
-      refresh: "1m",
-      schemaVersion: 39,
-      time: { from: "now-30d", to: "now" },
-      timezone: "browser",
-      templating: { list: [{ name: "datasource", label: "Data source", type: "datasource", query: "prometheus", hide: 0 }, variable("belt", "Belt", "belt"), variable("learner", "Learner", "learner")] },
-      panels,
-    },
-    null,
-    2,
-  );
+  return dashboardJson({
+    uid: DASHBOARD_UID,
+    title: DASHBOARD_TITLE,
+    description: "The Dojo: belt completion, time to complete, failing checks and earned belts, from the lab validator.",
+    tags: ["fawkes", "dojo", "learning"],
+    refresh: "1m",
+    from: "now-30d",
+    variables: [variable("belt", "Belt", "belt"), variable("learner", "Learner", "learner")],
+    panels,
+  });
 }

@@ -4,6 +4,7 @@
  * `trivy_image_exposedsecrets` and `trivy_resource_configaudits`, one series per scanned container or
  * resource and `severity` in Critical, High, Medium, Low, Unknown.
  */
+import { dashboardJson } from "../../monitoring";
 
 export const DASHBOARD_TITLE = "Vulnerabilities by severity";
 export const DASHBOARD_UID = "fawkes-trivy-vulnerabilities";
@@ -108,40 +109,29 @@ export function vulnerabilitiesDashboard(): string {
     },
   ].map((p, i) => ({ id: i + 1, ...p }));
 
-  return JSON.stringify(
-    {
-      uid: DASHBOARD_UID,
-      title: DASHBOARD_TITLE,
-      description: "Trivy operator findings across the cluster: image vulnerabilities, exposed secrets and configuration audits.",
-      tags: ["fawkes", "security", "trivy"],
-      editable: true,
-      graphTooltip: 1,
-      refresh: "5m",
-      schemaVersion: 39,
-      time: { from: "now-7d", to: "now" },
-      timezone: "browser",
-      templating: {
-        list: [
-          { name: "datasource", label: "Data source", type: "datasource", query: "prometheus", hide: 0 },
-          {
-            name: "namespace",
-            label: "Namespace",
-            type: "query",
-            datasource: DS,
-            query: { query: "label_values(trivy_image_vulnerabilities, namespace)", refId: "namespaces" },
-            definition: "label_values(trivy_image_vulnerabilities, namespace)",
-            refresh: 2,
-            includeAll: true,
-            multi: true,
-            allValue: ".*",
-            current: { selected: true, text: ["All"], value: ["$__all"] },
-            sort: 1,
-          },
-        ],
+  return dashboardJson({
+    uid: DASHBOARD_UID,
+    title: DASHBOARD_TITLE,
+    description: "Trivy operator findings across the cluster: image vulnerabilities, exposed secrets and configuration audits.",
+    tags: ["fawkes", "security", "trivy"],
+    refresh: "5m",
+    from: "now-7d",
+    variables: [
+      {
+        name: "namespace",
+        label: "Namespace",
+        type: "query",
+        datasource: DS,
+        query: { query: "label_values(trivy_image_vulnerabilities, namespace)", refId: "namespaces" },
+        definition: "label_values(trivy_image_vulnerabilities, namespace)",
+        refresh: 2,
+        includeAll: true,
+        multi: true,
+        allValue: ".*",
+        current: { selected: true, text: ["All"], value: ["$__all"] },
+        sort: 1,
       },
-      panels,
-    },
-    null,
-    2,
-  );
+    ],
+    panels,
+  });
 }

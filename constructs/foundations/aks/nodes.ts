@@ -32,15 +32,9 @@ export const SPOT_TOLERATION: Toleration = { key: SPOT_LABEL, operator: "Equal",
 /** OS of every node: Microsoft's minimal, hardened AKS image. */
 export const NODE_OS_SKU = "AzureLinux";
 
-/**
- * The `system` pool: the cluster's default (System-mode) pool, where AKS add-ons and the platform's
- * own controllers run. Not `only_critical_addons`: platform system pods (ingress, cert-manager,
- * external-dns, external-secrets) select it by its `fawkes.dev/pool=system` label.
- */
-export function systemPool(spec: AksNodePoolSpec, d: AksPoolDefaults): KubernetesClusterDefaultNodePool {
+/** What every pool shares: size, subnet, version, OS, zones, autoscaling, host encryption, no public IPs. */
+function commonPoolSettings(spec: AksNodePoolSpec, d: AksPoolDefaults) {
   return {
-    name: "system",
-    temporaryNameForRotation: "systemtmp",
     vmSize: spec.vmSize,
     vnetSubnetId: d.subnetId,
     orchestratorVersion: d.kubernetesVersion,
@@ -52,6 +46,19 @@ export function systemPool(spec: AksNodePoolSpec, d: AksPoolDefaults): Kubernete
     nodeCount: spec.desired,
     hostEncryptionEnabled: d.hostEncryption,
     nodePublicIpEnabled: false,
+  } as const;
+}
+
+/**
+ * The `system` pool: the cluster's default (System-mode) pool, where AKS add-ons and the platform's
+ * own controllers run. Not `only_critical_addons`: platform system pods (ingress, cert-manager,
+ * external-dns, external-secrets) select it by its `fawkes.dev/pool=system` label.
+ */
+export function systemPool(spec: AksNodePoolSpec, d: AksPoolDefaults): KubernetesClusterDefaultNodePool {
+  return {
+    name: "system",
+    temporaryNameForRotation: "systemtmp",
+    ...commonPoolSettings(spec, d),
     onlyCriticalAddonsEnabled: false,
     nodeLabels: { [POOL_LABEL]: "system" },
     upgradeSettings: { maxSurge: "10%" },
@@ -84,17 +91,7 @@ export class AksNodePools extends Construct {
         name,
         kubernetesClusterId: props.clusterId,
         mode: "User",
-        vmSize: spec.vmSize,
-        vnetSubnetId: d.subnetId,
-        orchestratorVersion: d.kubernetesVersion,
-        osSku: NODE_OS_SKU,
-        zones: d.zones.length > 0 ? d.zones : undefined,
-        autoScalingEnabled: true,
-        minCount: spec.min,
-        maxCount: spec.max,
-        nodeCount: spec.desired,
-        hostEncryptionEnabled: d.hostEncryption,
-        nodePublicIpEnabled: false,
+        ...commonPoolSettings(spec, d),
         nodeLabels: { [POOL_LABEL]: name, ...(spot ? { [SPOT_LABEL]: "spot" } : {}) },
         nodeTaints: taints.length > 0 ? taints : undefined,
         priority: spot ? "Spot" : "Regular",
