@@ -4,7 +4,7 @@ import { EksFoundation } from "../constructs/foundations/eks";
 import { resourcePrefix } from "../constructs/foundations/shared";
 import { awsProvider } from "../providers/aws";
 import type { FawkesConfig } from "./config/schema";
-import { installPlatform, warnIfPrivateApi } from "./install";
+import { apiAccess, installPlatform } from "./install";
 
 /** `fawkes-aws`: EKS foundation and the whole platform, in one apply. */
 export class FawkesAwsStack extends TerraformStack {
@@ -21,24 +21,24 @@ export class FawkesAwsStack extends TerraformStack {
     }
     awsProvider(this, { region: aws.region, name: config.name, environment: config.environment });
 
+    const api = apiAccess(this, config);
     this.foundation = new EksFoundation(this, "Foundation", {
       name,
       region: aws.region,
       domain: config.domain,
       kubernetesVersion: config.kubernetes.version,
       vpcCidr: aws.vpcCidr,
-      apiAllowedCidrs: config.api.allowedCidrs,
+      apiAllowedCidrs: api.publicCidrs,
       clusterAdminArns: aws.clusterAdminArns,
       hostedZoneId: aws.hostedZoneId,
       profile: config.profile,
-      allowDestroy: config.profile === "lab",
+      allowDestroy: config.allowDestroy,
       nodePools: {
         system: { ...config.nodePools.system, instanceTypes: aws.instanceTypes.system },
         workloads: { ...config.nodePools.workloads, instanceTypes: aws.instanceTypes.workloads },
         dojo: { ...config.nodePools.dojo, instanceTypes: aws.instanceTypes.dojo, spot: config.nodePools.dojoSpot },
       },
     });
-    warnIfPrivateApi(this, config, id, "the EKS API endpoint is private", "VPC");
     installPlatform(this, this.foundation, config);
 
     new TerraformOutput(this, "cluster_name", { value: name });

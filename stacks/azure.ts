@@ -4,7 +4,7 @@ import { AksFoundation } from "../constructs/foundations/aks";
 import { resourcePrefix } from "../constructs/foundations/shared";
 import { azureProviders, azureTags } from "../providers/azure";
 import type { FawkesConfig } from "./config/schema";
-import { installPlatform, warnIfPrivateApi } from "./install";
+import { apiAccess, installPlatform } from "./install";
 
 /** `fawkes-azure`: AKS foundation and the whole platform, in one apply. */
 export class FawkesAzureStack extends TerraformStack {
@@ -27,19 +27,20 @@ export class FawkesAzureStack extends TerraformStack {
     }
     azureProviders(this, { subscriptionId: azure.subscriptionId });
 
+    const api = apiAccess(this, config);
     this.foundation = new AksFoundation(this, "Foundation", {
       name,
       location: azure.location,
       domain: config.domain,
       kubernetesVersion: config.kubernetes.version,
       vnetCidr: azure.vnetCidr,
-      apiAllowedCidrs: config.api.allowedCidrs,
+      apiAllowedCidrs: api.publicCidrs,
       adminGroupObjectIds: azure.adminGroupObjectIds,
       dnsZoneResourceGroup: azure.dnsZoneResourceGroup,
       zones: azure.zones,
       encryptionAtHost: azure.encryptionAtHost,
       profile: config.profile,
-      allowDestroy: config.profile === "lab",
+      allowDestroy: config.allowDestroy,
       tags: azureTags(config.name, config.environment),
       nodePools: {
         system: { ...config.nodePools.system, vmSize: azure.vmSizes.system },
@@ -47,7 +48,6 @@ export class FawkesAzureStack extends TerraformStack {
         dojo: { ...config.nodePools.dojo, vmSize: azure.vmSizes.dojo, spot: config.nodePools.dojoSpot },
       },
     });
-    warnIfPrivateApi(this, config, id, "the AKS API server and the Key Vault are private", "VNet");
     installPlatform(this, this.foundation, config);
 
     const group = this.foundation.resourceGroup.name;

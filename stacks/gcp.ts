@@ -4,7 +4,7 @@ import { GkeFoundation } from "../constructs/foundations/gke";
 import { resourcePrefix } from "../constructs/foundations/shared";
 import { gcpProviders } from "../providers/gcp";
 import type { FawkesConfig } from "./config/schema";
-import { installPlatform, warnIfPrivateApi } from "./install";
+import { apiAccess, installPlatform } from "./install";
 
 /** `fawkes-gcp`: GKE foundation and the whole platform, in one apply. */
 export class FawkesGcpStack extends TerraformStack {
@@ -20,6 +20,7 @@ export class FawkesGcpStack extends TerraformStack {
     }
     gcpProviders(this, { project: gcp.project, region: gcp.region, name: config.name, environment: config.environment });
 
+    const api = apiAccess(this, config);
     this.foundation = new GkeFoundation(this, "Foundation", {
       name,
       project: gcp.project,
@@ -32,17 +33,16 @@ export class FawkesGcpStack extends TerraformStack {
       servicesCidr: gcp.servicesCidr,
       masterCidr: gcp.masterCidr,
       privateServicesCidr: gcp.privateServicesCidr,
-      apiAllowedCidrs: config.api.allowedCidrs,
+      apiAllowedCidrs: api.publicCidrs,
       profile: config.profile,
-      allowDestroy: config.profile === "lab",
+      allowDestroy: config.allowDestroy,
       nodePools: {
         system: { ...config.nodePools.system, machineType: gcp.machineTypes.system },
         workloads: { ...config.nodePools.workloads, machineType: gcp.machineTypes.workloads },
         dojo: { ...config.nodePools.dojo, machineType: gcp.machineTypes.dojo, spot: config.nodePools.dojoSpot },
       },
     });
-    const privateApi = config.api.allowedCidrs.length === 0;
-    warnIfPrivateApi(this, config, id, "the GKE control plane has a private endpoint only", "VPC");
+    const privateApi = api.publicCidrs.length === 0;
     installPlatform(this, this.foundation, config);
 
     new TerraformOutput(this, "cluster_name", { value: name });

@@ -1,11 +1,13 @@
-import { Annotations, TerraformOutput } from "cdktf";
+import { DataHttp } from "@cdktf/provider-http/lib/data-http";
+import { HttpProvider } from "@cdktf/provider-http/lib/provider";
+import { Fn, TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import { disabledComponents, platformComponents } from "../constructs/components";
 import type { PlatformContext } from "../constructs/context";
 import { FawkesPlatform } from "../constructs/platform";
 import { PlatformPolicy } from "../constructs/policy";
 import { clusterProviders } from "../providers/cluster";
-import type { FawkesConfig } from "./config/schema";
+import { DEPLOYER, type FawkesConfig } from "./config/schema";
 
 /**
  * What every stack does after its foundation: providers for the cluster, the components in
@@ -37,13 +39,39 @@ export function installPlatform(stack: Construct, ctx: PlatformContext, config: 
   return platform;
 }
 
+/** The public-address lookup behind `deployer` in `api.allowedCidrs`: plain text, one IPv4 address. */
+export const DEPLOYER_ADDRESS_URL = "https://checkip.amazonaws.com";
+
+/** API access as the foundations take it: the CIDRs, with `deployer` resolved at plan time. */
+export interface ApiAccess {
+  /** Networks for the public endpoint; empty means no public endpoint. */
+  readonly publicCidrs: string[];
+  /** Private networks (VPN, peering) for the private endpoint. */
+  readonly privateCidrs: string[];
+}
+
 /**
- * With no `api.allowedCidrs` the cluster API is private (the secure default), so the providers can
- * only reach it from inside the network: say so at synth, where an operator sees it before deploy.
+ * Resolves `api.allowedCidrs`: `deployer` becomes `<this machine's public IPv4>/32`, read by an
+ * `http` data source when Terraform plans (never at synth, which stays offline). A lookup that
+ * fails or returns something other than an address fails the plan, before anything is created.
  */
-export function warnIfPrivateApi(stack: Construct, config: FawkesConfig, stackName: string, what: string, network: string): void {
-  if (config.api.allowedCidrs.length > 0) return;
-  Annotations.of(stack).addWarning(
-    `${stackName}: api.allowedCidrs is empty, so ${what}: run \`cdktf deploy\` from inside the ${network} (VPN, bastion or CI runner), or list your network in api.allowedCidrs`,
-  );
+export function apiAccess(stack: Construct, config: FawkesConfig): ApiAccess {
+  const cidrs = config.api.allowedCidrs;
+  if (!cidrs.includes(DEPLOYER)) return { publicCidrs: [...cidrs], privateCidrs: [...config.api.privateCidrs] };
+  new HttpProvider(stack, "Http");
+  const address = new DataHttp(stack, "DeployerAddress", {
+    url: DEPLOYER_ADDRESS_URL,
+    requestTimeoutMs: 10000,
+    retry: { attempts: 3, minDelayMs: 1000 },
+    lifecycle: {
+      postcondition: [
+        {
+          condition: `\${self.status_code == 200 && can(regex("^\\\\d{1,3}(\\\\.\\\\d{1,3}){3}$", chomp(self.response_body)))}`,
+          errorMessage: `api.allowedCidrs has "deployer", but this machine's public address could not be read from ${DEPLOYER_ADDRESS_URL}: list your network's CIDR in api.allowedCidrs instead`,
+        },
+      ],
+    },
+  });
+  const deployer = `${Fn.chomp(address.responseBody)}/32`;
+  return { publicCidrs: cidrs.map((c) => (c === DEPLOYER ? deployer : c)), privateCidrs: [...config.api.privateCidrs] };
 }

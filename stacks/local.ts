@@ -67,7 +67,7 @@ export class FawkesLocalStack extends TerraformStack {
       ingressService: local.ingressService,
       nodePorts: { http: local.httpNodePort, https: local.httpsNodePort },
       storageClass: local.storageClass,
-      allowDestroy: config.profile === "lab",
+      allowDestroy: config.allowDestroy,
     });
     const platformConfig = localPlatformConfig(config);
     this.platform = installPlatform(this, this.foundation, platformConfig);

@@ -9,7 +9,8 @@ describe("config", () => {
     const { config, file } = loadConfig({}, dir);
     expect(file).toBeUndefined();
     expect(config).toMatchObject({ name: "fawkes", profile: "small", domain: "fawkes.example.com", letsEncrypt: { issuer: "staging" } });
-    expect(config.api.allowedCidrs).toEqual([]);
+    expect(config.api.allowedCidrs).toEqual(["deployer"]);
+    expect(config.allowDestroy).toBe(false);
     expect(config.nodePools.dojo).toEqual({ min: 0, max: 5, desired: 0 });
   });
 

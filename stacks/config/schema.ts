@@ -17,6 +17,9 @@ const cidr = z
   .regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d|[12]\d|3[0-2])$/, "an IPv4 CIDR such as 203.0.113.0/24")
   .refine((c) => c.split("/")[0].split(".").every((o) => Number(o) <= 255), "an IPv4 CIDR with octets 0-255")
   .refine((c) => !c.endsWith("/0"), "a CIDR narrower than /0 (the API endpoint is never open to the whole internet)");
+/** In `api.allowedCidrs`: the deploying machine's public address, resolved at plan time. */
+export const DEPLOYER = "deployer";
+
 // 1.30+: the Dojo's admission policies use ValidatingAdmissionPolicy v1.
 const k8sVersion = z.string().regex(/^1\.(3\d)$/, 'a Kubernetes minor version from "1.30" to "1.39", as a string');
 
@@ -58,8 +61,8 @@ export const configSchema = z.strictObject({
   /** Environment label, added to names and tags: dev, staging, prod... */
   environment: dnsLabel.default("dev"),
   /**
-   * Size profile. `lab`: smallest sizes, and stateful resources may be destroyed (CI, trials);
-   * `small`: one team, protected; `standard`: production sizes, HA databases.
+   * Size profile. `lab`: smallest sizes (CI, trials); `small`: one team; `standard`: production
+   * sizes, HA databases. Protection from destroy is `allowDestroy`, whatever the profile.
    */
   profile: z.enum(["lab", "small", "standard"]).default("small"),
   /** Every UI is served at https://<component>.<domain>. */
@@ -72,8 +75,39 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   kubernetes: z.strictObject({ version: k8sVersion.default("1.33") }).prefault({}),
-  /** Networks allowed to reach the Kubernetes API. Empty: the endpoint is private. */
-  api: z.strictObject({ allowedCidrs: z.array(cidr).max(40).default([]) }).prefault({}),
+  api: z
+    .strictObject({
+      /**
+       * Networks allowed to reach the Kubernetes API's public endpoint. `deployer` is the public
+       * address of the machine running `cdktf deploy`, looked up at plan time (a /32), so the
+       * defaults deploy from a laptop. Empty: no public endpoint at all (see deployFromInsideNetwork).
+       */
+      allowedCidrs: z.array(z.union([z.literal(DEPLOYER), cidr])).max(40).default([DEPLOYER]),
+      /**
+       * Private networks (VPN, peered VPCs, a bastion's subnet) that may reach the private endpoint.
+       * On GKE they become master authorized networks; elsewhere the private endpoint is open to the
+       * cluster's own network, and these are added where the cloud lets us (EKS security group).
+       */
+      privateCidrs: z.array(cidr).max(40).default([]),
+      /**
+       * With `allowedCidrs: []` the API is private, and the helm/kubernetes providers can reach it
+       * only from inside the network. Say `true` to confirm `cdktf deploy` runs there (VPN, bastion,
+       * CI runner); otherwise synth refuses, before anything is created.
+       */
+      deployFromInsideNetwork: z.boolean().default(false),
+    })
+    .prefault({})
+    .refine((a) => a.allowedCidrs.length > 0 || a.deployFromInsideNetwork, {
+      path: ["allowedCidrs"],
+      message:
+        "at least one network (e.g. [deployer] or 203.0.113.7/32): with none the API is private and `cdktf deploy` from outside the network fails 20 minutes in; if you deploy from inside the network, set api.deployFromInsideNetwork: true",
+    }),
+  /**
+   * Let `cdktf destroy` delete what holds data: the cluster, databases, buckets, DNS zone, key vault.
+   * Flips only protection flags (deletion protection, prevent_destroy, locks, bucket force-destroy,
+   * volume reclaim policy); nothing is resized. Set it, `cdktf deploy`, then `cdktf destroy`.
+   */
+  allowDestroy: z.boolean().default(false),
   nodePools: z
     .strictObject({
       system: pool({ min: 2, max: 3, desired: 2 }),
