@@ -11,4 +11,6 @@ module.exports = {
   moduleFileExtensions: ["ts", "js", "json"],
   cacheDirectory: "<rootDir>/node_modules/.cache/jest",
   testTimeout: 30000,
+  // The four stacks, synthesized once per run and shared by the test files that read them.
+  globalSetup: "<rootDir>/test/global-setup.ts",
 };
