@@ -1,12 +1,14 @@
 import { DataHttp } from "@cdktf/provider-http/lib/data-http";
 import { HttpProvider } from "@cdktf/provider-http/lib/provider";
-import { Fn, TerraformOutput } from "cdktf";
+import { Annotations, Fn, TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import { disabledComponents, platformComponents } from "../constructs/components";
 import type { PlatformContext } from "../constructs/context";
 import { FawkesPlatform } from "../constructs/platform";
 import { PlatformPolicy } from "../constructs/policy";
+import { kubernetesVersionWarnings } from "../constructs/kubernetes-versions";
 import { clusterProviders } from "../providers/cluster";
+import { configSource } from "./config/load";
 import { DEPLOYER, type FawkesConfig } from "./config/schema";
 
 /**
@@ -14,6 +16,11 @@ import { DEPLOYER, type FawkesConfig } from "./config/schema";
  * dependency order, and the outputs an operator needs (URLs and where secrets live, never values).
  */
 export function installPlatform(stack: Construct, ctx: PlatformContext, config: FawkesConfig): FawkesPlatform {
+  // Per cloud: refuse a minor this cloud does not offer, warn when it leaves standard support soon.
+  if (ctx.cloud !== "local") {
+    const where = `${configSource(config)}: kubernetes.version`;
+    for (const w of kubernetesVersionWarnings(ctx.cloud, config.kubernetes.version, new Date(), where)) Annotations.of(stack).addWarning(w);
+  }
   clusterProviders(stack, ctx.cluster);
   stack.node.addValidation(new PlatformPolicy(stack));
   const platform = new FawkesPlatform(stack, "Platform", {

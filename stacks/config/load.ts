@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml, YAMLParseError } from "yaml";
 import type { z } from "zod";
-import { configSchema, type FawkesConfig } from "./schema";
+import { configChecks, configSchema, type FawkesConfig } from "./schema";
 
 /** The environment variable that points at the operator's config file. */
 export const CONFIG_ENV = "FAWKES_CONFIG";
@@ -27,34 +27,75 @@ export interface LoadedConfig {
  * Reads and validates the configuration: `$FAWKES_CONFIG` if set (it must exist), else `./fawkes.yaml`
  * if present, else the embedded defaults. JSON is YAML, so either format works.
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): LoadedConfig {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd(), today: Date = new Date()): LoadedConfig {
   const explicit = env[CONFIG_ENV];
   const file = path.resolve(cwd, explicit || DEFAULT_CONFIG_FILE);
   if (!fs.existsSync(file)) {
     if (explicit) throw new ConfigError(`${explicit}: no such file (from ${CONFIG_ENV}); expected a YAML or JSON config file`);
-    return { config: parseConfig({}, "(embedded defaults)") };
+    return { config: parseConfig({}, "(embedded defaults)", today) };
   }
   const shown = path.relative(cwd, file) || file;
+  const bytes = fs.readFileSync(file);
+  const bad = firstNonUtf8(bytes);
+  if (bad !== undefined) {
+    throw new ConfigError(`${shown}: not UTF-8 text (byte 0x${bytes[bad].toString(16).padStart(2, "0")} at offset ${bad}); save it as UTF-8`);
+  }
   let raw: unknown;
   try {
-    raw = parseYaml(fs.readFileSync(file, "utf8"));
+    raw = parseYaml(bytes.toString("utf8"));
   } catch (e) {
     const where = e instanceof YAMLParseError && e.linePos ? ` (line ${e.linePos[0].line})` : "";
     throw new ConfigError(`${shown}${where}: not valid YAML or JSON: ${(e as Error).message.split("\n")[0]}`);
   }
-  return { config: parseConfig(raw ?? {}, shown), file: shown };
+  // An empty file is more likely a mistake (a truncated copy, the wrong file) than a wish for the defaults.
+  if (raw === null || raw === undefined) {
+    throw new ConfigError(`${shown}: the file is empty; delete it to use the embedded defaults, or set at least one key`);
+  }
+  return { config: parseConfig(raw, shown, today), file: shown };
+}
+
+/** Offset of the first byte that is not part of well-formed UTF-8, or undefined. */
+function firstNonUtf8(b: Buffer): number | undefined {
+  for (let i = 0; i < b.length; ) {
+    const c = b[i];
+    const n = c < 0x80 ? 0 : c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
+    if (n < 0) return i;
+    for (let k = 1; k <= n; k++) {
+      const x = b[i + k];
+      if (x === undefined || (x & 0xc0) !== 0x80) return i;
+    }
+    // Overlong 3/4-byte forms, surrogates and code points past U+10FFFF.
+    if ((c === 0xe0 && b[i + 1] < 0xa0) || (c === 0xed && b[i + 1] > 0x9f) || (c === 0xf0 && b[i + 1] < 0x90) || (c === 0xf4 && b[i + 1] > 0x8f)) return i;
+    i += n + 1;
+  }
+  return undefined;
+}
+
+/** Where a validated config came from, for messages raised after validation (e.g. at synth). */
+const SOURCES = new WeakMap<object, string>();
+
+/** The file a config was read from (`fawkes.yaml`, `(embedded defaults)`), or "the config" if unknown. */
+export function configSource(config: FawkesConfig): string {
+  return SOURCES.get(config) ?? "the config";
 }
 
 /** Validates raw config values; `source` names the file in error messages. */
-export function parseConfig(raw: unknown, source: string): FawkesConfig {
+export function parseConfig(raw: unknown, source: string, today: Date = new Date()): FawkesConfig {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     throw new ConfigError(`${source}: the top level must be a mapping of keys (name:, domain:, ...), got ${describe(raw)}`);
   }
   // A key left empty in YAML (`components:` with only comments under it) means "the defaults".
   const result = configSchema.safeParse(withoutNulls(raw));
-  if (result.success) return result.data;
-  const lines = result.error.issues.slice(0, 10).map((issue) => formatIssue(source, issue, raw));
-  throw new ConfigError(lines.join("\n"));
+  if (!result.success) {
+    const lines = result.error.issues.slice(0, 10).map((issue) => formatIssue(source, issue, raw));
+    throw new ConfigError(lines.join("\n"));
+  }
+  const issues = configChecks(result.data, today);
+  if (issues.length > 0) {
+    throw new ConfigError(issues.slice(0, 10).map((i) => `${source}: ${i.path}: expected ${i.expected}, got ${describe(i.got)}`).join("\n"));
+  }
+  SOURCES.set(result.data, source);
+  return result.data;
 }
 
 function formatIssue(source: string, issue: z.core.$ZodIssue, raw: unknown): string {

@@ -1,26 +1,161 @@
 import { z } from "zod";
-import { COMPONENT_IDS } from "../../constructs/components";
+import { COMPONENT_IDS, platformComponents } from "../../constructs/components";
+import { POD_CIDR as AKS_POD_CIDR, SERVICE_CIDR as AKS_SERVICE_CIDR } from "../../constructs/foundations/aks/network";
+import { DEFAULT_KUBERNETES_VERSION, offeredAnywhere } from "../../constructs/kubernetes-versions";
 
 /**
  * The operator's configuration: every key is optional, and the embedded defaults below synthesize
  * every stack with no file at all. `fawkes.example.yaml` shows each key with its default.
+ *
+ * A config that validates is one the clouds accept: every rule a foundation enforces (names, CIDR
+ * layout, pool sizes, ports, component needs) is a rule here too, so the error names the file and
+ * the key instead of a construct's props.
  */
 
-const dnsLabel = z
-  .string()
-  .regex(/^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$/, "a lower-case DNS label of 1-20 characters (a-z, 0-9, -), starting with a letter");
+/**
+ * Region names per cloud (2026), so a typo fails at synth rather than at plan. AWS: commercial,
+ * GovCloud and China partitions (https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html);
+ * Azure: public-cloud locations (`az account list-locations`); GCP: https://cloud.google.com/compute/docs/regions-zones.
+ */
+export const AWS_REGIONS: readonly string[] = [
+  "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "ca-west-1", "mx-central-1", "sa-east-1",
+  "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2",
+  "af-south-1", "il-central-1", "me-south-1", "me-central-1",
+  "ap-east-1", "ap-east-2", "ap-south-1", "ap-south-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
+  "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7",
+  "us-gov-east-1", "us-gov-west-1", "cn-north-1", "cn-northwest-1",
+];
+export const AZURE_LOCATIONS: readonly string[] = [
+  "eastus", "eastus2", "centralus", "northcentralus", "southcentralus", "westcentralus", "westus", "westus2", "westus3",
+  "canadacentral", "canadaeast", "mexicocentral", "brazilsouth", "brazilsoutheast", "chilecentral",
+  "northeurope", "westeurope", "uksouth", "ukwest", "francecentral", "francesouth", "germanywestcentral", "germanynorth",
+  "swedencentral", "swedensouth", "norwayeast", "norwaywest", "switzerlandnorth", "switzerlandwest", "italynorth",
+  "polandcentral", "spaincentral", "austriaeast", "belgiumcentral", "denmarkeast",
+  "uaenorth", "uaecentral", "qatarcentral", "israelcentral", "southafricanorth", "southafricawest",
+  "centralindia", "southindia", "westindia", "jioindiacentral", "jioindiawest",
+  "eastasia", "southeastasia", "japaneast", "japanwest", "koreacentral", "koreasouth", "indonesiacentral", "malaysiawest",
+  "australiaeast", "australiasoutheast", "australiacentral", "australiacentral2", "newzealandnorth",
+];
+export const GCP_REGIONS: readonly string[] = [
+  "us-central1", "us-east1", "us-east4", "us-east5", "us-south1", "us-west1", "us-west2", "us-west3", "us-west4",
+  "northamerica-northeast1", "northamerica-northeast2", "northamerica-south1", "southamerica-east1", "southamerica-west1",
+  "europe-west1", "europe-west2", "europe-west3", "europe-west4", "europe-west6", "europe-west8", "europe-west9",
+  "europe-west10", "europe-west12", "europe-central2", "europe-north1", "europe-north2", "europe-southwest1",
+  "me-central1", "me-central2", "me-west1", "africa-south1",
+  "asia-east1", "asia-east2", "asia-northeast1", "asia-northeast2", "asia-northeast3", "asia-south1", "asia-south2",
+  "asia-southeast1", "asia-southeast2", "asia-southeast3", "australia-southeast1", "australia-southeast2",
+];
+
+/** The known name nearest to `value` (edit distance at most 3, or a third of its length), if any. */
+export function didYouMean(value: string, known: readonly string[]): string | undefined {
+  let best: { name: string; d: number } | undefined;
+  for (const name of known) {
+    const d = editDistance(value, name);
+    if (d <= Math.max(3, Math.floor(name.length / 3)) && (!best || d < best.d)) best = { name, d };
+  }
+  return best?.name;
+}
+
+/** Levenshtein distance, with a swap of two neighbours counting once ("wset" for "west"). */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/**
+ * Longest `<name>-<environment>` prefix. It goes into every cloud name; the foundations shorten
+ * derived names that would be too long (Key Vault, storage account, S3 prefixes...), but the EKS
+ * and GKE cluster names and the prefixes they check are the prefix itself: 38 characters
+ * (EksFoundationProps.name, GkeFoundationProps.name, ExistingClusterFoundationProps.name).
+ */
+export const PREFIX_MAX = 38;
+
+/**
+ * A name part: lower-case DNS label, no "--" (S3, storage and Key Vault names forbid it, and
+ * `xn--` would make an IDN), and none of the prefixes or words clouds reserve: `xn--`/`sthree-`
+ * (S3 buckets), `goog` and `google` (GCP service accounts, GCS buckets).
+ */
+const namePart = (what: string) =>
+  z
+    .string()
+    .regex(/^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$/, `a lower-case DNS label of 1-20 characters (a-z, 0-9, -), starting with a letter and not ending with "-"`)
+    .refine((v) => !v.includes("--"), `${what} without "--" (S3 buckets, storage accounts and Key Vaults reject it)`)
+    .refine((v) => !/^(xn--|sthree-|goog)/.test(v), `${what} not starting with "xn--", "sthree-" or "goog" (prefixes AWS and Google reserve)`)
+    .refine((v) => !v.includes("google"), `${what} without "google" (GCP rejects it in bucket and service account names)`);
 const domainName = z
   .string()
   .regex(/^(?=.{1,200}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "a lower-case DNS domain such as platform.example.org");
+
+/** An IPv4 CIDR as 32-bit start address and prefix length. */
+export function parseCidr(c: string): { start: number; prefix: number } {
+  const [ip, prefix] = c.split("/");
+  return { start: ip.split(".").reduce((acc, o) => acc * 256 + Number(o), 0), prefix: Number(prefix) };
+}
+const size = (prefix: number) => 2 ** (32 - prefix);
+/** The network address of a CIDR's block, e.g. 10.40.0.0/16 for 10.40.0.1/16. */
+export function networkOf(c: string): string {
+  const { start, prefix } = parseCidr(c);
+  const base = Math.floor(start / size(prefix)) * size(prefix);
+  return `${[24, 16, 8, 0].map((b) => Math.floor(base / 2 ** b) % 256).join(".")}/${prefix}`;
+}
+/** Whether two CIDRs share an address. */
+export function cidrsOverlap(a: string, b: string): boolean {
+  const [x, y] = [parseCidr(networkOf(a)), parseCidr(networkOf(b))];
+  return x.start < y.start + size(y.prefix) && y.start < x.start + size(x.prefix);
+}
+/** RFC 1918 and the shared address space (100.64.0.0/10): the ranges a private network may use. */
+const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"];
+const wellFormed = (c: string) => /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(c) && c.split("/")[0].split(".").every((o) => Number(o) <= 255) && Number(c.split("/")[1]) <= 32;
+const isPrivate = (c: string) => {
+  const { start, prefix } = parseCidr(c);
+  return PRIVATE_RANGES.some((r) => {
+    const p = parseCidr(r);
+    return prefix >= p.prefix && start >= p.start && start < p.start + size(p.prefix);
+  });
+};
+
 const cidr = z
   .string()
   .regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d|[12]\d|3[0-2])$/, "an IPv4 CIDR such as 203.0.113.0/24")
   .refine((c) => c.split("/")[0].split(".").every((o) => Number(o) <= 255), "an IPv4 CIDR with octets 0-255")
-  .refine((c) => !c.endsWith("/0"), "a CIDR narrower than /0 (the API endpoint is never open to the whole internet)");
+  .refine((c) => !c.endsWith("/0"), "a CIDR narrower than /0 (the API endpoint is never open to the whole internet)")
+  // Clouds reject (or silently rewrite) a CIDR with host bits set.
+  .check((ctx) => {
+    if (wellFormed(ctx.value) && networkOf(ctx.value) !== ctx.value) {
+      ctx.issues.push({ code: "custom", input: ctx.value, message: `a network address (no host bits): ${networkOf(ctx.value)}` });
+    }
+  });
+
+/** A private network range with a prefix from `min` to `max`; `why` says where the bounds come from. */
+const privateCidr = (min: number, max: number, why: string) =>
+  cidr
+    .refine((c) => !wellFormed(c) || isPrivate(c), "a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10)")
+    .refine((c) => {
+      const p = Number(c.split("/")[1]);
+      return !wellFormed(c) || (p >= min && p <= max);
+    }, min === max ? `a /${min} (${why})` : `a /${min} to /${max} (${why})`);
+
+/** A region from a cloud's list; a near miss gets a suggestion. */
+const region = (known: readonly string[], example: string, what: string) =>
+  z.string().check((ctx) => {
+    if (known.includes(ctx.value)) return;
+    const near = didYouMean(ctx.value, known);
+    ctx.issues.push({ code: "custom", input: ctx.value, message: `${what} such as ${example}${near ? ` (did you mean ${near}?)` : ""}` });
+  });
+
 /** In `api.allowedCidrs`: the deploying machine's public address, resolved at plan time. */
 export const DEPLOYER = "deployer";
 
-// 1.30+: the Dojo's admission policies use ValidatingAdmissionPolicy v1.
+// 1.30+: the Dojo's admission policies use ValidatingAdmissionPolicy v1. Whether a cloud offers
+// the minor today is checked in configChecks (its clock is injectable) and per cloud at synth.
 const k8sVersion = z.string().regex(/^1\.(3\d)$/, 'a Kubernetes minor version from "1.30" to "1.39", as a string');
 
 /** Size of one node pool. Instance types are per cloud (see the cloud sections). */
@@ -57,9 +192,9 @@ const belt = z
 
 export const configSchema = z.strictObject({
   /** Prefix of every cloud resource name. */
-  name: dnsLabel.default("fawkes"),
+  name: namePart("a name").default("fawkes"),
   /** Environment label, added to names and tags: dev, staging, prod... */
-  environment: dnsLabel.default("dev"),
+  environment: namePart("an environment").default("dev"),
   /**
    * Size profile. `lab`: smallest sizes (CI, trials); `small`: one team; `standard`: production
    * sizes, HA databases. Protection from destroy is `allowDestroy`, whatever the profile.
@@ -74,7 +209,7 @@ export const configSchema = z.strictObject({
       issuer: z.enum(["staging", "production"]).default("staging"),
     })
     .prefault({}),
-  kubernetes: z.strictObject({ version: k8sVersion.default("1.33") }).prefault({}),
+  kubernetes: z.strictObject({ version: k8sVersion.default(DEFAULT_KUBERNETES_VERSION) }).prefault({}),
   api: z
     .strictObject({
       /**
@@ -129,8 +264,10 @@ export const configSchema = z.strictObject({
     .prefault({}),
   aws: z
     .strictObject({
-      region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "an AWS region such as eu-west-1").default("eu-west-1"),
-      vpcCidr: cidr.default("10.40.0.0/16"),
+      region: region(AWS_REGIONS, "eu-west-1", "an AWS region").default("eu-west-1"),
+      // EKS carves three /19-equivalents (newBits 3) for nodes and /24-equivalents (newBits 8) for
+      // public and database subnets; AWS subnets are /16-/28, so the VPC is /16 (largest AWS allows) to /20.
+      vpcCidr: privateCidr(16, 20, "AWS allows /16-/28 subnets and EKS carves /24-equivalents (VPC prefix + 8) from it").default("10.40.0.0/16"),
       instanceTypes: z
         .strictObject({
           system: z.array(z.string()).min(1).default(["m6i.large"]),
@@ -154,10 +291,14 @@ export const configSchema = z.strictObject({
     .prefault({}),
   azure: z
     .strictObject({
-      location: z.string().regex(/^[a-z]+[a-z0-9]*$/, "an Azure region name such as westeurope").default("westeurope"),
+      location: region(AZURE_LOCATIONS, "westeurope", "an Azure region name").default("westeurope"),
       /** Subscription to deploy into. @default - $ARM_SUBSCRIPTION_ID (azurerm 4 needs one of the two; it does not fall back to the CLI default) */
       subscriptionId: z.uuid("a subscription id (UUID)").optional(),
-      vnetCidr: cidr.default("10.41.0.0/16"),
+      // AKS carves a sixteenth (newBits 4) for nodes and two /24-equivalents (newBits 8) for Flexible
+      // Server (delegated subnets need /28 or larger) and private endpoints: /8 to /20.
+      vnetCidr: privateCidr(8, 20, "the Flexible Server subnet is VNet prefix + 8 and must be /28 or larger")
+        .refine((c) => !wellFormed(c) || !cidrsOverlap(c, AKS_POD_CIDR) && !cidrsOverlap(c, AKS_SERVICE_CIDR), `a range apart from the AKS pod range ${AKS_POD_CIDR} and service range ${AKS_SERVICE_CIDR} (CNI overlay)`)
+        .default("10.41.0.0/16"),
       vmSizes: z
         .strictObject({
           system: z.string().default("Standard_D4s_v5"),
@@ -168,7 +309,11 @@ export const configSchema = z.strictObject({
       /** Entra ID (Azure AD) groups whose members are cluster admins. */
       adminGroupObjectIds: z.array(z.uuid("an Entra ID group object id (UUID)")).default([]),
       /** Availability zones for nodes and the standard profile's zone-redundant databases; [] in a region without zones. */
-      zones: z.array(z.enum(["1", "2", "3"])).max(3).default(["1", "2", "3"]),
+      zones: z
+        .array(z.enum(["1", "2", "3"]))
+        .max(3)
+        .refine((zs) => new Set(zs).size === zs.length, 'distinct zones (each of "1", "2", "3" at most once)')
+        .default(["1", "2", "3"]),
       /** Encryption at host for every node; needs `az feature register --namespace Microsoft.Compute --name EncryptionAtHost` once. */
       encryptionAtHost: z.boolean().default(true),
       /** An existing Azure DNS zone for the domain. @default - a zone is created */
@@ -188,14 +333,16 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** Project to deploy into: set it for a real deploy. */
       project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "a GCP project id").default("fawkes-sandbox"),
-      region: z.string().regex(/^[a-z]+-[a-z]+\d$/, "a GCP region such as europe-west1").default("europe-west1"),
-      subnetCidr: cidr.default("10.42.0.0/20"),
-      podsCidr: cidr.default("10.44.0.0/14"),
-      servicesCidr: cidr.default("10.48.0.0/20"),
+      region: region(GCP_REGIONS, "europe-west1", "a GCP region").default("europe-west1"),
+      /** Node addresses (the subnet's primary range); GKE subnets are /8 to /29. */
+      subnetCidr: privateCidr(8, 29, "GKE subnet primary ranges are /8 to /29").default("10.42.0.0/20"),
+      /** Pod addresses (secondary range): each node takes a /24 of it. */
+      podsCidr: privateCidr(9, 24, "each node takes a /24 of the pod range; GKE allows /9 or smaller").default("10.44.0.0/14"),
+      servicesCidr: privateCidr(16, 27, "GKE service ranges are /16 to /27").default("10.48.0.0/20"),
       /** /28 for the control plane's private endpoint. */
-      masterCidr: cidr.default("172.16.0.0/28"),
+      masterCidr: privateCidr(28, 28, "GKE private control planes take exactly a /28").default("172.16.0.0/28"),
       /** Range reserved for Cloud SQL's private IPs (private services access); /24 or larger. */
-      privateServicesCidr: cidr.default("10.50.0.0/20"),
+      privateServicesCidr: privateCidr(8, 24, "private services access needs a /24 or larger").default("10.50.0.0/20"),
       machineTypes: z
         .strictObject({
           system: z.string().default("e2-standard-4"),
@@ -216,9 +363,9 @@ export const configSchema = z.strictObject({
   local: z
     .strictObject({
       /** kubeconfig of the existing cluster (kind, k3d, any). */
-      kubeconfig: z.string().default("~/.kube/config"),
+      kubeconfig: z.string().trim().min(1, "a kubeconfig file path").default("~/.kube/config"),
       /** kubeconfig context. */
-      context: z.string().default("kind-fawkes"),
+      context: z.string().trim().min(1, 'a kubeconfig context name such as "kind-fawkes"').default("kind-fawkes"),
       /** Resolves to 127.0.0.1 with every subdomain, no DNS setup needed. */
       domain: domainName.default("localtest.me"),
       /** `NodePort` for kind (map 30080/30443 to the host), `LoadBalancer` for k3d (built-in servicelb). */
@@ -238,3 +385,57 @@ export type FawkesConfig = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 export type Profile = FawkesConfig["profile"];
 export type BeltName = keyof FawkesConfig["dojo"]["belts"];
+
+/** A rule across keys, checked after the schema: the key path it is about and what was expected. */
+export interface ConfigIssue {
+  readonly path: string;
+  readonly expected: string;
+  readonly got: unknown;
+}
+
+/**
+ * The rules that span keys or depend on the date (`today` is injectable for tests): the name
+ * prefix length, a Kubernetes minor some cloud offers, pool sizes AKS accepts, GKE ranges apart,
+ * distinct node ports, and no component switched off that an enabled one needs.
+ */
+export function configChecks(c: FawkesConfig, today: Date = new Date()): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const prefix = `${c.name}-${c.environment}`;
+  if (prefix.length > PREFIX_MAX) {
+    issues.push({ path: "name, environment", expected: `"<name>-<environment>" of at most ${PREFIX_MAX} characters (it prefixes the EKS and GKE cluster names), ${prefix.length} characters`, got: prefix });
+  }
+  const notOffered = offeredAnywhere(c.kubernetes.version, today);
+  if (notOffered) issues.push({ path: "kubernetes.version", expected: notOffered, got: c.kubernetes.version });
+  if (c.nodePools.system.min < 1) {
+    issues.push({ path: "nodePools.system.min", expected: "at least 1 (AKS needs a system node, and the front door runs on the system pool)", got: c.nodePools.system.min });
+  }
+  if (c.local.httpNodePort === c.local.httpsNodePort) {
+    issues.push({ path: "local.httpsNodePort", expected: `a node port other than local.httpNodePort (${c.local.httpNodePort})`, got: c.local.httpsNodePort });
+  }
+  const ranges = (["subnetCidr", "podsCidr", "servicesCidr", "masterCidr", "privateServicesCidr"] as const).map((k) => [k, c.gcp[k]] as const);
+  ranges.forEach(([a, ra], i) =>
+    ranges.slice(i + 1).forEach(([b, rb]) => {
+      if (cidrsOverlap(ra, rb)) issues.push({ path: `gcp.${b}`, expected: `a range apart from gcp.${a} (${ra})`, got: rb });
+    }),
+  );
+  issues.push(...needsIssues(c, c.components, c.components, "components"));
+  issues.push(...needsIssues(c, { ...c.components, ...c.local.components }, c.local.components, "local.components"));
+  return issues;
+}
+
+/** A component switched off that an enabled one needs (the same rule FawkesPlatform enforces, named by key). */
+function needsIssues(config: FawkesConfig, switches: Record<string, boolean>, explicit: Record<string, boolean>, key: string): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  for (const comp of platformComponents(config)) {
+    if (switches[comp.id] === false) continue;
+    // On the laptop only what local.components turns on explicitly is checked: the laptop's own
+    // defaults switch dependents off together.
+    if (key === "local.components" && explicit[comp.id] !== true) continue;
+    for (const need of comp.needs) {
+      if (switches[need] === false) {
+        issues.push({ path: `${key}.${need}`, expected: `true (or left out): ${comp.id} needs ${need}; to leave ${need} out, set ${key}.${comp.id}: false too`, got: false });
+      }
+    }
+  }
+  return issues;
+}
