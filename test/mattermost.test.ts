@@ -1,3 +1,7 @@
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { MattermostComponent } from "../constructs/components/mattermost";
 import type { BucketRef } from "../constructs/context";
@@ -118,6 +122,64 @@ describe("MattermostComponent", () => {
     const standard = synthComponents(["mattermost"], { profile: "standard" });
     expect(installation(standard.tf).spec.scheduling.resources.requests).toEqual({ cpu: "1", memory: "2Gi" });
     expect(standard.platform.outputs.get("mattermost")!.requests).toEqual({ cpu: 1, memoryGiB: 2 });
+  });
+
+  test("the bootstrap Job is a Helm hook, created afresh on every install and upgrade (a Job's template is immutable)", () => {
+    const bootstrap = release(tf, "mattermost-admin-bootstrap");
+    const [job, ...rest] = manifests(bootstrap);
+    expect(rest).toEqual([]);
+    expect(job.kind).toBe("Job");
+    expect(job.metadata.annotations).toEqual({ "helm.sh/hook": "post-install,post-upgrade", "helm.sh/hook-delete-policy": "before-hook-creation" });
+    // Helm waits for a hook Job within the release timeout: the Job's deadline must fit in it.
+    expect(job.spec.activeDeadlineSeconds).toBeLessThan(bootstrap.timeout);
+    // A separate release: a Job that times out must not roll the installation back with it.
+    expect(manifests(release(tf, "mattermost")).map((o) => o.kind)).not.toContain("Job");
+  });
+
+  describe("the bootstrap script, run against a fake Mattermost", () => {
+    // The shipped script, as Terraform hands it to Helm (Terraform turns %%{ back into %{).
+    const script = (manifests(release(tf, "mattermost-admin-bootstrap"))[0].spec.template.spec.containers[0].command[2] as string).replace(/%%\{/g, "%{");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mm-bootstrap-"));
+    // curl as the script calls it: the ping, and POST /api/v4/users answered like Mattermost does.
+    fs.writeFileSync(
+      path.join(dir, "curl"),
+      `#!/usr/bin/env node
+const fs = require("fs");
+const args = process.argv.slice(2);
+const url = args[args.length - 1];
+const state = process.env.FAKE_STATE;
+const users = fs.existsSync(state) ? JSON.parse(fs.readFileSync(state, "utf8")) : [];
+if (url.endsWith("/api/v4/system/ping")) process.exit(0);
+const body = JSON.parse(fs.readFileSync(0, "utf8"));
+let code, out;
+if (users.some((u) => u.username === body.username)) [code, out] = [400, { id: "app.user.save.username_exists.app_error" }];
+else if (users.length > 0 && process.env.FAKE_OPEN !== "true") [code, out] = [403, { id: "api.user.create_user.no_open_server" }];
+else {
+  users.push({ username: body.username, admin: users.length === 0 });
+  fs.writeFileSync(state, JSON.stringify(users));
+  [code, out] = [201, { username: body.username }];
+}
+process.stdout.write(JSON.stringify(out) + "\\n" + code);
+`,
+      { mode: 0o755 },
+    );
+    const run = (state: string, open = false) =>
+      spawnSync("/bin/sh", ["-c", script], {
+        encoding: "utf8",
+        env: { PATH: `${dir}:${process.env.PATH}`, FAKE_STATE: state, FAKE_OPEN: String(open), SERVER: "http://mattermost.test:8065", ADMIN_USERNAME: "fawkes-admin", ADMIN_EMAIL: "fawkes-admin@fawkes.test", ADMIN_PASSWORD: "generated0123" },
+      });
+    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    test.each([false, true])("running it twice succeeds and makes exactly one admin (open sign-up: %s)", (open) => {
+      const state = path.join(dir, `users-${open}.json`);
+      const first = run(state, open);
+      expect(first.stdout).toContain("created the system admin fawkes-admin");
+      expect(first.status).toBe(0);
+      const second = run(state, open);
+      expect(second.stdout).toMatch(/nothing to do/);
+      expect(second.status).toBe(0);
+      expect(JSON.parse(fs.readFileSync(state, "utf8"))).toEqual([{ username: "fawkes-admin", admin: true }]);
+    });
   });
 
   test("the bootstrap script parses and its %{...} is escaped for Terraform", () => {
