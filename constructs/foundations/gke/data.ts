@@ -11,9 +11,12 @@ import { Password } from "@cdktf/provider-random/lib/password";
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import type { BucketRef, DatabaseRef, DatabaseRequest, ServiceAccountRef } from "../../context";
+import { bucketName, sqlInstanceName } from "./names";
 
 export interface GkeDataProps {
   readonly name: string;
+  /** Cloud SQL limits `<project>:<instance>` to 98 characters. */
+  readonly project: string;
   readonly region: string;
   readonly network: ComputeNetwork;
   /** The private services range Cloud SQL takes its addresses from. */
@@ -60,7 +63,7 @@ export class GkeData extends Construct {
     const ident = request.name.replace(/-/g, "_");
     const instance = new SqlDatabaseInstance(root, "Instance", {
       // Cloud SQL keeps a deleted instance's name for a week: the suffix lets a lab come back sooner.
-      name: `${name}-${request.name}-${suffix}`,
+      name: sqlInstanceName(name, request.name, suffix, this.props.project),
       region: this.props.region,
       databaseVersion: POSTGRES_VERSION,
       settings: {
@@ -130,7 +133,7 @@ export class GkeData extends Construct {
   bucket(scope: Construct, name: string): BucketRef {
     const { keep } = this.props;
     const bucket = new StorageBucket(scope, "Bucket", {
-      name: `${`${this.props.name}-${name}`.slice(0, 56)}-${this.props.suffix}`,
+      name: bucketName(this.props.name, name, this.props.suffix),
       location: this.props.region,
       storageClass: "STANDARD",
       uniformBucketLevelAccess: true,
