@@ -6,6 +6,7 @@ import { ComputeSubnetwork } from "@cdktf/provider-google/lib/compute-subnetwork
 import { ServiceNetworkingConnection } from "@cdktf/provider-google/lib/service-networking-connection";
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
+import { GCP_NAME_LIMITS, fitName } from "./names";
 
 export interface GkeNetworkProps {
   /** Prefix of resource names. */
@@ -43,14 +44,16 @@ export class GkeNetwork extends Construct {
   constructor(scope: Construct, id: string, props: GkeNetworkProps) {
     super(scope, id);
     const name = props.name;
+    // Compute names are RFC 1035 labels of up to 63 characters.
+    const fit = (n: string) => fitName(n, GCP_NAME_LIMITS.compute);
     this.network = new ComputeNetwork(this, "Vpc", {
-      name,
+      name: fit(name),
       autoCreateSubnetworks: false,
       routingMode: "REGIONAL",
       dependsOn: props.dependsOn,
     });
     this.subnet = new ComputeSubnetwork(this, "Subnet", {
-      name: `${name}-nodes`,
+      name: fit(`${name}-nodes`),
       region: props.region,
       network: this.network.id,
       ipCidrRange: props.subnetCidr,
@@ -63,9 +66,9 @@ export class GkeNetwork extends Construct {
       logConfig: { aggregationInterval: "INTERVAL_10_MIN", flowSampling: 0.5, metadata: "INCLUDE_ALL_METADATA" },
     });
 
-    const router = new ComputeRouter(this, "Router", { name, region: props.region, network: this.network.id });
+    const router = new ComputeRouter(this, "Router", { name: fit(name), region: props.region, network: this.network.id });
     this.nat = new ComputeRouterNat(this, "Nat", {
-      name,
+      name: fit(name),
       region: props.region,
       router: router.name,
       natIpAllocateOption: "AUTO_ONLY",
@@ -77,7 +80,7 @@ export class GkeNetwork extends Construct {
 
     const [address, prefix] = props.privateServicesCidr.split("/");
     this.privateServicesRange = new ComputeGlobalAddress(this, "PrivateServicesRange", {
-      name: `${name}-private-services`,
+      name: fit(`${name}-private-services`),
       purpose: "VPC_PEERING",
       addressType: "INTERNAL",
       address,
@@ -88,9 +91,11 @@ export class GkeNetwork extends Construct {
       network: this.network.id,
       service: "servicenetworking.googleapis.com",
       reservedPeeringRanges: [this.privateServicesRange.name],
-      // No deletion_policy ABANDON: it would leave the peering behind, and the VPC could never be
-      // deleted. Cloud SQL holds the connection a while after its last instance goes, so a lab
-      // `destroy` may fail here once; run it again a few minutes later.
+      // Cloud SQL holds the connection for up to days after its last instance is deleted, so
+      // deleting it fails ("Producer services ... are still using this connection"). ABANDON, as
+      // the provider recommends with Cloud SQL, drops it from state instead; the peering it made
+      // can still hold the VPC, which the README's destroy steps remove with one gcloud command.
+      deletionPolicy: "ABANDON",
     });
   }
 }
