@@ -34,6 +34,7 @@ export class FawkesGcpStack extends TerraformStack {
       masterCidr: gcp.masterCidr,
       privateServicesCidr: gcp.privateServicesCidr,
       apiAllowedCidrs: api.publicCidrs,
+      apiPrivateCidrs: api.privateCidrs,
       profile: config.profile,
       allowDestroy: config.allowDestroy,
       nodePools: {
@@ -45,9 +46,10 @@ export class FawkesGcpStack extends TerraformStack {
     const privateApi = api.publicCidrs.length === 0;
     installPlatform(this, this.foundation, config);
 
-    new TerraformOutput(this, "cluster_name", { value: name });
+    const cluster = this.foundation.clusterName;
+    new TerraformOutput(this, "cluster_name", { value: cluster });
     new TerraformOutput(this, "kubeconfig_command", {
-      value: `gcloud container clusters get-credentials ${name} --region ${gcp.region} --project ${gcp.project}${privateApi ? " --internal-ip" : ""}`,
+      value: `gcloud container clusters get-credentials ${cluster} --region ${gcp.region} --project ${gcp.project}${privateApi ? " --internal-ip" : ""}`,
       description: "Adds the cluster to your kubeconfig",
     });
     new TerraformOutput(this, "name_servers", { value: this.foundation.nameServers, description: `Delegate ${config.domain} to these name servers` });

@@ -1,10 +1,14 @@
 import { TerraformOutput, Testing } from "cdktf";
+import { parse as parseYaml } from "yaml";
+import { PLATFORM_WEBHOOKS, WEBHOOK_FIREWALL_PORTS, WEBHOOK_FREE_CHARTS } from "../constructs/foundations/gke/cluster";
 import { accountId } from "../constructs/foundations/gke/identity";
-import { validateGkeProps, type GkeFoundationProps } from "../constructs/foundations/gke";
+import { LOAD_BALANCER_TEARDOWN, validateGkeProps, type GkeFoundationProps } from "../constructs/foundations/gke";
+import { GCP_NAME_LIMITS, MAX_PREFIX, NODE_POOL_SUFFIX, bucketName, fitName, sqlInstanceName } from "../constructs/foundations/gke/names";
 import { REQUIRED_SERVICES } from "../constructs/foundations/gke/project";
 import { FawkesGcpStack } from "../stacks/gcp";
 import type { ConfigInput } from "../stacks/config/schema";
-import { FRONT_DOOR_ONLY, manifests, release, resources, strings, testConfig, values } from "./support";
+import { FRONT_DOOR_ONLY, manifests, release, releaseId, resources, strings, testConfig, values } from "./support";
+import { synthesized } from "./synthesized";
 
 function synthGcp(overrides: ConfigInput = {}) {
   const app = Testing.app();
@@ -14,6 +18,20 @@ function synthGcp(overrides: ConfigInput = {}) {
 }
 
 const { tf, stack } = synthGcp();
+/** A stack with one database and one bucket requested, as components would. */
+const buildData = (profile: "small" | "standard" | "lab" = "small", allowDestroy = false) => {
+  const s = new FawkesGcpStack(Testing.app(), "fawkes-gcp", testConfig({ profile, allowDestroy, components: FRONT_DOOR_ONLY }));
+  const db = s.foundation.postgres(s, { name: "portal-db", namespace: "portal" });
+  const bucket = s.foundation.bucket(s, "files");
+  new TerraformOutput(s, "db_password_ref", { value: db.password.key });
+  new TerraformOutput(s, "db_host", { value: db.host });
+  const out = JSON.parse(Testing.synth(s));
+  const sql = resources(out, "google_sql_database_instance").find(([, i]) => i.name.startsWith("fawkes-dev-portal-db-"))![1];
+  const gcs = resources(out, "google_storage_bucket").find(([, b]) => b.name.startsWith("fawkes-dev-files-"))![1];
+  return { out, db, bucket, sql, gcs };
+};
+const destroyableData = buildData("small", true);
+const destroyable = destroyableData.out;
 const one = (type: string, from = tf) => {
   const all = resources(from, type);
   expect(all).toHaveLength(1);
@@ -22,7 +40,6 @@ const one = (type: string, from = tf) => {
 const clusterOf = (from: any) => one("google_container_cluster", from);
 const cluster = clusterOf(tf);
 const pools = Object.fromEntries(resources(tf, "google_container_node_pool").map(([, p]) => [p.node_config.labels["fawkes.dev/pool"], p]));
-const warnings = (s: typeof stack) => s.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => String(m.data)).join("\n");
 
 /** Every resource and data source a block points at: explicit depends_on and `${type.name...}` references. */
 function edges(body: unknown): string[] {
@@ -107,28 +124,53 @@ describe("GkeFoundation cluster", () => {
 
   test("the cluster follows the configured release channel from the configured version", () => {
     expect(cluster.release_channel).toEqual({ channel: "REGULAR" });
-    expect(cluster.min_master_version).toBe("1.33");
+    expect(cluster.min_master_version).toBe(testConfig().kubernetes.version);
     expect(clusterOf(synthGcp({ gcp: { releaseChannel: "STABLE" } }).tf).release_channel).toEqual({ channel: "STABLE" });
     for (const p of Object.values<any>(pools)) expect(p.management).toEqual({ auto_repair: true, auto_upgrade: true });
   });
 
-  test("with no CIDRs configured the endpoint is private only, and synth warns", () => {
-    expect(cluster.private_cluster_config.enable_private_endpoint).toBe(true);
-    expect(cluster.master_authorized_networks_config).toEqual({ cidr_blocks: [], gcp_public_cidrs_access_enabled: false });
-    expect(tf.provider.kubernetes[0].host).toMatch(/private_cluster_config\[0\]\.private_endpoint/);
-    expect(warnings(stack)).toMatch(/private endpoint only: run `cdktf deploy` from inside the VPC/);
+  test("by default the public endpoint admits only the deployer's address, resolved at plan time", () => {
+    expect(cluster.private_cluster_config.enable_private_endpoint).toBe(false);
+    const [block] = cluster.master_authorized_networks_config.cidr_blocks;
+    // A token Terraform resolves when it plans: it must end up as a plain CIDR in cidr_block.
+    expect(block).toEqual({ cidr_block: expect.stringMatching(/^\$\{chomp\(data\.http\.\w+\.response_body\)\}\/32$/), display_name: "allowed-0" });
+    expect(cluster.master_authorized_networks_config.gcp_public_cidrs_access_enabled).toBe(false);
+    expect(tf.provider.kubernetes[0].host).toMatch(/^https:\/\/\$\{google_container_cluster\.\w+\.endpoint\}$/);
   });
 
-  test("with CIDRs configured the public endpoint admits only those networks", () => {
-    const open = synthGcp({ api: { allowedCidrs: ["203.0.113.0/24"] } });
+  test("with no public CIDRs the endpoint is private, and only the listed private networks get in", () => {
+    // profile lab too: one synth less (the lab profile alone must not drop protection, see below).
+    const priv = synthGcp({ profile: "lab", api: { allowedCidrs: [], deployFromInsideNetwork: true, privateCidrs: ["10.8.0.0/16", "192.168.10.0/24"] } });
+    expect(clusterOf(priv.tf).deletion_protection).toBe(true);
+    const c = clusterOf(priv.tf);
+    expect(c.private_cluster_config.enable_private_endpoint).toBe(true);
+    expect(c.master_authorized_networks_config).toEqual({
+      cidr_blocks: [
+        { cidr_block: "10.8.0.0/16", display_name: "private-0" },
+        { cidr_block: "192.168.10.0/24", display_name: "private-1" },
+      ],
+      gcp_public_cidrs_access_enabled: false,
+      private_endpoint_enforcement_enabled: true,
+    });
+    expect(priv.tf.provider.kubernetes[0].host).toMatch(/private_cluster_config\[0\]\.private_endpoint/);
+    expect(priv.tf.output.kubeconfig_command.value).toMatch(/ --internal-ip$/);
+  });
+
+  test("with a public endpoint, private networks are authorized too (VPN clients use either endpoint)", () => {
+    const open = synthGcp({ api: { allowedCidrs: ["203.0.113.0/24"], privateCidrs: ["10.8.0.0/16"] }, gcp: { masterCidr: "172.16.8.16/28" } });
+    // The webhook firewall rule follows a configured master range.
+    expect(one("google_compute_firewall", open.tf).source_ranges).toEqual(["172.16.8.16/28"]);
     const c = clusterOf(open.tf);
     expect(c.private_cluster_config.enable_private_endpoint).toBe(false);
     expect(c.master_authorized_networks_config).toEqual({
-      cidr_blocks: [{ cidr_block: "203.0.113.0/24", display_name: "allowed-0" }],
+      cidr_blocks: [
+        { cidr_block: "203.0.113.0/24", display_name: "allowed-0" },
+        { cidr_block: "10.8.0.0/16", display_name: "private-0" },
+      ],
       gcp_public_cidrs_access_enabled: false,
     });
     expect(open.tf.provider.kubernetes[0].host).toMatch(/^https:\/\/\$\{google_container_cluster\.\w+\.endpoint\}$/);
-    expect(warnings(open.stack)).not.toMatch(/private endpoint/);
+    expect(open.tf.output.kubeconfig_command.value).not.toMatch(/--internal-ip/);
   });
 
   test("Kubernetes secrets are encrypted with a Cloud KMS key that rotates, usable by the GKE service agent", () => {
@@ -142,13 +184,16 @@ describe("GkeFoundation cluster", () => {
     expect(cluster.depends_on).toContain(`google_kms_crypto_key_iam_member.${resources(tf, "google_kms_crypto_key_iam_member")[0][0]}`);
   });
 
-  test("the cluster, its key, databases, secrets, buckets and zone are protected from destroy unless the profile is lab", () => {
+  test("the cluster, its key, the zone and the StorageClass's volumes are protected from destroy unless allowDestroy", () => {
     expect(cluster).toMatchObject({ deletion_protection: true, lifecycle: { prevent_destroy: true } });
     expect(one("google_kms_crypto_key").lifecycle.prevent_destroy).toBe(true);
     expect(one("google_dns_managed_zone")).toMatchObject({ force_destroy: false, lifecycle: { prevent_destroy: true } });
-    const lab = synthGcp({ profile: "lab" }).tf;
-    expect(clusterOf(lab)).toMatchObject({ deletion_protection: false, lifecycle: { prevent_destroy: false } });
-    expect(one("google_dns_managed_zone", lab).force_destroy).toBe(true);
+    expect(one("kubernetes_storage_class_v1").reclaim_policy).toBe("Retain");
+    expect(clusterOf(destroyable)).toMatchObject({ deletion_protection: false, lifecycle: { prevent_destroy: false } });
+    expect(one("google_kms_crypto_key", destroyable).lifecycle.prevent_destroy).toBe(false);
+    // external-dns leaves its records behind: a zone with records cannot be deleted otherwise.
+    expect(one("google_dns_managed_zone", destroyable)).toMatchObject({ force_destroy: true, lifecycle: { prevent_destroy: false } });
+    expect(one("kubernetes_storage_class_v1", destroyable).reclaim_policy).toBe("Delete");
   });
 
   test("the default node pool is removed, and even while it lives it uses the node service account", () => {
@@ -194,6 +239,7 @@ describe("GkeFoundation nodes", () => {
 
   test("the foundation is ready when the node pools, NAT and the StorageClass are", () => {
     const ready = stack.foundation.ready.map((r) => (r as any).node.path as string);
+    expect(ready).toContain("fawkes-gcp/Foundation/LoadBalancerTeardown");
     for (const pool of ["System", "Workloads", "Dojo"]) expect(ready).toContain(`fawkes-gcp/Foundation/Nodes/${pool}`);
     expect(ready).toContain("fawkes-gcp/Foundation/Network/Nat");
     const sc = one("kubernetes_storage_class_v1");
@@ -264,7 +310,7 @@ describe("fawkes-gcp stack", () => {
 
   test("outputs: cluster name, get-credentials command, name servers", () => {
     expect(tf.output.cluster_name.value).toBe("fawkes-dev");
-    expect(tf.output.kubeconfig_command.value).toBe("gcloud container clusters get-credentials fawkes-dev --region europe-west1 --project fawkes-sandbox --internal-ip");
+    expect(tf.output.kubeconfig_command.value).toBe("gcloud container clusters get-credentials fawkes-dev --region europe-west1 --project fawkes-sandbox");
     expect(tf.output.name_servers.value).toMatch(/google_dns_managed_zone\.\w+\.name_servers/);
   });
 
@@ -292,18 +338,7 @@ describe("fawkes-gcp stack", () => {
 });
 
 describe("GkeFoundation postgres() and bucket()", () => {
-  const build = (profile: "small" | "standard" | "lab" = "small") => {
-    const s = new FawkesGcpStack(Testing.app(), "fawkes-gcp", testConfig({ profile, components: FRONT_DOOR_ONLY }));
-    const db = s.foundation.postgres(s, { name: "portal-db", namespace: "portal" });
-    const bucket = s.foundation.bucket(s, "files");
-    new TerraformOutput(s, "db_password_ref", { value: db.password.key });
-    new TerraformOutput(s, "db_host", { value: db.host });
-    const out = JSON.parse(Testing.synth(s));
-    const sql = resources(out, "google_sql_database_instance").find(([, i]) => i.name.startsWith("fawkes-dev-portal-db-"))![1];
-    const gcs = resources(out, "google_storage_bucket").find(([, b]) => b.name.startsWith("fawkes-dev-files-"))![1];
-    return { out, db, bucket, sql, gcs };
-  };
-  const { out, db, bucket, sql, gcs } = build();
+  const { out, db, bucket, sql, gcs } = buildData();
   const portalSecret = () => resources(out, "google_secret_manager_secret").find(([, s]) => s.secret_id === "fawkes-dev-portal-db-db-password")!;
 
   test("Cloud SQL has a private IP only, inside the VPC, through the private services connection", () => {
@@ -326,17 +361,17 @@ describe("GkeFoundation postgres() and bucket()", () => {
     expect(sql.settings.backup_configuration.backup_retention_settings.retained_backups).toBeGreaterThanOrEqual(7);
   });
 
-  test("Cloud SQL is protected twice (Terraform and Cloud SQL's own flag), except in lab", () => {
+  test("Cloud SQL is protected twice (Terraform and Cloud SQL's own flag), unless allowDestroy", () => {
     expect(sql).toMatchObject({ deletion_protection: true, lifecycle: { prevent_destroy: true } });
     expect(sql.settings.deletion_protection_enabled).toBe(true);
-    const lab = build("lab").sql;
-    expect(lab).toMatchObject({ deletion_protection: false, lifecycle: { prevent_destroy: false } });
-    expect(lab.settings.deletion_protection_enabled).toBe(false);
+    const open = destroyableData.sql;
+    expect(open).toMatchObject({ deletion_protection: false, lifecycle: { prevent_destroy: false } });
+    expect(open.settings.deletion_protection_enabled).toBe(false);
   });
 
   test("Cloud SQL is highly available (REGIONAL) for the standard profile only", () => {
     expect(sql.settings.availability_type).toBe("ZONAL");
-    expect(build("standard").sql.settings.availability_type).toBe("REGIONAL");
+    expect(buildData("standard").sql.settings.availability_type).toBe("REGIONAL");
   });
 
   test("the password is generated, kept in Secret Manager, and the ref points at the secret", () => {
@@ -360,10 +395,10 @@ describe("GkeFoundation postgres() and bucket()", () => {
     expect(resources(out, "google_project_iam_member").map(([, m]) => m.role)).not.toContain("roles/secretmanager.secretAccessor");
   });
 
-  test("GCS buckets: uniform access, public access prevented, versioned, force-destroyed only in lab; no S3 API", () => {
+  test("GCS buckets: uniform access, public access prevented, versioned, force-destroyed only with allowDestroy; no S3 API", () => {
     expect(gcs).toMatchObject({ uniform_bucket_level_access: true, public_access_prevention: "enforced", versioning: { enabled: true }, force_destroy: false });
     expect(gcs.lifecycle.prevent_destroy).toBe(true);
-    expect(build("lab").gcs.force_destroy).toBe(true);
+    expect(destroyableData.gcs).toMatchObject({ force_destroy: true, lifecycle: { prevent_destroy: false } });
     expect(bucket.s3).toBeUndefined();
   });
 
@@ -391,5 +426,186 @@ describe("GkeFoundation postgres() and bucket()", () => {
       }
     }
     expect(checked.length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe("GkeFoundation webhooks on the private control plane", () => {
+  const rule = one("google_compute_firewall");
+  const nodeSa = resources(tf, "google_service_account").find(([id]) => id.startsWith("Foundation_NodeIdentity"))![0];
+
+  test("a firewall rule lets the master range reach the nodes on exactly the webhook ports GKE does not open", () => {
+    expect(WEBHOOK_FIREWALL_PORTS).toEqual(["9443"]);
+    expect(rule).toMatchObject({
+      direction: "INGRESS",
+      source_ranges: [cluster.private_cluster_config.master_ipv4_cidr_block],
+      target_service_accounts: [`\${google_service_account.${nodeSa}.email}`],
+      allow: [{ protocol: "tcp", ports: ["9443"] }],
+    });
+    expect(rule.network).toMatch(/^\$\{google_compute_network\.\w+\.id\}$/);
+    expect(rule.source_tags).toBeUndefined();
+    // The nodes run as this account, so the rule reaches every pool (and their pods' alias IPs).
+    for (const p of Object.values<any>(pools)) expect(p.node_config.service_account).toBe(rule.target_service_accounts[0]);
+  });
+
+  test("every chart the platform installs is accounted for, and no release moves a webhook off the listed port", () => {
+    const full = synthesized("fawkes-gcp");
+    const upstream = resources(full, "helm_release").filter(([, r]) => !String(r.chart).startsWith("./"));
+    const known = new Set<string>([...PLATFORM_WEBHOOKS.map((w) => w.chart), ...WEBHOOK_FREE_CHARTS]);
+    expect([...new Set(upstream.map(([, r]) => String(r.chart)))].filter((c) => !known.has(c))).toEqual([]);
+    // The project's own charts and resources register no webhook either.
+    const local = resources(full, "helm_release").filter(([, r]) => String(r.chart).startsWith("./"));
+    expect(local.length).toBeGreaterThan(0);
+    const kinds = local.flatMap(([, r]) => manifests(r).map((m) => m.kind));
+    expect(kinds.filter((k) => /WebhookConfiguration$/.test(k))).toEqual([]);
+    expect(Object.keys(full.resource).filter((t) => /webhook_configuration/.test(t))).toEqual([]);
+    const get = (v: any, path: string) => path.split(".").reduce((o, k) => o?.[k], v);
+    for (const w of PLATFORM_WEBHOOKS) {
+      const using = upstream.filter(([, r]) => r.chart === w.chart);
+      expect(using.length).toBeGreaterThan(0);
+      for (const [, r] of using) {
+        const v = Object.assign({}, ...(r.values ?? []).map((y: string) => parseYaml(y) ?? {}));
+        expect([undefined, w.port]).toContain(get(v, w.value));
+      }
+    }
+    expect(one("google_compute_firewall", full).allow).toEqual([{ protocol: "tcp", ports: WEBHOOK_FIREWALL_PORTS }]);
+  });
+});
+
+describe("GkeFoundation destroy", () => {
+  const [sleepId, sleep] = resources(tf, "time_sleep").find(([id]) => id.includes("LoadBalancerTeardown"))!;
+
+  test("destroy waits for the load balancers after the releases are gone and before pools, cluster and network go", () => {
+    expect(sleep.destroy_duration).toBe(LOAD_BALANCER_TEARDOWN);
+    expect(sleep.create_duration).toBeUndefined();
+    const [subnetId] = resources(tf, "google_compute_subnetwork")[0];
+    const [natId] = resources(tf, "google_compute_router_nat")[0];
+    expect(sleep.depends_on).toEqual(expect.arrayContaining([`google_compute_subnetwork.${subnetId}`, `google_compute_router_nat.${natId}`]));
+    for (const [id] of resources(tf, "google_container_node_pool")) expect(sleep.depends_on).toContain(`google_container_node_pool.${id}`);
+    // Traefik owns the LoadBalancer Service: its release goes first, then the wait.
+    for (const name of ["traefik", "cert-manager", "external-dns", "external-secrets"]) {
+      expect(release(tf, name).depends_on).toContain(`time_sleep.${sleepId}`);
+    }
+    expect(releaseId(tf, "traefik")).toMatch(/^helm_release\./);
+  });
+
+  test("the private services connection is abandoned on destroy (Cloud SQL holds it for days)", () => {
+    expect(one("google_service_networking_connection").deletion_policy).toBe("ABANDON");
+  });
+});
+
+/** Google's rules for each name the foundation sends, by resource type and field. */
+const NAME_RULES: [type: string, field: string, rule: RegExp, max: number][] = [
+  ["google_container_cluster", "name", /^[a-z]([a-z0-9-]*[a-z0-9])?$/, GCP_NAME_LIMITS.cluster],
+  ["google_container_node_pool", "name_prefix", /^[a-z][a-z0-9-]*$/, GCP_NAME_LIMITS.nodePool - NODE_POOL_SUFFIX],
+  ["google_service_account", "account_id", /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 30],
+  ["google_sql_database_instance", "name", /^[a-z]([a-z0-9-]*[a-z0-9])?$/, GCP_NAME_LIMITS.sqlInstance],
+  ["google_kms_key_ring", "name", /^[a-zA-Z0-9_-]+$/, GCP_NAME_LIMITS.kms],
+  ["google_kms_crypto_key", "name", /^[a-zA-Z0-9_-]+$/, GCP_NAME_LIMITS.kms],
+  ["google_compute_network", "name", /^[a-z]([a-z0-9-]*[a-z0-9])?$/, GCP_NAME_LIMITS.compute],
+  ["google_compute_subnetwork", "name", /^[a-z]([a-z0-9-]*[a-z0-9])?$/, GCP_NAME_LIMITS.compute],
+  ["google_compute_router", "name", /^[a-z]([a-z0-9-]*[a-z0-9])?$/, GCP_NAME_LIMITS.compute],
+  ["google_compute_router_nat", "name", /^[a-z]([a-z0-9-]*[a-z0-9])?$/, GCP_NAME_LIMITS.compute],
+  ["google_compute_firewall", "name", /^[a-z]([a-z0-9-]*[a-z0-9])?$/, GCP_NAME_LIMITS.compute],
+  ["google_compute_global_address", "name", /^[a-z]([a-z0-9-]*[a-z0-9])?$/, GCP_NAME_LIMITS.compute],
+  ["google_storage_bucket", "name", /^(?!goog)(?!.*g[o0]{2}g[l1]e)[a-z0-9][a-z0-9_.-]{1,61}[a-z0-9]$/, GCP_NAME_LIMITS.bucket],
+  ["google_dns_managed_zone", "name", /^[a-z]([a-z0-9-]*[a-z0-9])?$/, GCP_NAME_LIMITS.dnsZone],
+  ["google_secret_manager_secret", "secret_id", /^[a-zA-Z0-9_-]+$/, 255],
+];
+
+/** Names that break a rule, with the random suffix stood in for by 6 hex digits (what `random_id` gives). */
+function badNames(out: any, project: string): string[] {
+  const bad: string[] = [];
+  for (const [type, field, rule, max] of NAME_RULES) {
+    const all = resources(out, type);
+    if (type !== "google_kms_crypto_key" && type !== "google_secret_manager_secret") expect(all.length).toBeGreaterThan(0);
+    for (const [id, r] of all) {
+      const name = String(r[field]).replace(/\$\{random_id\.[\w-]+\.hex\}/g, "a1b2c3");
+      const withProject = type === "google_sql_database_instance" ? `${project}:${name}`.length <= GCP_NAME_LIMITS.sqlInstanceWithProject : true;
+      if (!rule.test(name) || name.length > max || !withProject) bad.push(`${type}.${id}.${field} = "${name}" (${name.length})`);
+    }
+  }
+  return bad;
+}
+
+describe("GCP names at the edges of what the config accepts", () => {
+  // 20 + 1 + 20 = 41, with a hyphen exactly where the cluster name is cut (character 33).
+  const longName = "abcdefghijklmnopqrst";
+  const longEnv = "abcdefghijk-mnopqrst";
+  const project = "a-project-of-thirty-characters";
+  const build = (name: string, environment: string, gcpProject = "fawkes-sandbox") => {
+    // Set after parsing: the foundation must hold up for any two 20-character labels, whatever
+    // tighter limit the schema keeps for other clouds.
+    const config = { ...testConfig({ gcp: { project: gcpProject }, components: FRONT_DOOR_ONLY }), name, environment };
+    const s = new FawkesGcpStack(Testing.app(), "fawkes-gcp", config);
+    s.foundation.postgres(s, { name: "a-database-name-of-31-character", namespace: "portal" });
+    s.foundation.bucket(s, "files");
+    return { out: JSON.parse(Testing.synth(s)), foundation: s.foundation };
+  };
+  const long = build(longName, longEnv, project);
+
+  test("with a 41-character prefix every name Terraform sends is valid for GCP", () => {
+    expect(`${longName}-${longEnv}`).toHaveLength(MAX_PREFIX);
+    expect(badNames(long.out, project)).toEqual([]);
+  });
+
+  test("the cluster name is cut to 40 with no trailing hyphen, and the outputs and providers use it", () => {
+    const name = one("google_container_cluster", long.out).name;
+    expect(name).toMatch(/^abcdefghijklmnopqrst-abcdefghijk-[0-9a-f]{6}$/);
+    expect(long.foundation.clusterName).toBe(name);
+    expect(long.out.output.cluster_name.value).toBe(name);
+    expect(long.out.output.kubeconfig_command.value).toContain(`get-credentials ${name} `);
+  });
+
+  test("names that fit are left alone (renaming would replace live resources)", () => {
+    expect(cluster.name).toBe("fawkes-dev");
+    expect(one("google_compute_network").name).toBe("fawkes-dev");
+    expect(one("google_dns_managed_zone").name).toBe("fawkes-dev");
+    expect(badNames(buildData().out, "fawkes-sandbox")).toEqual([]);
+  });
+
+  test("'google' in the name never reaches a bucket name", () => {
+    const g = build("google", "dev");
+    expect(badNames(g.out, "fawkes-sandbox")).toEqual([]);
+    expect(one("google_storage_bucket", g.out).name).toMatch(/^gcp-dev-files-\$\{random_id/);
+    expect(bucketName("goog-x", "files", "a1b2c3")).toBe("b-goog-x-files-a1b2c3");
+    expect(bucketName("fawkes-g00gle1", "files", "a1b2c3")).toBe("fawkes-gcp1-files-a1b2c3");
+  });
+
+  test("cut names stay valid and distinct wherever a hyphen falls", () => {
+    for (let at = 1; at < MAX_PREFIX - 1; at++) {
+      const prefix = `${"a".repeat(at)}-${"b".repeat(MAX_PREFIX - at - 1)}`;
+      for (const [max, rule] of [[GCP_NAME_LIMITS.cluster, /^[a-z]([a-z0-9-]*[a-z0-9])?$/], [20, /^[a-z]([a-z0-9-]*[a-z0-9])?$/]] as const) {
+        const name = fitName(prefix, max);
+        expect(name.length).toBeLessThanOrEqual(max);
+        expect(name).toMatch(rule);
+        expect(fitName(`${prefix.slice(0, -1)}c`, max)).not.toBe(name);
+      }
+      const sql = sqlInstanceName(prefix, "a-database-name-of-31-character", "a1b2c3", project);
+      expect(`${project}:${sql}`.length).toBeLessThanOrEqual(98);
+      expect(sql).toMatch(/^[a-z]([a-z0-9-]*[a-z0-9])?$/);
+      expect(sqlInstanceName(prefix, "a-database-name-of-31-charactez", "a1b2c3", project)).not.toBe(sql);
+      const bucket = bucketName(prefix, "a-long-bucket-name-for-a-component", "a1b2c3");
+      expect(bucket.length).toBeLessThanOrEqual(63);
+      expect(bucket).toMatch(/^[a-z0-9][a-z0-9-]*[a-z0-9]$/);
+      expect(bucket).not.toMatch(/--/);
+    }
+  });
+
+  test("the foundation takes what the config accepts, and refuses what GCP would not", () => {
+    const props: GkeFoundationProps = {
+      name: `${longName}-${longEnv}`,
+      project: "p",
+      region: "europe-west1",
+      domain: "x.example.com",
+      kubernetesVersion: "1.33",
+      profile: "small",
+      nodePools: { system: { min: 1, max: 2, desired: 1, machineType: "e2" }, workloads: { min: 1, max: 2, desired: 1, machineType: "e2" }, dojo: { min: 0, max: 1, desired: 0, machineType: "e2" } },
+    };
+    expect(() => validateGkeProps(props)).not.toThrow();
+    expect(() => validateGkeProps({ ...props, name: `${props.name}x` })).toThrow(/GkeFoundationProps\.name must be 1-41 characters .*got "abcdefghijklmnopqrst-abcdefghijk-mnopqrstx"/);
+    expect(() => validateGkeProps({ ...props, name: "fawkes-" })).toThrow(/GkeFoundationProps\.name must .*got "fawkes-"/);
+    const many = Array.from({ length: 26 }, (_, i) => `10.${i}.0.0/16`);
+    expect(() => validateGkeProps({ ...props, apiAllowedCidrs: many, apiPrivateCidrs: many })).toThrow(/at most 50 networks together .*got 52/);
+    expect(() => validateGkeProps({ ...props, apiPrivateCidrs: ["10.0.0.0/0"] })).toThrow(/GkeFoundationProps\.apiPrivateCidrs must not open/);
   });
 });

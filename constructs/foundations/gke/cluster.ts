@@ -1,3 +1,4 @@
+import { ComputeFirewall } from "@cdktf/provider-google/lib/compute-firewall";
 import { ContainerCluster } from "@cdktf/provider-google/lib/container-cluster";
 import { KmsCryptoKey } from "@cdktf/provider-google/lib/kms-crypto-key";
 import { KmsCryptoKeyIamMember } from "@cdktf/provider-google/lib/kms-crypto-key-iam-member";
@@ -6,12 +7,55 @@ import type { ComputeNetwork } from "@cdktf/provider-google/lib/compute-network"
 import type { ComputeSubnetwork } from "@cdktf/provider-google/lib/compute-subnetwork";
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
+import { GCP_NAME_LIMITS, RANDOM_SUFFIX, fitName } from "./names";
 import { POD_RANGE, SERVICE_RANGE } from "./network";
 
 /** Control-plane and node logs shipped to Cloud Logging (audit logs go to Cloud Audit Logs regardless). */
 export const CONTROL_PLANE_LOGS = ["SYSTEM_COMPONENTS", "WORKLOADS", "APISERVER", "CONTROLLER_MANAGER", "SCHEDULER"];
 /** How often the secrets key gets a new primary version: 90 days. */
 export const KEY_ROTATION_PERIOD = "7776000s";
+
+/**
+ * Ports a private cluster's control plane may open on nodes without a firewall rule of ours: GKE's
+ * own rule admits only these from the master range (kubelet and 443).
+ */
+export const GKE_MASTER_OPEN_PORTS = [443, 10250];
+
+/**
+ * Every admission (or conversion) webhook the platform installs on GKE, with the port its pod
+ * listens on, the chart value that sets it and where the number comes from (the pinned chart's
+ * default, constructs/catalog.ts; helm-values/ leaves it alone). The API server calls the pod
+ * directly on that port, not the Service's 443. CloudNativePG (9443) runs on the laptop only.
+ */
+export const PLATFORM_WEBHOOKS = [
+  { chart: "kyverno", port: 9443, value: "admissionController.webhookServer.port", from: "kyverno 3.9.0 default; the Dojo's MutatingPolicy" },
+  { chart: "cert-manager", port: 10250, value: "webhook.securePort", from: "cert-manager v1.21.1 default" },
+  { chart: "external-secrets", port: 10250, value: "webhook.port", from: "external-secrets 2.9.0 default" },
+  { chart: "kube-prometheus-stack", port: 10250, value: "prometheusOperator.tls.internalPort", from: "kube-prometheus-stack 88.5.3 default" },
+] as const;
+
+/**
+ * Upstream charts the platform installs that register no webhook the API server calls (read from
+ * their pinned values). The project's own charts (fawkes-manifests) render none either.
+ */
+export const WEBHOOK_FREE_CHARTS = [
+  "traefik",
+  "external-dns",
+  "argo-cd",
+  "backstage",
+  "jenkins",
+  "sonarqube",
+  "trivy-operator",
+  "grafana",
+  "mattermost-operator",
+  "prometheus-pushgateway",
+];
+
+/** What the master-to-node firewall rule opens: the webhook ports GKE does not already allow. */
+export const WEBHOOK_FIREWALL_PORTS: string[] = [...new Set(PLATFORM_WEBHOOKS.map((w) => w.port))]
+  .filter((port) => !GKE_MASTER_OPEN_PORTS.includes(port))
+  .sort((a, b) => a - b)
+  .map(String);
 
 export interface GkeControlPlaneProps {
   readonly name: string;
@@ -27,6 +71,8 @@ export interface GkeControlPlaneProps {
   readonly masterCidr: string;
   /** Networks allowed to reach the public endpoint. Empty: the control plane has a private endpoint only. */
   readonly apiAllowedCidrs: string[];
+  /** Private networks (VPN, peered VPCs) allowed to reach the endpoint, public or private. */
+  readonly apiPrivateCidrs: string[];
   /** Node service account, for the bootstrap pool GKE creates and this construct removes. */
   readonly nodeServiceAccount: string;
   /** Random suffix for names GCP never frees (key rings live forever). */
@@ -43,19 +89,24 @@ export interface GkeControlPlaneProps {
  */
 export class GkeControlPlane extends Construct {
   readonly cluster: ContainerCluster;
+  /** The cluster's name: the prefix, or a compliant cut of it (GKE allows 40 characters). */
+  readonly name: string;
   readonly secretsKey: KmsCryptoKey;
   /** `<project>.svc.id.goog`: Kubernetes service accounts appear to IAM in this pool. */
   readonly workloadPool: string;
   /** Whether the API is reachable only on its private endpoint. */
   readonly privateEndpoint: boolean;
+  /** Lets the control plane call the platform's webhooks on the nodes. */
+  readonly webhookFirewall: ComputeFirewall;
 
   constructor(scope: Construct, id: string, props: GkeControlPlaneProps) {
     super(scope, id);
     this.workloadPool = `${props.project}.svc.id.goog`;
     this.privateEndpoint = props.apiAllowedCidrs.length === 0;
+    this.name = fitName(props.name, GCP_NAME_LIMITS.cluster);
 
     // Key rings can never be deleted, so the name carries a suffix: a lab can be destroyed and re-created.
-    const ring = new KmsKeyRing(this, "KeyRing", { name: `${props.name}-${props.suffix}`, location: props.region, dependsOn: props.dependsOn });
+    const ring = new KmsKeyRing(this, "KeyRing", { name: `${fitName(props.name, GCP_NAME_LIMITS.kms - RANDOM_SUFFIX - 1)}-${props.suffix}`, location: props.region, dependsOn: props.dependsOn });
     this.secretsKey = new KmsCryptoKey(this, "SecretsKey", {
       name: "gke-secrets",
       keyRing: ring.id,
@@ -70,8 +121,26 @@ export class GkeControlPlane extends Construct {
       member: `serviceAccount:service-${props.projectNumber}@container-engine-robot.iam.gserviceaccount.com`,
     });
 
+    // A private control plane reaches nodes only on GKE's own ports; Kyverno's webhook (9443) would
+    // time out, and every pod the Dojo creates would be rejected.
+    this.webhookFirewall = new ComputeFirewall(this, "WebhookFirewall", {
+      name: fitName(`${props.name}-master-webhooks`, GCP_NAME_LIMITS.compute),
+      network: props.network.id,
+      description: "GKE control plane to the platform's admission webhooks (see PLATFORM_WEBHOOKS)",
+      direction: "INGRESS",
+      priority: 1000,
+      sourceRanges: [props.masterCidr],
+      targetServiceAccounts: [props.nodeServiceAccount],
+      allow: [{ protocol: "tcp", ports: WEBHOOK_FIREWALL_PORTS }],
+      dependsOn: props.dependsOn,
+    });
+
+    const authorized = [
+      ...props.apiAllowedCidrs.map((cidrBlock, i) => ({ cidrBlock, displayName: `allowed-${i}` })),
+      ...props.apiPrivateCidrs.map((cidrBlock, i) => ({ cidrBlock, displayName: `private-${i}` })),
+    ];
     this.cluster = new ContainerCluster(this, "Cluster", {
-      name: props.name,
+      name: this.name,
       location: props.region,
       minMasterVersion: props.kubernetesVersion,
       releaseChannel: { channel: props.releaseChannel },
@@ -87,9 +156,12 @@ export class GkeControlPlane extends Construct {
         masterIpv4CidrBlock: props.masterCidr,
       },
       masterAuthorizedNetworksConfig: {
-        // Never 0.0.0.0/0 (the config refuses it), and not "any Google Cloud IP" either.
-        cidrBlocks: props.apiAllowedCidrs.map((cidrBlock, i) => ({ cidrBlock, displayName: `allowed-${i}` })),
+        // Never 0.0.0.0/0 (the config refuses it), and not "any Google Cloud IP" either. With a
+        // private endpoint only, the list is enforced there too: VPN and peered clients get in
+        // when listed, the rest of Google's internal addresses do not.
+        cidrBlocks: authorized,
         gcpPublicCidrsAccessEnabled: false,
+        privateEndpointEnforcementEnabled: this.privateEndpoint ? true : undefined,
       },
       masterAuth: { clientCertificateConfig: { issueClientCertificate: false } },
       workloadIdentityConfig: { workloadPool: this.workloadPool },

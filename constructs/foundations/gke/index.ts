@@ -3,6 +3,7 @@ import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member"
 import { StorageBucketIamMember } from "@cdktf/provider-google/lib/storage-bucket-iam-member";
 import { StorageClassV1 } from "@cdktf/provider-kubernetes/lib/storage-class-v1";
 import { Id } from "@cdktf/provider-random/lib/id";
+import { Sleep } from "@cdktf/provider-time/lib/sleep";
 import { Fn, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import type {
@@ -24,12 +25,16 @@ import { poolScheduling, type PoolName } from "../shared";
 import { GkeControlPlane } from "./cluster";
 import { GkeData } from "./data";
 import { GkeNodeIdentity, WORKLOAD_IDENTITY_ANNOTATION, workloadAccount } from "./identity";
+import { GCP_NAME_LIMITS, MAX_PREFIX, fitName } from "./names";
 import { GkeNetwork } from "./network";
 import { GkeNodePools, type GkeNodePoolSpec } from "./nodes";
 import { GkeProject } from "./project";
 
 export interface GkeFoundationProps {
-  /** Cluster name and prefix of every resource name, e.g. `fawkes-dev`. */
+  /**
+   * Prefix of every resource name, e.g. `fawkes-dev` (up to 41 characters); also the cluster's
+   * name when it fits GKE's 40 (otherwise a compliant cut, see `clusterName`).
+   */
   readonly name: string;
   /** Project to deploy into. */
   readonly project: string;
@@ -55,6 +60,12 @@ export interface GkeFoundationProps {
    * @default [] - no public endpoint: deploy from inside the VPC (VPN, bastion, CI runner)
    */
   readonly apiAllowedCidrs?: string[];
+  /**
+   * Private networks (VPN, peered VPCs, a bastion's subnet) allowed to reach the API: added to the
+   * master authorized networks, and with no public endpoint the only ones let in (besides the nodes).
+   * @default []
+   */
+  readonly apiPrivateCidrs?: string[];
   readonly nodePools: Record<PoolName, GkeNodePoolSpec>;
   /** Sizes and redundancy. */
   readonly profile: "lab" | "small" | "standard";
@@ -67,6 +78,14 @@ export interface GkeFoundationProps {
 
 /** The StorageClass components put their volumes on: pd-balanced through the CSI driver (encrypted at rest by Google). */
 export const GKE_STORAGE_CLASS = "pd-balanced";
+
+/**
+ * How long destroy waits, once the platform's releases are gone, before the node pools, cluster and
+ * network go: GKE's service controller deletes the forwarding rule, backend service, health check
+ * and firewall rules of Traefik's LoadBalancer asynchronously, and needs the cluster to do it; a
+ * forwarding rule left behind keeps the subnet and VPC from being deleted.
+ */
+export const LOAD_BALANCER_TEARDOWN = "120s";
 
 /**
  * The GCP foundation: VPC, private GKE with workload identity, Cloud SQL, GCS, Cloud DNS and
@@ -97,6 +116,10 @@ export class GkeFoundation extends Construct implements PlatformContext {
   readonly controlPlane: GkeControlPlane;
   readonly nodes: GkeNodePools;
   readonly zone: DnsManagedZone;
+  /** The GKE cluster's name (`name`, cut to 40 characters if longer). */
+  readonly clusterName: string;
+  /** Holds destroy until the cloud load balancers are gone (see LOAD_BALANCER_TEARDOWN). */
+  readonly teardown: Sleep;
   /** Name servers to delegate the domain to. */
   readonly nameServers: string[];
 
@@ -138,12 +161,14 @@ export class GkeFoundation extends Construct implements PlatformContext {
       subnet: this.network.subnet,
       masterCidr: props.masterCidr ?? "172.16.0.0/28",
       apiAllowedCidrs: props.apiAllowedCidrs ?? [],
+      apiPrivateCidrs: props.apiPrivateCidrs ?? [],
       nodeServiceAccount: nodeIdentity.account.email,
       suffix,
       keep: this.keep,
       dependsOn: [...apis, ...nodeIdentity.ready],
     });
     const cluster = this.controlPlane.cluster;
+    this.clusterName = this.controlPlane.name;
     this.nodes = new GkeNodePools(this, "Nodes", {
       cluster,
       region: props.region,
@@ -154,6 +179,7 @@ export class GkeFoundation extends Construct implements PlatformContext {
 
     this.data = new GkeData(this, "Data", {
       name: props.name,
+      project: props.project,
       region: props.region,
       network: this.network.network,
       privateServicesRange: this.network.privateServicesRange,
@@ -165,7 +191,7 @@ export class GkeFoundation extends Construct implements PlatformContext {
     });
 
     this.cluster = {
-      name: props.name,
+      name: this.clusterName,
       // With no public endpoint, the providers talk to the private one (run from inside the VPC).
       host: `https://${this.controlPlane.privateEndpoint ? cluster.privateClusterConfig.privateEndpoint : cluster.endpoint}`,
       clusterCaCertificate: Fn.base64decode(cluster.masterAuth.clusterCaCertificate),
@@ -178,8 +204,9 @@ export class GkeFoundation extends Construct implements PlatformContext {
     };
 
     // DNS: the zone external-dns writes to.
+    const zoneName = fitName(props.name, GCP_NAME_LIMITS.dnsZone);
     this.zone = new DnsManagedZone(this, "Zone", {
-      name: props.name,
+      name: zoneName,
       dnsName: `${props.domain}.`,
       description: `Fawkes platform ${props.name}`,
       visibility: "public",
@@ -191,8 +218,8 @@ export class GkeFoundation extends Construct implements PlatformContext {
     this.nameServers = this.zone.nameServers;
     this.dns = {
       provider: "google",
-      zone: props.name,
-      extraArgs: [`--google-project=${props.project}`, "--google-zone-visibility=public", `--zone-id-filter=${props.name}`],
+      zone: zoneName,
+      extraArgs: [`--google-project=${props.project}`, "--google-zone-visibility=public", `--zone-id-filter=${zoneName}`],
     };
     this.secretStore = {
       // No auth block: the controller's own Kubernetes service account is bound to a Google service
@@ -214,7 +241,13 @@ export class GkeFoundation extends Construct implements PlatformContext {
       reclaimPolicy: this.keep ? "Retain" : "Delete",
       dependsOn: pools,
     });
-    this.ready = [...pools, this.network.nat, storageClass];
+    // Every helm release waits for `ready`, so on destroy this is deleted after all of them (and
+    // Traefik's Service) and before the pools, cluster, NAT and subnet: its destroy is the wait.
+    this.teardown = new Sleep(this, "LoadBalancerTeardown", {
+      destroyDuration: LOAD_BALANCER_TEARDOWN,
+      dependsOn: [...pools, this.network.nat, this.network.subnet, this.controlPlane.webhookFirewall],
+    });
+    this.ready = [...pools, this.network.nat, storageClass, this.teardown];
   }
 
   postgres(scope: Construct, request: DatabaseRequest): DatabaseRef {
@@ -256,10 +289,16 @@ export class GkeFoundation extends Construct implements PlatformContext {
 }
 
 export function validateGkeProps(p: GkeFoundationProps): void {
-  if (!/^[a-z][a-z0-9-]{0,37}$/.test(p.name)) throw new Error(`GkeFoundationProps.name must be 1-38 characters of a-z, 0-9, "-", got "${p.name}"`);
-  for (const cidr of p.apiAllowedCidrs ?? []) {
-    if (cidr.endsWith("/0")) throw new Error(`GkeFoundationProps.apiAllowedCidrs must not open the API to the internet, got "${cidr}"`);
+  if (!new RegExp(`^[a-z]([a-z0-9-]{0,${MAX_PREFIX - 2}}[a-z0-9])?$`).test(p.name)) {
+    throw new Error(`GkeFoundationProps.name must be 1-${MAX_PREFIX} characters of a-z, 0-9, "-", starting with a letter and ending with a letter or digit, got "${p.name}"`);
   }
+  for (const key of ["apiAllowedCidrs", "apiPrivateCidrs"] as const) {
+    for (const cidr of p[key] ?? []) {
+      if (cidr.endsWith("/0")) throw new Error(`GkeFoundationProps.${key} must not open the API to the internet, got "${cidr}"`);
+    }
+  }
+  const authorized = (p.apiAllowedCidrs ?? []).length + (p.apiPrivateCidrs ?? []).length;
+  if (authorized > 50) throw new Error(`GkeFoundationProps.apiAllowedCidrs and apiPrivateCidrs must list at most 50 networks together (GKE's limit), got ${authorized}`);
   for (const [pool, spec] of Object.entries(p.nodePools)) {
     if (!(spec.min <= spec.desired && spec.desired <= spec.max)) {
       throw new Error(`GkeFoundationProps.nodePools.${pool} must have min <= desired <= max, got ${spec.min}/${spec.desired}/${spec.max}`);
