@@ -1,5 +1,5 @@
 import { parse as parseYaml } from "yaml";
-import { BELTS, renderSlot, type PoolDefinition } from "../constructs/components/dojo/engine/slot";
+import { BELTS, learnerBinding, renderSlot, type PoolDefinition } from "../constructs/components/dojo/engine/slot";
 import { STANDARD, synthesized, type StandardKey } from "./synthesized";
 import { describeManifest, UNCHECKED_KINDS, validateManifest, validateManifests, type Manifest } from "./support-manifests";
 
@@ -10,7 +10,8 @@ import { describeManifest, UNCHECKED_KINDS, validateManifest, validateManifests,
  * - objects embedded in chart values (e.g. Jenkins agent pod templates, which the chart merges into
  *   its default pod, hence checked without required fields);
  * - objects inside ConfigMap data (`kubernetes_config_map_v1` passes data through untyped);
- * - the Dojo's slot objects, rendered by the engine from the pool definition the stack ships.
+ * - the Dojo's slot objects (and a claimed slot's learner binding), rendered by the engine from the
+ *   pool definition the stack ships.
  * The typed `kubernetes_*` resources are checked by the provider's schema at plan and are not repeated here.
  */
 interface Rendered {
@@ -70,7 +71,11 @@ function collect(stack: string, tf: any): Rendered[] {
       const source = `configmap:${cm.metadata.name}/${key}`;
       if (key === "pool.json") {
         const pool: PoolDefinition = JSON.parse(unescape(data));
-        for (const belt of BELTS) for (const m of renderSlot(belt, 1, pool, "2026-12-01T00:00:00Z").objects) out.push({ where: describeManifest(stack, `${source}:slot-${belt}`, m), manifest: m, partial: false });
+        for (const belt of BELTS) {
+          const slot = renderSlot(belt, 1, pool, "2026-12-01T00:00:00Z");
+          // The binding a claim replaces the warm one with: the learner as a User subject.
+          for (const m of [...slot.objects, learnerBinding(slot.name, pool.belts[belt].learnerRole, "learner@example.org")]) out.push({ where: describeManifest(stack, `${source}:slot-${belt}`, m), manifest: m, partial: false });
+        }
       }
       for (const m of embedded(unescape(data), 1)) out.push({ where: describeManifest(stack, source, m), manifest: m, partial: !m.metadata });
     }
