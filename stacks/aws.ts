@@ -29,6 +29,7 @@ export class FawkesAwsStack extends TerraformStack {
       kubernetesVersion: config.kubernetes.version,
       vpcCidr: aws.vpcCidr,
       apiAllowedCidrs: api.publicCidrs,
+      apiPrivateCidrs: api.privateCidrs,
       clusterAdminArns: aws.clusterAdminArns,
       hostedZoneId: aws.hostedZoneId,
       profile: config.profile,

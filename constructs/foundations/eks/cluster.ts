@@ -10,7 +10,9 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import type { Subnet } from "@cdktf/provider-aws/lib/subnet";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 
@@ -20,9 +22,14 @@ export const CONTROL_PLANE_LOGS = ["api", "audit", "authenticator", "controllerM
 export interface EksControlPlaneProps {
   readonly name: string;
   readonly kubernetesVersion: string;
+  readonly vpcId: string;
   readonly subnets: Subnet[];
   /** Networks allowed to reach the public endpoint. Empty: no public endpoint at all. */
   readonly publicAccessCidrs: string[];
+  /** Private networks (VPN, peering) allowed to reach the private endpoint on 443. */
+  readonly privateAccessCidrs: string[];
+  /** AWS partition of every ARN built here (`aws`, `aws-cn`, `aws-us-gov`). */
+  readonly partition: string;
   /** IAM principals (role ARNs) given cluster-admin through access entries, besides the deployer. */
   readonly adminPrincipals: string[];
   readonly keep: boolean;
@@ -41,6 +48,8 @@ export class EksControlPlane extends Construct {
   /** Access for the deploying identity: helm and kubernetes resources must wait for it. */
   readonly access: ITerraformDependable[] = [];
   readonly accountId: string;
+  /** Extra security group on the control plane's network interfaces: private API access, only. */
+  readonly apiSecurityGroup: SecurityGroup;
 
   constructor(scope: Construct, id: string, props: EksControlPlaneProps) {
     super(scope, id);
@@ -55,13 +64,13 @@ export class EksControlPlane extends Construct {
     new KmsAlias(this, "SecretsKeyAlias", { name: `alias/${props.name}-eks-secrets`, targetKeyId: this.secretsKey.keyId });
 
     const role = new IamRole(this, "Role", {
-      name: `${props.name}-cluster`,
+      name: `${props.name}-cluster`, // name is at most 41 characters: within IAM's 64
       assumeRolePolicy: JSON.stringify({
         Version: "2012-10-17",
         Statement: [{ Effect: "Allow", Principal: { Service: "eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] }],
       }),
     });
-    const policy = new IamRolePolicyAttachment(this, "RolePolicy", { role: role.name, policyArn: "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy" });
+    const policy = new IamRolePolicyAttachment(this, "RolePolicy", { role: role.name, policyArn: `arn:${props.partition}:iam::aws:policy/AmazonEKSClusterPolicy` });
     // EKS uses the cluster role to encrypt secrets with the key.
     const keyUse = new IamRolePolicy(this, "RoleKeyUse", {
       role: role.id,
@@ -75,6 +84,27 @@ export class EksControlPlane extends Construct {
     // Created before the cluster so retention applies from the first line (EKS would create it unbounded).
     const logs = new CloudwatchLogGroup(this, "Logs", { name: `/aws/eks/${props.name}/cluster`, retentionInDays: props.logRetentionDays });
 
+    // Its own group, not the cluster security group (which the nodes share): VPN and peered clients
+    // reach the API on 443 and nothing on the nodes. Always attached, so adding CIDRs later only
+    // adds rules (the cluster's security groups cannot change in place).
+    this.apiSecurityGroup = new SecurityGroup(this, "ApiSecurityGroup", {
+      namePrefix: `${props.name}-api-`,
+      description: "Kubernetes API (private endpoint) from api.privateCidrs",
+      vpcId: props.vpcId,
+      tags: { Name: `${props.name}-api` },
+    });
+    props.privateAccessCidrs.forEach(
+      (cidr, i) =>
+        new VpcSecurityGroupIngressRule(this, `PrivateApiAccess${i}`, {
+          securityGroupId: this.apiSecurityGroup.id,
+          cidrIpv4: cidr,
+          ipProtocol: "tcp",
+          fromPort: 443,
+          toPort: 443,
+          description: "Kubernetes API from a private network (api.privateCidrs)",
+        }),
+    );
+
     const publicAccess = props.publicAccessCidrs.length > 0;
     this.cluster = new EksCluster(this, "Cluster", {
       name: props.name,
@@ -82,6 +112,7 @@ export class EksControlPlane extends Construct {
       roleArn: role.arn,
       vpcConfig: {
         subnetIds: props.subnets.map((s) => s.id),
+        securityGroupIds: [this.apiSecurityGroup.id],
         endpointPrivateAccess: true,
         endpointPublicAccess: publicAccess,
         // Never 0.0.0.0/0: without configured CIDRs there is no public endpoint.
@@ -113,7 +144,7 @@ export class EksControlPlane extends Construct {
         new EksAccessPolicyAssociation(this, `${key}AdminPolicy`, {
           clusterName: this.cluster.name,
           principalArn,
-          policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+          policyArn: `arn:${props.partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy`,
           accessScope: { type: "cluster" },
           dependsOn: [entry],
         }),

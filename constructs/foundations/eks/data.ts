@@ -8,12 +8,17 @@ import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
+import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import type { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import type { Vpc } from "@cdktf/provider-aws/lib/vpc";
+import { Password } from "@cdktf/provider-random/lib/password";
+import { Fn } from "cdktf";
 import { Construct } from "constructs";
 import type { BucketRef, DatabaseRef, DatabaseRequest } from "../../context";
+import { AWS_NAME_LIMITS, awsName } from "./names";
 
 export interface EksDataProps {
   readonly name: string;
@@ -34,6 +39,9 @@ export const POSTGRES_MAJOR = "17";
 /**
  * Managed data services for components: one RDS PostgreSQL instance per `postgres(name)` and one S3
  * bucket per `bucket(name)`. Private, encrypted with the platform data key, protected from destroy.
+ * Database passwords are generated here and kept in Secrets Manager under `<name>/`, where
+ * external-secrets reads them; they change only when the operator replaces them (no rotation that
+ * would leave clients, which read the password at start, with a stale one).
  */
 export class EksData extends Construct {
   private subnetGroup?: DbSubnetGroup;
@@ -45,10 +53,27 @@ export class EksData extends Construct {
   }
 
   postgres(scope: Construct, request: DatabaseRequest): DatabaseRef {
+    if (!/^[a-z][a-z0-9-]{0,30}$/.test(request.name)) {
+      throw new Error(`DatabaseRequest.name must be 1-31 characters of a-z, 0-9, "-", starting with a letter, got "${request.name}"`);
+    }
     const { name, keep, profile } = this.props;
     const ident = request.name.replace(/-/g, "_");
+    const identifier = awsName([name, request.name], AWS_NAME_LIMITS.rdsIdentifier);
+    // RDS refuses `/`, `"`, `@` and spaces: letters and digits only.
+    const password = new Password(scope, "DatabasePassword", { length: 32, special: false, minUpper: 2, minLower: 2, minNumeric: 2 });
+    const secret = new SecretsmanagerSecret(scope, "DatabasePasswordSecret", {
+      // Under `<name>/`, the only prefix the external-secrets role may read; a prefix, so a lab
+      // destroyed and deployed again does not collide with the secret still in its recovery window.
+      namePrefix: `${name}/postgres/${request.name}-`,
+      description: `PostgreSQL password of ${identifier} (user ${ident})`,
+      kmsKeyId: this.props.key.arn,
+    });
+    const secretValue = new SecretsmanagerSecretVersion(scope, "DatabasePasswordValue", {
+      secretId: secret.id,
+      secretString: Fn.jsonencode({ username: ident, password: password.result }),
+    });
     const db = new DbInstance(scope, "Database", {
-      identifier: `${name}-${request.name}`,
+      identifier,
       engine: "postgres",
       engineVersion: POSTGRES_MAJOR,
       instanceClass: RDS_INSTANCE_CLASS[profile],
@@ -59,9 +84,10 @@ export class EksData extends Construct {
       kmsKeyId: this.props.key.arn,
       dbName: ident,
       username: ident,
-      // RDS generates the password and keeps it (rotated) in Secrets Manager: it never passes through Terraform.
-      manageMasterUserPassword: true,
-      masterUserSecretKmsKeyId: this.props.key.keyId,
+      // Generated above, not RDS-managed: RDS rotates its own secret every 7 days, and Backstage,
+      // SonarQube and Mattermost read the password only at start. It is in Terraform state (encrypted).
+      // manage_master_user_password is left unset: the provider rejects it next to `password`, even false.
+      password: password.result,
       dbSubnetGroupName: this.dbSubnetGroup().name,
       vpcSecurityGroupIds: [this.dbSecurityGroup().id],
       parameterGroupName: this.parameterGroup().name,
@@ -74,7 +100,7 @@ export class EksData extends Construct {
       enabledCloudwatchLogsExports: ["postgresql"],
       deletionProtection: keep,
       skipFinalSnapshot: !keep,
-      finalSnapshotIdentifier: keep ? `${name}-${request.name}-final` : undefined,
+      finalSnapshotIdentifier: keep ? `${awsName([name, request.name], AWS_NAME_LIMITS.rdsIdentifier - "-final".length)}-final` : undefined,
       lifecycle: { preventDestroy: keep },
     });
     return {
@@ -82,16 +108,18 @@ export class EksData extends Construct {
       port: 5432,
       database: ident,
       username: ident,
-      password: { key: db.masterUserSecret.get(0).secretArn, property: "password" },
+      password: { key: secret.arn, property: "password" },
       tls: true,
-      dependsOn: [db],
+      dependsOn: [db, secretValue],
     };
   }
 
   bucket(scope: Construct, name: string): BucketRef {
+    if (!/^[a-z][a-z0-9-]{0,30}$/.test(name)) throw new Error(`EksData.bucket name must be 1-31 characters of a-z, 0-9, "-", starting with a letter, got "${name}"`);
     const { keep } = this.props;
     const bucket = new S3Bucket(scope, "Bucket", {
-      bucketPrefix: `${this.props.name}-${name}-`.slice(0, 37),
+      // Terraform appends 26 digits: the bucket name ends with a digit, within 63.
+      bucketPrefix: `${awsName([this.props.name, name], AWS_NAME_LIMITS.s3BucketPrefix - 1)}-`,
       forceDestroy: !keep,
       lifecycle: { preventDestroy: keep },
     });
@@ -131,7 +159,7 @@ export class EksData extends Construct {
   }
 
   private dbSubnetGroup(): DbSubnetGroup {
-    this.subnetGroup ??= new DbSubnetGroup(this, "SubnetGroup", { namePrefix: `${this.props.name}-`, subnetIds: this.props.subnets.map((s) => s.id) });
+    this.subnetGroup ??= new DbSubnetGroup(this, "SubnetGroup", { namePrefix: `${awsName([this.props.name], 200)}-`, subnetIds: this.props.subnets.map((s) => s.id) });
     return this.subnetGroup;
   }
 
@@ -156,7 +184,7 @@ export class EksData extends Construct {
 
   private parameterGroup(): DbParameterGroup {
     this.parameters ??= new DbParameterGroup(this, "Parameters", {
-      namePrefix: `${this.props.name}-pg${POSTGRES_MAJOR}-`,
+      namePrefix: `${awsName([this.props.name, `pg${POSTGRES_MAJOR}`], 200)}-`,
       family: `postgres${POSTGRES_MAJOR}`,
       parameter: [
         { name: "rds.force_ssl", value: "1" },

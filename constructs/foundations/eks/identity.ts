@@ -13,6 +13,12 @@ export interface PolicyStatement {
   readonly condition?: { test: string; variable: string; values: string[] }[];
 }
 
+/** The cluster's OIDC provider and the AWS partition its ARNs live in (`aws`, `aws-cn`, `aws-us-gov`). */
+export interface IrsaIssuer {
+  readonly oidc: IamOpenidConnectProvider;
+  readonly partition: string;
+}
+
 /**
  * An IAM role that exactly one Kubernetes service account can assume through the cluster's OIDC
  * provider (IRSA): no static keys, no sharing of the node role.
@@ -20,14 +26,15 @@ export interface PolicyStatement {
 export function irsaRole(
   scope: Construct,
   id: string,
-  oidc: IamOpenidConnectProvider,
+  issuer: IrsaIssuer,
   sa: ServiceAccountRef,
   statements: PolicyStatement[],
   /** AWS-managed policies to attach, by name (e.g. "service-role/AmazonEBSCSIDriverPolicy"). */
   managedPolicies: string[] = [],
 ): { role: IamRole; ready: ITerraformDependable[] } {
   const root = new Construct(scope, id);
-  const issuer = Fn.replace(oidc.url, "https://", "");
+  const { oidc, partition } = issuer;
+  const issuerHost = Fn.replace(oidc.url, "https://", "");
   const trust = new DataAwsIamPolicyDocument(root, "Trust", {
     statement: [
       {
@@ -35,8 +42,8 @@ export function irsaRole(
         actions: ["sts:AssumeRoleWithWebIdentity"],
         principals: [{ type: "Federated", identifiers: [oidc.arn] }],
         condition: [
-          { test: "StringEquals", variable: `${issuer}:sub`, values: [`system:serviceaccount:${sa.namespace}:${sa.name}`] },
-          { test: "StringEquals", variable: `${issuer}:aud`, values: ["sts.amazonaws.com"] },
+          { test: "StringEquals", variable: `${issuerHost}:sub`, values: [`system:serviceaccount:${sa.namespace}:${sa.name}`] },
+          { test: "StringEquals", variable: `${issuerHost}:aud`, values: ["sts.amazonaws.com"] },
         ],
       },
     ],
@@ -54,7 +61,7 @@ export function irsaRole(
   const ready: ITerraformDependable[] = [role];
   if (grants) ready.push(new IamRolePolicy(root, "GrantsPolicy", { role: role.id, name: "grants", policy: grants.json }));
   managedPolicies.forEach((policy, i) =>
-    ready.push(new IamRolePolicyAttachment(root, `Managed${i}`, { role: role.name, policyArn: `arn:aws:iam::aws:policy/${policy}` })),
+    ready.push(new IamRolePolicyAttachment(root, `Managed${i}`, { role: role.name, policyArn: `arn:${partition}:iam::aws:policy/${policy}` })),
   );
   return { role, ready };
 }

@@ -1,3 +1,4 @@
+import { DataAwsEksAddonVersion } from "@cdktf/provider-aws/lib/data-aws-eks-addon-version";
 import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { DataAwsRoute53Zone } from "@cdktf/provider-aws/lib/data-aws-route53-zone";
 import { EksAddon } from "@cdktf/provider-aws/lib/eks-addon";
@@ -5,6 +6,7 @@ import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { Route53Zone } from "@cdktf/provider-aws/lib/route53-zone";
 import { StorageClassV1 } from "@cdktf/provider-kubernetes/lib/storage-class-v1";
+import { Sleep } from "@cdktf/provider-time/lib/sleep";
 import { Fn, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import type {
@@ -24,14 +26,15 @@ import type {
 } from "../../context";
 import { chartValues, platformRelease } from "../../helm";
 import { poolScheduling, type PoolName } from "../shared";
+import { clusterAutoscalerTag } from "./autoscaler";
 import { EksControlPlane } from "./cluster";
 import { EksData } from "./data";
-import { irsaRole, type PolicyStatement } from "./identity";
+import { irsaRole, type IrsaIssuer, type PolicyStatement } from "./identity";
 import { EksNetwork } from "./network";
 import { EksNodePools, type NodePoolSpec } from "./nodes";
 
 export interface EksFoundationProps {
-  /** Cluster name and prefix of every resource name, e.g. `fawkes-dev`. */
+  /** Cluster name and prefix of every resource name, e.g. `fawkes-dev`: up to 41 of a-z, 0-9, "-". */
   readonly name: string;
   readonly region: string;
   /** Platform domain; a Route53 zone for it is created unless `hostedZoneId` is given. */
@@ -45,6 +48,11 @@ export interface EksFoundationProps {
    * @default [] - no public endpoint: deploy from inside the VPC (VPN, bastion, CI runner)
    */
   readonly apiAllowedCidrs?: string[];
+  /**
+   * Private networks (VPN, peered VPCs) allowed to reach the private API endpoint on 443.
+   * @default [] - only the cluster's own network reaches the private endpoint
+   */
+  readonly apiPrivateCidrs?: string[];
   /** IAM role ARNs made cluster admins besides the deploying identity. @default [] */
   readonly clusterAdminArns?: string[];
   readonly nodePools: Record<PoolName, NodePoolSpec>;
@@ -58,6 +66,13 @@ export interface EksFoundationProps {
    */
   readonly allowDestroy?: boolean;
 }
+
+/**
+ * How long destroy waits, after the platform's releases are gone and before the cluster and the
+ * network go, for the cloud controller to delete the ingress NLB (and for its interfaces and public
+ * addresses to be released: they block deleting the subnets and detaching the internet gateway).
+ */
+export const LOAD_BALANCER_CLEANUP = "120s";
 
 /** The encrypted, expandable gp3 StorageClass made default for every PersistentVolumeClaim. */
 export const EKS_STORAGE_CLASS = "gp3-encrypted";
@@ -101,6 +116,7 @@ export class EksFoundation extends Construct implements PlatformContext {
   private readonly dataKey: KmsKey;
   private readonly data: EksData;
   private readonly partition: string;
+  private readonly issuer: IrsaIssuer;
 
   constructor(scope: Construct, id: string, props: EksFoundationProps) {
     super(scope, id);
@@ -115,14 +131,45 @@ export class EksFoundation extends Construct implements PlatformContext {
     this.controlPlane = new EksControlPlane(this, "ControlPlane", {
       name: props.name,
       kubernetesVersion: props.kubernetesVersion,
+      vpcId: this.network.vpc.id,
       subnets: this.network.privateSubnets,
       publicAccessCidrs: props.apiAllowedCidrs ?? [],
+      privateAccessCidrs: props.apiPrivateCidrs ?? [],
+      partition: this.partition,
       adminPrincipals: props.clusterAdminArns ?? [],
       keep: this.keep,
       logRetentionDays: props.profile === "standard" ? 365 : 90,
     });
     const cluster = this.controlPlane.cluster;
-    this.nodes = new EksNodePools(this, "Nodes", { cluster, subnets: this.network.privateSubnets, pools: props.nodePools });
+    this.issuer = { oidc: this.controlPlane.oidc, partition: this.partition };
+
+    // EKS-managed add-ons (patched by AWS), each at the newest build for the cluster's version, so
+    // raising kubernetes.version moves them too. Upgrade order, as AWS documents it: control plane,
+    // then the VPC CNI (nodes join with it: created before them), then the node groups (their
+    // `version` is the cluster's), then kube-proxy, CoreDNS and EBS CSI (after the nodes: kube-proxy
+    // must not be newer than the kubelets).
+    const addon = (id: string, addonName: string, extra: { serviceAccountRoleArn?: string; dependsOn?: ITerraformDependable[] } = {}) => {
+      const version = new DataAwsEksAddonVersion(this, `${id}Version`, { addonName, kubernetesVersion: cluster.version, mostRecent: true });
+      return new EksAddon(this, id, {
+        clusterName: cluster.name,
+        addonName,
+        addonVersion: version.version,
+        resolveConflictsOnCreate: "OVERWRITE",
+        resolveConflictsOnUpdate: "PRESERVE",
+        serviceAccountRoleArn: extra.serviceAccountRoleArn,
+        dependsOn: extra.dependsOn,
+      });
+    };
+    const vpcCni = addon("VpcCni", "vpc-cni");
+    this.nodes = new EksNodePools(this, "Nodes", {
+      cluster,
+      name: props.name,
+      region: props.region,
+      partition: this.partition,
+      subnets: this.network.privateSubnets,
+      pools: props.nodePools,
+      dependsOn: [vpcCni],
+    });
 
     // Databases, buckets and the secrets RDS generates are encrypted with this key.
     this.dataKey = new KmsKey(this, "DataKey", { description: `${props.name}: databases, buckets, secrets`, enableKeyRotation: true, deletionWindowInDays: 30 });
@@ -152,7 +199,13 @@ export class EksFoundation extends Construct implements PlatformContext {
     if (props.hostedZoneId) {
       this.hostedZoneId = new DataAwsRoute53Zone(this, "Zone", { zoneId: props.hostedZoneId }).zoneId;
     } else {
-      const zone = new Route53Zone(this, "Zone", { name: props.domain, comment: `Fawkes platform ${props.name}`, lifecycle: { preventDestroy: this.keep } });
+      const zone = new Route53Zone(this, "Zone", {
+        name: props.domain,
+        comment: `Fawkes platform ${props.name}`,
+        // external-dns and cert-manager leave records behind; with allowDestroy they go with the zone.
+        forceDestroy: !this.keep,
+        lifecycle: { preventDestroy: this.keep },
+      });
       this.hostedZoneId = zone.zoneId;
       this.nameServers = zone.nameServers;
     }
@@ -163,25 +216,29 @@ export class EksFoundation extends Construct implements PlatformContext {
       location: `AWS Secrets Manager (${props.region})`,
     };
 
-    // Cluster add-ons the platform relies on, as EKS-managed add-ons (patched by AWS).
     const groups = Object.values(this.nodes.groups);
-    const addon = (id: string, addonName: string, extra: { serviceAccountRoleArn?: string; dependsOn?: ITerraformDependable[] } = {}) =>
-      new EksAddon(this, id, {
-        clusterName: cluster.name,
-        addonName,
-        resolveConflictsOnCreate: "OVERWRITE",
-        resolveConflictsOnUpdate: "PRESERVE",
-        serviceAccountRoleArn: extra.serviceAccountRoleArn,
-        dependsOn: [...groups, ...(extra.dependsOn ?? [])],
-      });
-    const ebsRole = irsaRole(this, "EbsCsiIdentity", this.controlPlane.oidc, { namespace: "kube-system", name: "ebs-csi-controller-sa" }, [], [
-      "service-role/AmazonEBSCSIDriverPolicy",
-    ]);
+    // The StorageClass encrypts volumes with the data key: the driver needs the key (AWS's policy
+    // for the EBS CSI driver with a customer-managed key), which AmazonEBSCSIDriverPolicy lacks.
+    const ebsRole = irsaRole(
+      this,
+      "EbsCsiIdentity",
+      this.issuer,
+      { namespace: "kube-system", name: "ebs-csi-controller-sa" },
+      [
+        {
+          actions: ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+          resources: [this.dataKey.arn],
+          condition: [{ test: "Bool", variable: "kms:GrantIsForAWSResource", values: ["true"] }],
+        },
+        { actions: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"], resources: [this.dataKey.arn] },
+      ],
+      ["service-role/AmazonEBSCSIDriverPolicy"],
+    );
     const addons = [
-      addon("VpcCni", "vpc-cni"),
-      addon("KubeProxy", "kube-proxy"),
-      addon("CoreDns", "coredns"),
-      addon("EbsCsi", "aws-ebs-csi-driver", { serviceAccountRoleArn: ebsRole.role.arn, dependsOn: ebsRole.ready }),
+      vpcCni,
+      addon("KubeProxy", "kube-proxy", { dependsOn: groups }),
+      addon("CoreDns", "coredns", { dependsOn: groups }),
+      addon("EbsCsi", "aws-ebs-csi-driver", { serviceAccountRoleArn: ebsRole.role.arn, dependsOn: [...groups, ...ebsRole.ready] }),
     ];
 
     const storageClass = new StorageClassV1(this, "StorageClass", {
@@ -194,7 +251,15 @@ export class EksFoundation extends Construct implements PlatformContext {
       dependsOn: [...addons, ...this.controlPlane.access],
     });
 
-    this.ready = [...this.controlPlane.access, ...groups, ...addons, storageClass];
+    const foundation = [...this.controlPlane.access, ...groups, ...addons, storageClass];
+    // Every release depends on `ready`, so on destroy this waits first, while the cluster, its
+    // add-ons and the network still exist: the NLB of Traefik's Service is deleted by the cloud
+    // controller only after the release is gone, and its addresses would block the network's deletion.
+    const cleanup = new Sleep(this, "LoadBalancerCleanup", {
+      destroyDuration: LOAD_BALANCER_CLEANUP,
+      dependsOn: [...foundation, cluster, this.network.internetGateway, ...this.network.natGateways, ...this.network.publicSubnets],
+    });
+    this.ready = [...foundation, cleanup];
     this.installAutoscaler();
   }
 
@@ -208,7 +273,7 @@ export class EksFoundation extends Construct implements PlatformContext {
 
   workloadIdentity(scope: Construct, sa: ServiceAccountRef, grants: Grant[]): WorkloadIdentity {
     const statements = grants.flatMap((g) => this.statementsFor(g));
-    const { role, ready } = irsaRole(scope, `Identity-${sa.namespace}-${sa.name}`, this.controlPlane.oidc, sa, statements);
+    const { role, ready } = irsaRole(scope, `Identity-${sa.namespace}-${sa.name}`, this.issuer, sa, statements);
     return { serviceAccountAnnotations: { "eks.amazonaws.com/role-arn": role.arn }, podLabels: {}, dependsOn: ready };
   }
 
@@ -216,8 +281,8 @@ export class EksFoundation extends Construct implements PlatformContext {
     const arn = (service: string, resource: string) => `arn:${this.partition}:${service}:${this.props.region}:${this.controlPlane.accountId}:${resource}`;
     if ("secrets" in grant) {
       return [
-        // Only secrets RDS manages and those under the platform's prefix.
-        { actions: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], resources: [arn("secretsmanager", "secret:rds!*"), arn("secretsmanager", `secret:${this.props.name}/*`)] },
+        // Only secrets under the platform's prefix (database passwords included).
+        { actions: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], resources: [arn("secretsmanager", `secret:${this.props.name}/*`)] },
         { actions: ["kms:Decrypt"], resources: [this.dataKey.arn] },
       ];
     }
@@ -240,7 +305,7 @@ export class EksFoundation extends Construct implements PlatformContext {
   private installAutoscaler(): void {
     const sa = { namespace: "kube-system", name: "cluster-autoscaler" };
     const clusterTag = `aws:ResourceTag/k8s.io/cluster-autoscaler/${this.props.name}`;
-    const { role, ready } = irsaRole(this, "AutoscalerIdentity", this.controlPlane.oidc, sa, [
+    const { role, ready } = irsaRole(this, "AutoscalerIdentity", this.issuer, sa, [
       {
         actions: [
           "autoscaling:DescribeAutoScalingGroups",
@@ -272,6 +337,8 @@ export class EksFoundation extends Construct implements PlatformContext {
       values: [
         chartValues("eks-cluster-autoscaler", this.profile, {
           autoDiscovery: { clusterName: this.props.name },
+          // The autoscaler's minor must be the cluster's (it simulates that scheduler).
+          image: { tag: clusterAutoscalerTag(this.props.kubernetesVersion) },
           awsRegion: this.props.region,
           rbac: { serviceAccount: { create: true, name: sa.name, annotations: { "eks.amazonaws.com/role-arn": role.arn } } },
           nodeSelector: this.nodePools.system.nodeSelector,
@@ -282,7 +349,11 @@ export class EksFoundation extends Construct implements PlatformContext {
 }
 
 export function validateEksProps(p: EksFoundationProps): void {
-  if (!/^[a-z][a-z0-9-]{0,37}$/.test(p.name)) throw new Error(`EksFoundationProps.name must be 1-38 characters of a-z, 0-9, "-", got "${p.name}"`);
+  // 41 = the longest `${name}-${environment}` the config accepts; every derived AWS name fits it.
+  if (!/^[a-z]([a-z0-9-]{0,39}[a-z0-9])?$/.test(p.name) || p.name.includes("--")) {
+    throw new Error(`EksFoundationProps.name must be 1-41 characters of a-z, 0-9, "-" (starting with a letter, no "--", no trailing "-"), got "${p.name}"`);
+  }
+  clusterAutoscalerTag(p.kubernetesVersion);
   for (const cidr of p.apiAllowedCidrs ?? []) {
     if (cidr.endsWith("/0")) throw new Error(`EksFoundationProps.apiAllowedCidrs must not open the API to the internet, got "${cidr}"`);
   }

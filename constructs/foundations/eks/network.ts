@@ -30,6 +30,9 @@ export class EksNetwork extends Construct {
   readonly privateSubnets: Subnet[] = [];
   readonly publicSubnets: Subnet[] = [];
   readonly databaseSubnets: Subnet[] = [];
+  /** Internet gateway and NAT gateways: what load balancers' addresses keep from being deleted. */
+  readonly internetGateway: InternetGateway;
+  readonly natGateways: NatGateway[] = [];
 
   constructor(scope: Construct, id: string, props: EksNetworkProps) {
     super(scope, id);
@@ -40,13 +43,14 @@ export class EksNetwork extends Construct {
     });
     this.vpc = new Vpc(this, "Vpc", { cidrBlock: props.cidr, enableDnsHostnames: true, enableDnsSupport: true, tags: { Name: name } });
     const igw = new InternetGateway(this, "InternetGateway", { vpcId: this.vpc.id, tags: { Name: name } });
+    this.internetGateway = igw;
     const publicRoutes = new RouteTable(this, "PublicRoutes", {
       vpcId: this.vpc.id,
       route: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }],
       tags: { Name: `${name}-public` },
     });
 
-    const nats: NatGateway[] = [];
+    const nats = this.natGateways;
     for (let i = 0; i < ZONES; i++) {
       const az = Fn.element(zones.names, i);
       // /19 per zone for nodes and pods (VPC CNI gives pods VPC addresses), /24s for the rest.

@@ -4,8 +4,10 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
 import type { Subnet } from "@cdktf/provider-aws/lib/subnet";
+import { DataResource, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { DOJO_TAINT, POOL_LABEL, type PoolName } from "../shared";
+import { AWS_NAME_LIMITS, awsName } from "./names";
 
 export interface NodePoolSpec {
   readonly min: number;
@@ -20,9 +22,33 @@ export interface EksNodePoolsProps {
   readonly cluster: EksCluster;
   readonly subnets: Subnet[];
   readonly pools: Record<PoolName, NodePoolSpec>;
+  /** Prefix of resource names (the cluster name, up to 41 characters). */
+  readonly name: string;
+  readonly region: string;
+  /** AWS partition of the managed policy ARNs. */
+  readonly partition: string;
+  /** What nodes must not start without (the VPC CNI add-on, so they join with its configuration). */
+  readonly dependsOn?: ITerraformDependable[];
   /** Root volume size of every node. @default 50 */
   readonly diskGiB?: number;
 }
+
+/**
+ * Applies a pool's min/max to its node group and pulls the current desired size into [min, max]
+ * (`aws eks update-nodegroup-config`). Plain POSIX sh and the aws CLI, which the deploy already
+ * needs for `aws eks get-token`; no `${` (Terraform would interpolate it).
+ */
+export const SCALING_SCRIPT = [
+  "set -eu",
+  'current=$(aws eks describe-nodegroup --region "$REGION" --cluster-name "$CLUSTER" --nodegroup-name "$NODEGROUP" --query "nodegroup.scalingConfig.[minSize,maxSize,desiredSize]" --output text)',
+  'set -- $current',
+  "desired=$3",
+  'if [ "$desired" -lt "$MIN" ]; then desired=$MIN; fi',
+  'if [ "$desired" -gt "$MAX" ]; then desired=$MAX; fi',
+  'if [ "$1 $2 $3" = "$MIN $MAX $desired" ]; then exit 0; fi',
+  'aws eks update-nodegroup-config --region "$REGION" --cluster-name "$CLUSTER" --nodegroup-name "$NODEGROUP" --scaling-config "minSize=$MIN,maxSize=$MAX,desiredSize=$desired"',
+  'aws eks wait nodegroup-active --region "$REGION" --cluster-name "$CLUSTER" --nodegroup-name "$NODEGROUP"',
+].join("\n");
 
 const NODE_POLICIES = {
   Worker: "AmazonEKSWorkerNodePolicy",
@@ -45,20 +71,21 @@ export class EksNodePools extends Construct {
     super(scope, id);
     const name = props.cluster.name;
     this.role = new IamRole(this, "Role", {
-      namePrefix: "fawkes-node-",
+      namePrefix: `${awsName([props.name, "node"], AWS_NAME_LIMITS.iamRolePrefix - 1)}-`,
       assumeRolePolicy: JSON.stringify({
         Version: "2012-10-17",
         Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
       }),
     });
     const attachments = Object.entries(NODE_POLICIES).map(
-      ([key, policy]) => new IamRolePolicyAttachment(this, `Role${key}`, { role: this.role.name, policyArn: `arn:aws:iam::aws:policy/${policy}` }),
+      ([key, policy]) => new IamRolePolicyAttachment(this, `Role${key}`, { role: this.role.name, policyArn: `arn:${props.partition}:iam::aws:policy/${policy}` }),
     );
 
     const group = (pool: PoolName) => {
       const spec = props.pools[pool];
       const template = new LaunchTemplate(this, `${title(pool)}Template`, {
-        namePrefix: `${pool}-`,
+        // Launch template names are unique per account and region: say whose it is.
+        namePrefix: `${props.name}-${pool}-`,
         updateDefaultVersion: true,
         metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" },
         blockDeviceMappings: [
@@ -67,9 +94,11 @@ export class EksNodePools extends Construct {
         monitoring: { enabled: true },
         tagSpecifications: [{ resourceType: "instance", tags: { Name: `${name}-${pool}`, [POOL_LABEL]: pool } }],
       });
-      return new EksNodeGroup(this, title(pool), {
+      const nodeGroup = new EksNodeGroup(this, title(pool), {
         clusterName: name,
         nodeGroupNamePrefix: `${pool}-`,
+        // The cluster's version: raising kubernetes.version rolls the nodes after the control plane.
+        version: props.cluster.version,
         nodeRoleArn: this.role.arn,
         subnetIds: props.subnets.map((s) => s.id),
         instanceTypes: spec.instanceTypes,
@@ -84,10 +113,24 @@ export class EksNodePools extends Construct {
           [`k8s.io/cluster-autoscaler/node-template/label/${POOL_LABEL}`]: pool,
           ...(pool === "dojo" ? { [`k8s.io/cluster-autoscaler/node-template/taint/${DOJO_TAINT.key}`]: `${DOJO_TAINT.value}:NoSchedule` } : {}),
         },
-        // The autoscaler owns the size after the first apply.
-        lifecycle: { ignoreChanges: ["scaling_config[0].desired_size"], createBeforeDestroy: true },
-        dependsOn: attachments,
+        // Sizes are set here only at creation. After that the autoscaler owns desired, and the
+        // Scaling resource below applies min/max: EKS rejects min > desired, and with desired
+        // ignored Terraform would send the stale desired with a raised min ("desired must be >= min").
+        lifecycle: { ignoreChanges: ["scaling_config"], createBeforeDestroy: true },
+        dependsOn: [...attachments, ...(props.dependsOn ?? [])],
       });
+      new DataResource(this, `${title(pool)}Scaling`, {
+        triggersReplace: { nodegroup: nodeGroup.nodeGroupName, min: spec.min, max: spec.max },
+        provisioners: [
+          {
+            type: "local-exec",
+            interpreter: ["/bin/sh", "-c"],
+            command: SCALING_SCRIPT,
+            environment: { REGION: props.region, CLUSTER: name, NODEGROUP: nodeGroup.nodeGroupName, MIN: String(spec.min), MAX: String(spec.max) },
+          },
+        ],
+      });
+      return nodeGroup;
     };
     this.groups = { system: group("system"), workloads: group("workloads"), dojo: group("dojo") };
   }
