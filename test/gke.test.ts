@@ -604,8 +604,8 @@ describe("GCP names at the edges of what the config accepts", () => {
     expect(() => validateGkeProps(props)).not.toThrow();
     expect(() => validateGkeProps({ ...props, name: `${props.name}x` })).toThrow(/GkeFoundationProps\.name must be 1-41 characters .*got "abcdefghijklmnopqrst-abcdefghijk-mnopqrstx"/);
     expect(() => validateGkeProps({ ...props, name: "fawkes-" })).toThrow(/GkeFoundationProps\.name must .*got "fawkes-"/);
-    const many = Array.from({ length: 26 }, (_, i) => `10.${i}.0.0/16`);
-    expect(() => validateGkeProps({ ...props, apiAllowedCidrs: many, apiPrivateCidrs: many })).toThrow(/at most 50 networks together .*got 52/);
+    const many = Array.from({ length: 51 }, (_, i) => `10.${i}.0.0/16`);
+    expect(() => validateGkeProps({ ...props, apiAllowedCidrs: many, apiPrivateCidrs: many })).toThrow(/at most 100 networks together .*got 102/);
     expect(() => validateGkeProps({ ...props, apiPrivateCidrs: ["10.0.0.0/0"] })).toThrow(/GkeFoundationProps\.apiPrivateCidrs must not open/);
   });
 });

@@ -298,7 +298,8 @@ export function validateGkeProps(p: GkeFoundationProps): void {
     }
   }
   const authorized = (p.apiAllowedCidrs ?? []).length + (p.apiPrivateCidrs ?? []).length;
-  if (authorized > 50) throw new Error(`GkeFoundationProps.apiAllowedCidrs and apiPrivateCidrs must list at most 50 networks together (GKE's limit), got ${authorized}`);
+  // GKE: up to 100 authorized networks on a private cluster (private nodes), 50 on a public one.
+  if (authorized > 100) throw new Error(`GkeFoundationProps.apiAllowedCidrs and apiPrivateCidrs must list at most 100 networks together (GKE's limit for private clusters), got ${authorized}`);
   for (const [pool, spec] of Object.entries(p.nodePools)) {
     if (!(spec.min <= spec.desired && spec.desired <= spec.max)) {
       throw new Error(`GkeFoundationProps.nodePools.${pool} must have min <= desired <= max, got ${spec.min}/${spec.desired}/${spec.max}`);
