@@ -57,8 +57,13 @@ export const UNCHECKED_KINDS: Record<string, string> = {
   "mattermost.com/v1alpha1/MattermostRestoreDB": "mattermost-operator@1.0.5",
 };
 
-/** Node's own require: Jest's (and the `module` it hands out) cannot load ES modules. */
-const nodeRequire: NodeJS.Require = (process as unknown as { getBuiltinModule(id: string): typeof import("node:module") }).getBuiltinModule("node:module").createRequire(__filename);
+/**
+ * Node's own require: Jest's (and the `module` it hands out) cannot load ES modules. Needs Node
+ * ≥ 20.19 (`process.getBuiltinModule`, and `require` of ES modules on by default).
+ */
+const getBuiltinModule = (process as unknown as { getBuiltinModule?(id: string): typeof import("node:module") }).getBuiltinModule;
+if (!getBuiltinModule) throw new Error(`test/support-manifests.ts needs Node.js >= 20.19 to load the kubernetes-models packages, got ${process.version}`);
+const nodeRequire: NodeJS.Require = getBuiltinModule.call(process, "node:module").createRequire(__filename);
 const NODE_MODULES = path.join(__dirname, "..", "node_modules");
 
 /** The package for an apiVersion: built-in groups (core, `*.k8s.io`, no dot) are kubernetes-models. */
@@ -109,7 +114,11 @@ const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === "obje
 
 /** Fields of `value` the schema behind `type` does not define, as `path: unknown field`. */
 function unknownFields(checker: ts.TypeChecker, value: unknown, type: ts.Type, at: string, out: string[]): void {
-  if (type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) return; // x-kubernetes-preserve-unknown-fields
+  if (type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) {
+    // A declaration that does not resolve is TypeScript's error type, an `any`: never a pass.
+    if ((type as { intrinsicName?: string }).intrinsicName === "error") out.push(`${at}: the model's type does not resolve (a package missing from node_modules?)`);
+    return; // x-kubernetes-preserve-unknown-fields
+  }
   if (type.isUnion()) {
     const members = type.types.filter((t) => !(t.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.Null)));
     if (members.length === 1) return unknownFields(checker, value, members[0], at, out);
