@@ -18,8 +18,23 @@ export function azureProviders(scope: Construct, props: { subscriptionId?: strin
       {
         // ...and never calls the (private) blob/queue endpoints: containers are made through Resource Manager.
         storage: [{ dataPlaneAvailable: false }],
-        // A vault deleted by a lab teardown stays soft-deleted (recoverable), never purged by Terraform.
-        keyVault: [{ purgeSoftDeleteOnDestroy: false, recoverSoftDeletedKeyVaults: true }],
+        // Purge protection is always on (it cannot be turned off once set), so Azure refuses every
+        // purge: `cdktf destroy` must only soft-delete the vault and its secrets, never purge them,
+        // or destroy fails. The vault name carries a random suffix, so a redeploy never collides
+        // with the soft-deleted one; a secret re-created in a live vault is recovered, not refused.
+        keyVault: [
+          {
+            purgeSoftDeleteOnDestroy: false,
+            purgeSoftDeletedSecretsOnDestroy: false,
+            purgeSoftDeletedKeysOnDestroy: false,
+            purgeSoftDeletedCertificatesOnDestroy: false,
+            recoverSoftDeletedKeyVaults: true,
+            recoverSoftDeletedSecrets: true,
+          },
+        ],
+        // Audit logs outlive a destroy: the workspace is soft-deleted (14 days) and a redeploy with the
+        // same name, group and region recovers it.
+        logAnalyticsWorkspace: [{ permanentlyDeleteOnDestroy: false }],
         resourceGroup: [{ preventDeletionIfContainsResources: true }],
       },
     ],
