@@ -35,6 +35,7 @@ export class FawkesAzureStack extends TerraformStack {
       kubernetesVersion: config.kubernetes.version,
       vnetCidr: azure.vnetCidr,
       apiAllowedCidrs: api.publicCidrs,
+      apiPrivateCidrs: api.privateCidrs,
       adminGroupObjectIds: azure.adminGroupObjectIds,
       dnsZoneResourceGroup: azure.dnsZoneResourceGroup,
       zones: azure.zones,
@@ -53,7 +54,8 @@ export class FawkesAzureStack extends TerraformStack {
     const group = this.foundation.resourceGroup.name;
     new TerraformOutput(this, "cluster_name", { value: name });
     new TerraformOutput(this, "kubeconfig_command", {
-      value: `az aks get-credentials --resource-group ${name} --name ${name} && kubelogin convert-kubeconfig -l azurecli`,
+      // A private cluster reached over VPN/peering is addressed by its public name (see apiPrivateCidrs).
+      value: `az aks get-credentials --resource-group ${name} --name ${name}${this.foundation.controlPlane.publicFqdn ? " --public-fqdn" : ""} && kubelogin convert-kubeconfig -l azurecli`,
       description: "Adds the cluster to your kubeconfig (Entra ID sign-in through kubelogin)",
     });
     new TerraformOutput(this, "resource_group", { value: group, description: "Resource group of the platform's Azure resources" });

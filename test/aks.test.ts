@@ -1,22 +1,29 @@
 import { TerraformOutput, Testing } from "cdktf";
+import { RBAC_PROPAGATION } from "../constructs/foundations/aks/data";
 import { Construct } from "constructs";
 import { COMPONENT_IDS } from "../constructs/components";
 import { validateAksProps, type AksFoundationProps } from "../constructs/foundations/aks";
 import { parseConfig } from "../stacks/config/load";
 import { FawkesAzureStack } from "../stacks/azure";
-import type { ConfigInput } from "../stacks/config/schema";
+import type { ConfigInput, FawkesConfig } from "../stacks/config/schema";
 import { manifests, release, resources, strings, testConfig, values } from "./support";
 
 const FRONT_DOOR = ["ingress", "tls", "dns", "secrets"];
 /** The front door only: these tests are about the foundation, not other components. */
 const frontDoorOnly = Object.fromEntries(COMPONENT_IDS.filter((id) => !FRONT_DOOR.includes(id)).map((id) => [id, false]));
 
-/** The Azure stack, plus a database, a bucket and an identity asked for directly (as a component would). */
-function synthAzure(overrides: ConfigInput = {}) {
+/**
+ * The Azure stack, plus a database, a bucket and an identity asked for directly (as a component would).
+ * `patch` edits the parsed config, to reach the foundation with what the schema may reject.
+ */
+function synthAzure(overrides: ConfigInput = {}, patch: (c: FawkesConfig) => FawkesConfig = (c) => c, longNames = false) {
   const app = Testing.app();
-  const stack = new FawkesAzureStack(app, "fawkes-azure", testConfig({ ...overrides, components: { ...frontDoorOnly, ...overrides.components } }));
+  const stack = new FawkesAzureStack(app, "fawkes-azure", patch(testConfig({ ...overrides, components: { ...frontDoorOnly, ...overrides.components } })));
   const probe = new Construct(stack, "Probe");
   const db = stack.foundation.postgres(probe, { name: "portal-db", namespace: "portal" });
+  // The longest database name postgres() accepts, so derived server names reach their limit; with a
+  // 41-character prefix its "-" falls at the server name's cut (56).
+  if (longNames) stack.foundation.postgres(new Construct(stack, "LongProbe"), { name: "long-database-name-of-32-chars-x", namespace: "portal" });
   const bucket = stack.foundation.bucket(probe, "portal-files");
   const identity = stack.foundation.workloadIdentity(probe, { namespace: "portal", name: "portal-app" }, [{ bucket, access: "readwrite" }, { secrets: "read" }]);
   new TerraformOutput(stack, "probe_password_key", { value: db.password.key });
@@ -29,7 +36,7 @@ const base = synthAzure();
 const { tf } = base;
 const standard = synthAzure({
   profile: "standard",
-  api: { allowedCidrs: ["203.0.113.0/24"] },
+  api: { allowedCidrs: ["203.0.113.0/24", "198.51.100.7/32", "198.51.100.8/31"] },
   nodePools: { dojoSpot: false },
   azure: {
     adminGroupObjectIds: ["0b5a3c7e-8f41-4d2a-9c6b-2e7f1a9d3b55"],
@@ -38,7 +45,11 @@ const standard = synthAzure({
     state: { storageAccount: "acmetfstate", resourceGroup: "tfstate" },
   },
 });
-const lab = synthAzure({ profile: "lab", azure: { zones: [] } });
+const lab = synthAzure({ profile: "lab", allowDestroy: true, azure: { zones: [] } });
+/** A private cluster reached from a VPN. */
+const privateNet = synthAzure({ api: { allowedCidrs: [], deployFromInsideNetwork: true, privateCidrs: ["192.168.10.0/24"] } });
+/** A private cluster deployed from inside its VNet, in a region (or choice) of one zone. */
+const inVnet = synthAzure({ profile: "standard", api: { allowedCidrs: [], deployFromInsideNetwork: true }, azure: { zones: ["2"] } });
 
 const all = (out: any, type: string) => resources(out, type).map(([, r]) => r);
 const one = (out: any, type: string) => {
@@ -89,21 +100,62 @@ describe("AksFoundation cluster", () => {
   test("the deployer is cluster admin through Azure RBAC, and releases wait for the role to propagate", () => {
     const [admin] = roleOn(tf, "Azure Kubernetes Service RBAC Cluster Admin");
     expect(admin.principal_id).toMatch(/data\.azurerm_client_config\.\w+\.object_id/);
-    expect(admin.scope).toMatch(/azurerm_kubernetes_cluster\.\w+\.id/);
     const [sleepId] = resources(tf, "time_sleep").find(([, s]) => s.depends_on.some((d: string) => /DeployerAdmin/.test(d)))!;
     expect(release(tf, "traefik").depends_on).toContain(`time_sleep.${sleepId}`);
   });
 
-  test("with no CIDRs configured the cluster is private, and synth warns", () => {
-    expect(cluster(tf)).toMatchObject({ private_cluster_enabled: true, private_dns_zone_id: "System" });
-    expect(cluster(tf).api_server_access_profile).toBeUndefined();
-    const warnings = base.stack.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => String(m.data));
-    expect(warnings.join("\n")).toMatch(/API server and the Key Vault are private: run `cdktf deploy` from inside the VNet/);
+  // Defect 6: Azure documents up to 10 minutes (Key Vault, Azure RBAC) and 5 (AKS) before a role
+  // assignment takes effect; 90 s gave the first namespace or secret write a 403.
+  test("every wait for a role assignment lasts at least Azure's documented 5 minutes, and re-runs when the assignment is replaced", () => {
+    const seconds = (d: string) => Number(/^(\d+)s$/.exec(d)![1]);
+    expect(seconds(RBAC_PROPAGATION)).toBeGreaterThanOrEqual(300);
+    const waits = resources(tf, "time_sleep").filter(([, s]) => (s.depends_on ?? []).some((d: string) => /^azurerm_role_assignment\./.test(d)));
+    expect(waits.map(([id]) => id).sort()).toEqual([expect.stringMatching(/AccessPropagation/), expect.stringMatching(/VaultAccessPropagation/)]);
+    for (const [, wait] of waits) {
+      expect(seconds(wait.create_duration)).toBeGreaterThanOrEqual(300);
+      expect(Object.values(wait.triggers)).toEqual([expect.stringMatching(/^\$\{azurerm_role_assignment\.\w+\.id\}$/)]);
+    }
   });
 
-  test("with CIDRs configured the API server admits only those networks", () => {
-    expect(cluster(standard.tf)).toMatchObject({ private_cluster_enabled: false, api_server_access_profile: { authorized_ip_ranges: ["203.0.113.0/24"] } });
+  test("the cluster-admin wait overlaps cluster creation: the role is on the platform's resource group, not on the cluster", () => {
+    const [admin] = roleOn(tf, "Azure Kubernetes Service RBAC Cluster Admin");
+    expect(admin.scope).toMatch(/^\$\{azurerm_resource_group\.Foundation_ResourceGroup_\w+\.id\}$/);
+    expect(JSON.stringify(admin)).not.toMatch(/azurerm_kubernetes_cluster\./);
+    const [, wait] = resources(tf, "time_sleep").find(([id]) => /Foundation_AccessPropagation/.test(id))!;
+    expect(JSON.stringify(wait)).not.toMatch(/azurerm_kubernetes_cluster/);
+  });
+
+  test("with no public CIDRs the cluster is private", () => {
+    expect(cluster(privateNet.tf)).toMatchObject({ private_cluster_enabled: true, private_dns_zone_id: "System" });
+    expect(cluster(privateNet.tf).api_server_access_profile).toBeUndefined();
+    expect(one(privateNet.tf, "azurerm_key_vault")).toMatchObject({ public_network_access_enabled: false });
+    expect(one(privateNet.tf, "azurerm_key_vault").network_acls.ip_rules).toBeUndefined();
+  });
+
+  test("api.privateCidrs (VPN, peering): the private API server gets a public name, which Terraform and the kubeconfig use", () => {
+    // AKS has no allow-list on the private endpoint; such clients lack only DNS for its private zone.
+    expect(cluster(privateNet.tf).private_cluster_public_fqdn_enabled).toBe(true);
+    expect(privateNet.tf.provider.helm[0].kubernetes.host).toMatch(/^https:\/\/\$\{azurerm_kubernetes_cluster\.\w+\.fqdn\}:443$/);
+    expect(privateNet.tf.provider.kubernetes[0].host).toBe(privateNet.tf.provider.helm[0].kubernetes.host);
+    expect(privateNet.tf.output.kubeconfig_command.value).toMatch(/az aks get-credentials .* --public-fqdn &&/);
+    // Without private networks nothing is published, and the kubeconfig's (private) host is used.
+    expect(cluster(inVnet.tf).private_cluster_public_fqdn_enabled).toBe(false);
+    expect(inVnet.tf.provider.helm[0].kubernetes.host).toMatch(/kube_config\[0\]\.host/);
+    expect(inVnet.tf.output.kubeconfig_command.value).not.toMatch(/public-fqdn/);
+    // A public cluster has no private endpoint: the setting is not sent.
+    expect(cluster(tf).private_cluster_public_fqdn_enabled).toBeUndefined();
+  });
+
+  test("with CIDRs configured the API server admits only those networks (/32 and /31 as given)", () => {
+    expect(cluster(standard.tf)).toMatchObject({
+      private_cluster_enabled: false,
+      api_server_access_profile: { authorized_ip_ranges: ["203.0.113.0/24", "198.51.100.7/32", "198.51.100.8/31"] },
+    });
     expect(standard.stack.node.metadata.filter((m) => m.type === "@cdktf/warn")).toEqual([]);
+  });
+
+  test("by default (deployer) the API server admits the deploying machine's address as a /32", () => {
+    expect(cluster(tf).api_server_access_profile.authorized_ip_ranges).toEqual(["${chomp(data.http.DeployerAddress.response_body)}/32"]);
   });
 
   test("kube-audit, kube-apiserver and guard logs go to Log Analytics", () => {
@@ -112,7 +164,7 @@ describe("AksFoundation cluster", () => {
     expect(setting.log_analytics_workspace_id).toMatch(/azurerm_log_analytics_workspace/);
   });
 
-  test("the cluster is protected from destroy (prevent_destroy and a CanNotDelete lock) unless the profile is lab", () => {
+  test("the cluster is protected from destroy (prevent_destroy and a CanNotDelete lock) unless allowDestroy", () => {
     expect(cluster(tf).lifecycle.prevent_destroy).toBe(true);
     const locks = all(tf, "azurerm_management_lock");
     expect(locks.find((l) => /azurerm_kubernetes_cluster/.test(l.scope))).toMatchObject({ lock_level: "CanNotDelete" });
@@ -149,21 +201,30 @@ describe("AksFoundation nodes", () => {
 });
 
 describe("AksFoundation secret store", () => {
-  test("Key Vault uses RBAC authorization and purge protection (off only for lab)", () => {
-    expect(one(tf, "azurerm_key_vault")).toMatchObject({ rbac_authorization_enabled: true, purge_protection_enabled: true, lifecycle: { prevent_destroy: true } });
+  test("Key Vault uses RBAC authorization, and purge protection and 90-day soft delete whatever allowDestroy says", () => {
+    // Purge protection cannot be turned off once on, and retention is fixed at creation: allowDestroy
+    // flipping them would fail the deploy that sets it.
+    expect(one(tf, "azurerm_key_vault")).toMatchObject({ rbac_authorization_enabled: true, purge_protection_enabled: true, soft_delete_retention_days: 90, lifecycle: { prevent_destroy: true } });
     expect(one(tf, "azurerm_key_vault").access_policy).toBeUndefined();
-    expect(one(lab.tf, "azurerm_key_vault")).toMatchObject({ purge_protection_enabled: false, lifecycle: { prevent_destroy: false } });
+    expect(one(lab.tf, "azurerm_key_vault")).toMatchObject({ purge_protection_enabled: true, soft_delete_retention_days: 90, lifecycle: { prevent_destroy: false } });
   });
 
   test("Key Vault is reached through a private endpoint; its public endpoint is off, or admits only the configured networks", () => {
-    expect(one(tf, "azurerm_key_vault")).toMatchObject({ public_network_access_enabled: false, network_acls: { default_action: "Deny" } });
+    expect(one(privateNet.tf, "azurerm_key_vault")).toMatchObject({ public_network_access_enabled: false, network_acls: { default_action: "Deny" } });
+    // Key Vault refuses /31 and /32 prefixes: bare addresses instead.
     expect(one(standard.tf, "azurerm_key_vault")).toMatchObject({
       public_network_access_enabled: true,
-      network_acls: { default_action: "Deny", bypass: "None", ip_rules: ["203.0.113.0/24"] },
+      network_acls: { default_action: "Deny", bypass: "None", ip_rules: ["203.0.113.0/24", "198.51.100.7", "198.51.100.8", "198.51.100.9"] },
     });
     const endpoint = all(tf, "azurerm_private_endpoint").find((e) => e.private_service_connection.subresource_names[0] === "vault");
     expect(endpoint.private_service_connection.private_connection_resource_id).toMatch(/azurerm_key_vault\./);
     expect(endpoint.subnet_id).toMatch(/Network_PrivateEndpoints/);
+  });
+
+  test("with deployer, the vault admits the deploying machine's bare address: Terraform strips the /32 at plan time", () => {
+    const [rule] = one(tf, "azurerm_key_vault").network_acls.ip_rules;
+    expect(one(tf, "azurerm_key_vault").network_acls.ip_rules).toHaveLength(1);
+    expect(rule).toBe('${replace("${chomp(data.http.DeployerAddress.response_body)}/32", "/32", "")}');
   });
 
   test("external-secrets reads Key Vault with workload identity; its identity may only read secrets", () => {
@@ -225,7 +286,7 @@ describe("AksFoundation postgres()", () => {
     expect(roleOn(tf, "Key Vault Secrets Officer")[0].principal_id).toMatch(/azurerm_client_config\.\w+\.object_id/);
   });
 
-  test("servers and databases are protected from destroy unless the profile is lab", () => {
+  test("servers and databases are protected from destroy unless allowDestroy", () => {
     expect(probeServer(tf).lifecycle.prevent_destroy).toBe(true);
     expect(one(tf, "azurerm_postgresql_flexible_server_database").lifecycle.prevent_destroy).toBe(true);
     expect(all(tf, "azurerm_management_lock").some((l) => /azurerm_postgresql_flexible_server/.test(l.scope))).toBe(true);
@@ -256,7 +317,7 @@ describe("AksFoundation bucket()", () => {
     expect(tf.provider.azurerm[0]).toMatchObject({ storage_use_azuread: true, features: [expect.objectContaining({ storage: [{ data_plane_available: false }] })] });
   });
 
-  test("buckets are no S3 endpoint; the storage account is protected unless lab", () => {
+  test("buckets are no S3 endpoint; the storage account is protected unless allowDestroy", () => {
     expect(base.bucket.s3).toBeUndefined();
     expect(all(tf, "azurerm_management_lock").some((l) => /azurerm_storage_account/.test(l.scope))).toBe(true);
     expect(one(lab.tf, "azurerm_storage_account").lifecycle.prevent_destroy).toBe(false);
@@ -388,6 +449,12 @@ describe("AksFoundation validation and config", () => {
     expect(() => validateAksProps(props({ name: "Bad_Name" }))).toThrow('AksFoundationProps.name must be 2-41 characters of a-z, 0-9, "-", got "Bad_Name"');
   });
 
+  test("fails fast on repeated zones (the HA standby would land in the primary's zone) and on private networks that overlap the VNet", () => {
+    expect(() => validateAksProps(props({ zones: ["1", "1"] }))).toThrow('AksFoundationProps.zones must be distinct, got ["1","1"]');
+    expect(() => validateAksProps(props({ apiPrivateCidrs: ["10.41.8.0/24"] }))).toThrow('AksFoundationProps.apiPrivateCidrs must not overlap vnetCidr 10.41.0.0/16, got "10.41.8.0/24"');
+    expect(() => validateAksProps(props({ zones: ["3", "1"], apiPrivateCidrs: ["192.168.0.0/16"] }))).not.toThrow();
+  });
+
   test("azure.zones and azure.encryptionAtHost default to three zones and on, and are validated", () => {
     const config = parseConfig({}, "f.yaml");
     expect(config.azure).toMatchObject({ zones: ["1", "2", "3"], encryptionAtHost: true });
@@ -399,5 +466,134 @@ describe("AksFoundation validation and config", () => {
   test("with azure.zones empty (a region without zones), nodes and databases are not pinned to zones", () => {
     expect(cluster(lab.tf).default_node_pool.zones).toBeUndefined();
     expect(probeServer(lab.tf).zone).toBeUndefined();
+  });
+});
+
+describe("AksFoundation destroy (allowDestroy)", () => {
+  test("allowDestroy drops the CanNotDelete locks and prevent_destroy everywhere", () => {
+    expect(all(tf, "azurerm_management_lock").length).toBeGreaterThanOrEqual(4);
+    expect(all(lab.tf, "azurerm_management_lock")).toEqual([]);
+    for (const [type, byId] of Object.entries<any>(lab.tf.resource)) {
+      for (const [id, r] of Object.entries<any>(byId)) expect([`${type}.${id}`, r.lifecycle?.prevent_destroy ?? false]).toEqual([`${type}.${id}`, false]);
+    }
+  });
+
+  test("destroy soft-deletes the vault and its secrets and never purges (purge protection would refuse it)", () => {
+    const features = tf.provider.azurerm[0].features[0];
+    expect(features.key_vault[0]).toMatchObject({
+      purge_soft_delete_on_destroy: false,
+      purge_soft_deleted_secrets_on_destroy: false,
+      purge_soft_deleted_keys_on_destroy: false,
+      purge_soft_deleted_certificates_on_destroy: false,
+    });
+    // The soft-deleted vault keeps its name for 90 days: the next deploy's vault must not reuse it.
+    expect(one(tf, "azurerm_key_vault").name).toMatch(/-\$\{random_string\.\w+\.result\}$/);
+    // Audit logs outlive a destroy (soft delete, recovered by a redeploy).
+    expect(features.log_analytics_workspace[0]).toEqual({ permanently_delete_on_destroy: false });
+  });
+
+  test("releases are destroyed, then a 2-minute wait, before node pools, cluster and network go", () => {
+    const [id, teardown] = resources(tf, "time_sleep").find(([sid]) => /NetworkTeardown/.test(sid))!;
+    expect(teardown.destroy_duration).toBe("120s");
+    expect(teardown.create_duration).toBeUndefined();
+    const deps = teardown.depends_on.join(" ");
+    for (const what of [/azurerm_virtual_network\./, /azurerm_subnet\.\w+Nodes/, /azurerm_subnet\.\w+Databases/, /azurerm_subnet\.\w+PrivateEndpoints/, /azurerm_kubernetes_cluster\./, /azurerm_kubernetes_cluster_node_pool\.\w+Workloads/]) {
+      expect(deps).toMatch(what);
+    }
+    // Every release depends on it (through ctx.ready), so Terraform destroys them first.
+    for (const [rid, r] of resources(tf, "helm_release")) expect([rid, r.depends_on ?? []]).toEqual([rid, expect.arrayContaining([`time_sleep.${id}`])]);
+  });
+
+  test("the StorageClass deletes volumes with their claims only when allowDestroy", () => {
+    const reclaim = (out: any) => all(out, "kubernetes_storage_class_v1").find((c) => c.metadata.name === "fawkes-premium").reclaim_policy;
+    expect(reclaim(tf)).toBe("Retain");
+    expect(reclaim(lab.tf)).toBe("Delete");
+  });
+});
+
+/**
+ * Azure's documented naming rules (learn.microsoft.com, "Naming rules and restrictions for Azure
+ * resources"), per resource type and attribute, as a second statement of them independent of the code.
+ */
+const AZURE_NAME_RULES: Record<string, Record<string, RegExp>> = {
+  azurerm_resource_group: { name: /^[\w().-]{0,89}[\w()-]$/ },
+  azurerm_kubernetes_cluster: {
+    name: /^[a-zA-Z0-9][\w-]{0,61}[a-zA-Z0-9]$/,
+    dns_prefix: /^[a-zA-Z0-9][a-zA-Z0-9-]{0,52}[a-zA-Z0-9]$/,
+    node_resource_group: /^[\w().-]{0,79}[\w()-]$/,
+    "default_node_pool.name": /^[a-z][a-z0-9]{0,11}$/,
+    "default_node_pool.temporary_name_for_rotation": /^[a-z][a-z0-9]{0,11}$/,
+  },
+  azurerm_kubernetes_cluster_node_pool: { name: /^[a-z][a-z0-9]{0,11}$/, temporary_name_for_rotation: /^[a-z][a-z0-9]{0,11}$/ },
+  azurerm_key_vault: { name: /^(?!.*--)[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/ },
+  azurerm_key_vault_secret: { name: /^[a-zA-Z0-9-]{1,127}$/ },
+  azurerm_storage_account: { name: /^[a-z0-9]{3,24}$/ },
+  azurerm_postgresql_flexible_server: { name: /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/ },
+  azurerm_log_analytics_workspace: { name: /^[a-zA-Z0-9][a-zA-Z0-9-]{2,61}[a-zA-Z0-9]$/ },
+  azurerm_user_assigned_identity: { name: /^[a-zA-Z0-9][\w-]{2,127}$/ },
+  azurerm_federated_identity_credential: { name: /^[a-zA-Z0-9][\w-]{2,119}$/ },
+  azurerm_virtual_network: { name: /^[a-zA-Z0-9][\w.-]{0,62}\w$/ },
+  azurerm_subnet: { name: /^[a-zA-Z0-9][\w.-]{0,78}\w$/ },
+  azurerm_private_endpoint: { name: /^[a-zA-Z0-9][\w.-]{0,62}\w$/ },
+  azurerm_private_dns_zone_virtual_network_link: { name: /^[a-zA-Z0-9][\w.-]{0,78}\w$/ },
+  azurerm_private_dns_zone: { name: /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/ },
+  azurerm_management_lock: { name: /^[^<>*%&:\\?.+/]{1,90}$/ },
+};
+
+describe("Azure names, for every name and environment the config accepts", () => {
+  /** The random suffix as Azure sees it: 5 lower-case alphanumerics. */
+  const resolve = (v: string) => v.replace(/\$\{random_string\.\w+\.result\}/g, "x9z0q");
+  const at = (r: any, path: string) => path.split(".").reduce((o, k) => (Array.isArray(o) ? o[0] : o)?.[k], r);
+  const edges: [string, (c: FawkesConfig) => FawkesConfig][] = [
+    // 41 characters (two 20-character labels), with a "-" right where the Key Vault name is cut (18).
+    ["a 41-character prefix, hyphens at the cuts", (c) => ({ ...c, name: "abcdefghijklmnopq-rs", environment: "uvwxyzabcdefghijklmn" })],
+    ["the shortest prefix", (c) => ({ ...c, name: "a", environment: "b" })],
+    // Reached past the schema: the foundation must not depend on it forbidding "--".
+    ["a double hyphen", (c) => ({ ...c, name: "ab--cd", environment: "x-y" })],
+  ];
+
+  const synthesized = new Map<string, any>();
+  const synthEdge = (what: string, patch: (c: FawkesConfig) => FawkesConfig) => {
+    if (!synthesized.has(what)) synthesized.set(what, synthAzure({}, patch, true).tf);
+    return synthesized.get(what);
+  };
+
+  test.each(edges)("%s: every name sent to Azure follows Azure's rules", (what, patch) => {
+    const out = synthEdge(what, patch);
+    const bad: string[] = [];
+    let checked = 0;
+    for (const [type, rules] of Object.entries(AZURE_NAME_RULES)) {
+      for (const [id, r] of Object.entries<any>(out.resource[type] ?? {})) {
+        for (const [path, rule] of Object.entries(rules)) {
+          const value = at(r, path);
+          if (typeof value !== "string") continue;
+          checked++;
+          if (!rule.test(resolve(value))) bad.push(`${type}.${id}.${path} = "${resolve(value)}"`);
+        }
+      }
+    }
+    expect(bad).toEqual([]);
+    expect(checked).toBeGreaterThan(30);
+  });
+
+  test("the 41-character prefix keeps names distinct and recognisable where they are cut", () => {
+    const out = synthEdge(...edges[0]);
+    expect(resolve(one(out, "azurerm_key_vault").name)).toBe("abcdefghijklmnopq-x9z0q");
+    expect(resolve(one(out, "azurerm_storage_account").name)).toBe("abcdefghijklmnopqrsx9z0q");
+    const servers = all(out, "azurerm_postgresql_flexible_server").map((s) => resolve(s.name)).sort();
+    expect(servers).toEqual(["abcdefghijklmnopq-rs-uvwxyzabcdefghijklmn-long-database-x9z0q", "abcdefghijklmnopq-rs-uvwxyzabcdefghijklmn-portal-db-x9z0q"]);
+  });
+});
+
+describe("AksFoundation zones", () => {
+  test("zone-redundant HA puts the standby in another zone than the primary", () => {
+    const server = probeServer(standard.tf);
+    expect(server.zone).toBe("1");
+    expect(server.high_availability.standby_availability_zone).not.toBe(server.zone);
+  });
+
+  test("one zone: HA in the same zone, nodes pinned to it", () => {
+    expect(probeServer(inVnet.tf)).toMatchObject({ zone: "2", high_availability: { mode: "SameZone" } });
+    expect(cluster(inVnet.tf).default_node_pool.zones).toEqual(["2"]);
   });
 });

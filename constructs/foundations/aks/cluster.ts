@@ -4,7 +4,6 @@ import { ManagementLock } from "@cdktf/provider-azurerm/lib/management-lock";
 import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-diagnostic-setting";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-identity";
-import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { DNS_SERVICE_IP, POD_CIDR, SERVICE_CIDR } from "./network";
 
@@ -14,12 +13,20 @@ export const CONTROL_PLANE_LOGS = ["kube-apiserver", "kube-audit", "guard", "kub
 export interface AksControlPlaneProps {
   readonly name: string;
   readonly resourceGroupName: string;
+  /** The platform's resource group: the deployer's cluster-admin role is assigned on it, before the cluster exists. */
+  readonly resourceGroupId: string;
   readonly location: string;
   readonly kubernetesVersion: string;
   readonly vnetId: string;
   readonly defaultNodePool: KubernetesClusterDefaultNodePool;
   /** Networks allowed to reach the API server. Empty: a private cluster (no public endpoint at all). */
   readonly apiAllowedCidrs: string[];
+  /**
+   * Private networks (VPN, peering) that reach a private cluster. AKS has no allow-list on the
+   * private endpoint (routing decides); what they lack is DNS for the private zone, so when any are
+   * listed the API server also gets a public DNS name that resolves to its private address.
+   */
+  readonly apiPrivateCidrs: string[];
   /** Entra ID groups whose members are cluster admins. */
   readonly adminGroupObjectIds: string[];
   readonly tenantId: string;
@@ -41,14 +48,17 @@ export class AksControlPlane extends Construct {
   readonly cluster: KubernetesCluster;
   readonly logs: LogAnalyticsWorkspace;
   /** Access for the deploying identity: helm and kubernetes resources must wait for it. */
-  readonly access: ITerraformDependable[] = [];
+  readonly access: RoleAssignment[] = [];
+  /** A private cluster whose API server also has a public DNS name (resolving to its private address). */
+  readonly publicFqdn: boolean;
 
   constructor(scope: Construct, id: string, props: AksControlPlaneProps) {
     super(scope, id);
     const { name, resourceGroupName, location, tags } = props;
 
     this.logs = new LogAnalyticsWorkspace(this, "Logs", {
-      name,
+      // Workspace names are 4-63 characters: the prefix alone may be 3 ("a-b").
+      name: `${name}-logs`,
       resourceGroupName,
       location,
       sku: "PerGB2018",
@@ -66,6 +76,7 @@ export class AksControlPlane extends Construct {
     });
 
     const isPublic = props.apiAllowedCidrs.length > 0;
+    this.publicFqdn = !isPublic && props.apiPrivateCidrs.length > 0;
     this.cluster = new KubernetesCluster(this, "Cluster", {
       name,
       resourceGroupName,
@@ -103,7 +114,9 @@ export class AksControlPlane extends Construct {
       apiServerAccessProfile: isPublic ? { authorizedIpRanges: props.apiAllowedCidrs } : undefined,
       privateClusterEnabled: !isPublic,
       privateDnsZoneId: isPublic ? undefined : "System",
-      privateClusterPublicFqdnEnabled: isPublic ? undefined : false,
+      // Clients outside the VNet (VPN, peering) cannot resolve the private zone AKS links only to the
+      // cluster's VNet; the public name resolves to the same private address, so routing still decides.
+      privateClusterPublicFqdnEnabled: isPublic ? undefined : this.publicFqdn,
       autoScalerProfile: {
         balanceSimilarNodeGroups: true,
         expander: "least-waste",
@@ -128,10 +141,12 @@ export class AksControlPlane extends Construct {
     });
 
     // The identity running `cdktf deploy` becomes cluster admin through Azure RBAC, so the helm and
-    // kubernetes providers (kubelogin, same identity) work in the same apply.
+    // kubernetes providers (kubelogin, same identity) work in the same apply. Assigned on the
+    // platform's own resource group (only this cluster lives there) rather than on the cluster, so it
+    // exists before the cluster does and its propagation wait runs alongside cluster creation.
     this.access.push(
       new RoleAssignment(this, "DeployerAdmin", {
-        scope: this.cluster.id,
+        scope: props.resourceGroupId,
         roleDefinitionName: "Azure Kubernetes Service RBAC Cluster Admin",
         principalId: props.deployerObjectId,
       }),
@@ -148,7 +163,7 @@ export class AksControlPlane extends Construct {
 
     if (props.keep) {
       // Azure's own guard against deletion, besides Terraform's prevent_destroy (which a state edit bypasses).
-      new ManagementLock(this, "Lock", { name: "fawkes-keep", scope: this.cluster.id, lockLevel: "CanNotDelete", notes: "Fawkes: remove to destroy the cluster (profile lab skips this lock)" });
+      new ManagementLock(this, "Lock", { name: "fawkes-keep", scope: this.cluster.id, lockLevel: "CanNotDelete", notes: "Fawkes: remove to destroy the cluster (allowDestroy: true removes it)" });
     }
   }
 }

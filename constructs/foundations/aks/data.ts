@@ -11,7 +11,7 @@ import { StorageAccount } from "@cdktf/provider-azurerm/lib/storage-account";
 import { StorageContainer } from "@cdktf/provider-azurerm/lib/storage-container";
 import { Password } from "@cdktf/provider-random/lib/password";
 import { Sleep } from "@cdktf/provider-time/lib/sleep";
-import type { ITerraformDependable } from "cdktf";
+import { Fn, Token, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import type { BucketRef, DatabaseRef, DatabaseRequest } from "../../context";
 import type { AksNetwork } from "./network";
@@ -29,7 +29,9 @@ export interface AksDataProps {
   readonly logs: LogAnalyticsWorkspace;
   /**
    * Networks allowed to reach the Key Vault's public endpoint (the deployer writes database
-   * passwords there). Empty: no public endpoint; Terraform must run inside the VNet.
+   * passwords there); may hold plan-time tokens such as the deployer's `<address>/32`. Empty: no
+   * public endpoint; Terraform must run inside the VNet. Private networks (VPN, peering) need no
+   * rule: they reach the private endpoint, which IP rules do not apply to.
    */
   readonly allowedCidrs: string[];
   /** Zones for zone-redundant databases and storage; empty in a region without zones. */
@@ -45,8 +47,35 @@ export const POSTGRES_MAJOR = "17";
 /** Login names Flexible Server refuses. */
 const RESERVED_LOGINS = ["azure_superuser", "azure_pg_admin", "admin", "administrator", "root", "guest", "public"];
 
-/** How long Entra ID role assignments may take to reach Key Vault's and AKS's data planes. */
-export const RBAC_PROPAGATION = "90s";
+/**
+ * How long Terraform waits after the deployer's role assignments before using them. Azure documents
+ * up to 10 minutes for Key Vault RBAC ("role assignment latency") and for Azure RBAC in general,
+ * and up to 5 for AKS's Azure RBAC webhook; a write too early gets 403 and fails the apply (neither
+ * azurerm's Key Vault resources nor the helm/kubernetes providers retry a 403). A probe that retries
+ * until access works would need a local-exec or an external binary, which this stack does not use,
+ * so the wait is the documented maximum. It costs little: it starts as soon as the assignment exists
+ * and runs alongside cluster, node pool and database creation (see AksControlPlane.access).
+ */
+export const RBAC_PROPAGATION = "600s";
+
+/**
+ * Key Vault IP rules from CIDRs: Key Vault refuses /31 and /32 prefixes and wants bare addresses
+ * instead (the AKS API server's authorized ranges take /32). Plan-time values such as the deployer's
+ * `<address>/32` are rewritten by Terraform with `replace()`.
+ */
+export function vaultIpRules(cidrs: string[]): string[] {
+  return cidrs.flatMap((cidr) => {
+    if (Token.isUnresolved(cidr)) return [Fn.replace(cidr, "/32", "")];
+    const [address, prefix] = cidr.split("/");
+    if (prefix === "32") return [address];
+    if (prefix === "31") {
+      const octets = address.split(".").map(Number);
+      const first = octets[3] & ~1;
+      return [first, first + 1].map((last) => [...octets.slice(0, 3), last].join("."));
+    }
+    return [cidr];
+  });
+}
 
 /**
  * The secret store and managed data services for components: a Key Vault (RBAC, purge protection,
@@ -73,11 +102,14 @@ export class AksData extends Construct {
       skuName: "standard",
       // Access by Azure RBAC roles (Key Vault Secrets User/Officer), never by access policies.
       rbacAuthorizationEnabled: true,
-      // Deleted secrets and the vault itself stay recoverable, and cannot be purged early.
-      purgeProtectionEnabled: keep,
-      softDeleteRetentionDays: keep ? 90 : 7,
+      // Deleted secrets and the vault itself stay recoverable, and cannot be purged early. Always on,
+      // whatever allowDestroy says: purge protection cannot be turned off once set, and retention is
+      // fixed at creation. Destroy still works: the provider soft-deletes without purging
+      // (providers/azure.ts), and the next deploy's vault gets a new random suffix.
+      purgeProtectionEnabled: true,
+      softDeleteRetentionDays: 90,
       publicNetworkAccessEnabled: isPublic,
-      networkAcls: { defaultAction: "Deny", bypass: "None", ipRules: isPublic ? props.allowedCidrs : undefined },
+      networkAcls: { defaultAction: "Deny", bypass: "None", ipRules: isPublic ? vaultIpRules(props.allowedCidrs) : undefined },
       tags,
       lifecycle: { preventDestroy: keep },
     });
@@ -100,7 +132,8 @@ export class AksData extends Construct {
     });
     this.vaultAccess = [
       endpoint,
-      new Sleep(this, "VaultAccessPropagation", { createDuration: RBAC_PROPAGATION, dependsOn: [officer] }),
+      // Waits again whenever the assignment is replaced.
+      new Sleep(this, "VaultAccessPropagation", { createDuration: RBAC_PROPAGATION, triggers: { assignment: officer.id }, dependsOn: [officer] }),
     ];
     if (keep) lock(this, "VaultLock", this.vault.id, "the Key Vault");
   }
@@ -261,7 +294,7 @@ function lock(scope: Construct, id: string, target: string, what: string): Manag
     name: "fawkes-keep",
     scope: target,
     lockLevel: "CanNotDelete",
-    notes: `Fawkes: remove this lock to delete ${what} (profile lab skips it)`,
+    notes: `Fawkes: remove this lock to delete ${what} (allowDestroy: true removes it)`,
   });
 }
 

@@ -42,10 +42,19 @@ export interface AksFoundationProps {
   /** @default "10.41.0.0/16" */
   readonly vnetCidr?: string;
   /**
-   * Networks allowed to reach the API server (and the Key Vault, which Terraform writes to).
+   * Networks allowed to reach the API server (and the Key Vault, which Terraform writes to); may hold
+   * plan-time tokens such as the deployer's `<address>/32`.
    * @default [] - a private cluster: deploy from inside the VNet (VPN, bastion, CI runner)
    */
   readonly apiAllowedCidrs?: string[];
+  /**
+   * Private networks (VPN, peered VNets) that reach a private cluster (`apiAllowedCidrs` empty).
+   * AKS has no allow-list on the private endpoint, so these do not filter: when any are listed the
+   * API server also gets a public DNS name resolving to its private address, which such clients can
+   * resolve (the private zone is linked to the cluster's VNet only). Ignored for a public cluster.
+   * @default [] - only the VNet (and whatever links the private DNS zone) reaches a private cluster
+   */
+  readonly apiPrivateCidrs?: string[];
   /** Entra ID groups whose members are cluster admins, besides the deploying identity. @default [] */
   readonly adminGroupObjectIds?: string[];
   readonly nodePools: Record<PoolName, AksNodePoolSpec>;
@@ -68,8 +77,10 @@ export interface AksFoundationProps {
   /** Sizes and redundancy. */
   readonly profile: "lab" | "small" | "standard";
   /**
-   * Let `cdktf destroy` delete the cluster, databases, vault and storage. Meant for labs and CI.
-   * @default false - Terraform `prevent_destroy`, Azure CanNotDelete locks and Key Vault purge protection on every stateful resource
+   * Let `cdktf destroy` delete the cluster, databases, vault and storage. Flips only protection:
+   * `prevent_destroy`, the CanNotDelete locks, the StorageClass reclaim policy. Key Vault purge
+   * protection stays on either way (it cannot be turned off); destroy soft-deletes the vault.
+   * @default false - Terraform `prevent_destroy` and Azure CanNotDelete locks on every stateful resource
    */
   readonly allowDestroy?: boolean;
   /** Tags on every Azure resource. @default {} */
@@ -152,10 +163,12 @@ export class AksFoundation extends Construct implements PlatformContext {
     this.controlPlane = new AksControlPlane(this, "ControlPlane", {
       name: props.name,
       ...rg,
+      resourceGroupId: this.resourceGroup.id,
       kubernetesVersion: props.kubernetesVersion,
       vnetId: this.network.vnet.id,
       defaultNodePool: systemPool(props.nodePools.system, poolDefaults),
       apiAllowedCidrs: props.apiAllowedCidrs ?? [],
+      apiPrivateCidrs: props.apiPrivateCidrs ?? [],
       adminGroupObjectIds: props.adminGroupObjectIds ?? [],
       tenantId: client.tenantId,
       deployerObjectId: client.objectId,
@@ -193,7 +206,9 @@ export class AksFoundation extends Construct implements PlatformContext {
     const kubeConfig = cluster.kubeConfig.get(0);
     this.cluster = {
       name: props.name,
-      host: kubeConfig.host,
+      // The kubeconfig names the private FQDN, which only the cluster's VNet resolves; with private
+      // networks configured Terraform may run from one of them, so it uses the public name instead.
+      host: this.controlPlane.publicFqdn ? `https://${cluster.fqdn}:443` : kubeConfig.host,
       clusterCaCertificate: Fn.base64decode(kubeConfig.clusterCaCertificate),
       // Entra ID token of the Azure CLI's signed-in identity (local accounts are disabled).
       exec: {
@@ -240,8 +255,14 @@ export class AksFoundation extends Construct implements PlatformContext {
       location: `Azure Key Vault (${props.location})`,
     };
 
-    // Role assignments reach the API server's authorization webhook after a delay.
-    const propagation = new Sleep(this, "AccessPropagation", { createDuration: RBAC_PROPAGATION, dependsOn: this.controlPlane.access });
+    // Role assignments reach the API server's authorization webhook after a delay (RBAC_PROPAGATION
+    // says why a wait and why this long). The assignment does not wait for the cluster, so neither
+    // does this: both overlap cluster creation. Replacing the assignment waits again.
+    const propagation = new Sleep(this, "AccessPropagation", {
+      createDuration: RBAC_PROPAGATION,
+      triggers: Object.fromEntries(this.controlPlane.access.map((a, i) => [`assignment${i}`, a.id])),
+      dependsOn: this.controlPlane.access,
+    });
     const storageClass = new StorageClassV1(this, "StorageClass", {
       // Not marked default: AKS keeps its own `default` class, and two defaults are ambiguous.
       metadata: { name: AKS_STORAGE_CLASS },
@@ -252,7 +273,15 @@ export class AksFoundation extends Construct implements PlatformContext {
       reclaimPolicy: keep ? "Retain" : "Delete",
       dependsOn: [propagation, ...Object.values(this.nodes.pools)],
     });
-    this.ready = [...this.controlPlane.access, propagation, ...Object.values(this.nodes.pools), storageClass];
+    // Destroy runs in reverse: releases first (their Services' load balancer rules and public IPs,
+    // their volumes), then this wait, then node pools, cluster and network. The cloud controller and
+    // the disk CSI driver run on the cluster, so they get two minutes to release Azure resources
+    // while it still exists; otherwise a subnet or the node resource group can still be in use.
+    const teardown = new Sleep(this, "NetworkTeardown", {
+      destroyDuration: "120s",
+      dependsOn: [this.network.vnet, this.network.nodes, this.network.databases, this.network.privateEndpoints, cluster, ...Object.values(this.nodes.pools)],
+    });
+    this.ready = [...this.controlPlane.access, propagation, ...Object.values(this.nodes.pools), storageClass, teardown];
   }
 
   postgres(scope: Construct, request: DatabaseRequest): DatabaseRef {
@@ -312,6 +341,14 @@ export function validateAksProps(p: AksFoundationProps): void {
   if (p.nodePools.system.min < 1) throw new Error(`AksFoundationProps.nodePools.system.min must be at least 1 (AKS needs a system node), got ${p.nodePools.system.min}`);
   if (p.nodePools.system.spot) throw new Error("AksFoundationProps.nodePools.system.spot must be false: the default node pool cannot use Spot VMs");
   for (const z of p.zones ?? []) if (!/^[1-3]$/.test(z)) throw new Error(`AksFoundationProps.zones must be "1", "2" or "3", got "${z}"`);
+  // Zone-redundant HA puts the standby in the second zone: it must differ from the primary (the first).
+  const zones = p.zones ?? [];
+  if (new Set(zones).size !== zones.length) throw new Error(`AksFoundationProps.zones must be distinct, got ${JSON.stringify(zones)}`);
+  for (const cidr of p.apiPrivateCidrs ?? []) {
+    if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(cidr)) throw new Error(`AksFoundationProps.apiPrivateCidrs must be IPv4 CIDRs, got "${cidr}"`);
+    // A network that overlaps the VNet cannot be peered or routed to it.
+    if (overlaps(cidr, vnet)) throw new Error(`AksFoundationProps.apiPrivateCidrs must not overlap vnetCidr ${vnet}, got "${cidr}"`);
+  }
 }
 
 function overlaps(a: string, b: string): boolean {
