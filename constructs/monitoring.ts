@@ -2,6 +2,16 @@ import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import type { ITerraformDependable } from "cdktf";
 import type { Construct } from "constructs";
 import { escapeTemplates } from "./helm";
+import type { Installed } from "./platform";
+
+/**
+ * What a release that renders ServiceMonitors, PodMonitors or PrometheusRules must wait for: the
+ * release owning their CRDs when monitoring is installed, nothing otherwise (it renders none then).
+ * Only the CRDs: Grafana and the rest of the observability stack are not an install-time need.
+ */
+export function monitoringCrds(deps: Installed): ITerraformDependable[] {
+  return deps.maybe("monitoring")?.crds ?? [];
+}
 
 /**
  * Conventions shared by every component and the observability stack:

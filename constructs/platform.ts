@@ -44,7 +44,16 @@ export interface PlatformServices {
    * Prometheus Operator is installed (ServiceMonitor, PodMonitor, PrometheusRule CRDs exist) and selects
    * every monitor in the cluster; Grafana loads dashboards by the conventions in constructs/monitoring.ts.
    */
-  readonly monitoring: { readonly namespace: string; readonly prometheusUrl: string };
+  readonly monitoring: {
+    readonly namespace: string;
+    readonly prometheusUrl: string;
+    /**
+     * What creates the monitoring.coreos.com CRDs (and the operator's admission webhook): every
+     * release that renders a ServiceMonitor, PodMonitor or PrometheusRule waits for it. Charts that
+     * check `.Capabilities` (Argo CD) otherwise render no monitor at all, and others fail the install.
+     */
+    readonly crds: ITerraformDependable[];
+  };
 }
 
 export interface ComponentOutput {

@@ -167,7 +167,7 @@ export function fakeObservability(): Component {
     info: { title: "Observability", description: "Prometheus and Grafana", subdomain: "grafana", docs: "https://grafana.com/docs/", lifecycle: "production" },
     install(scope) {
       new ConstructClass(scope, "FakeObservability");
-      return { ready: [], services: { monitoring: { namespace: "observability", prometheusUrl: "http://prometheus.observability:9090" } } };
+      return { ready: [], services: { monitoring: { namespace: "observability", prometheusUrl: "http://prometheus.observability:9090", crds: [] } } };
     },
   };
 }

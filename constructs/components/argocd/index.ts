@@ -2,6 +2,7 @@ import { IngressV1 } from "@cdktf/provider-kubernetes/lib/ingress-v1";
 import { Construct } from "constructs";
 import type { PlatformContext } from "../../context";
 import { ingressFor, manifestsRelease, mergeValues, platformRelease, profileValues, renderYaml, valuesFile, type Values } from "../../helm";
+import { monitoringCrds } from "../../monitoring";
 import { platformNamespace } from "../../namespace";
 import type { Component, ComponentOutput, Installed } from "../../platform";
 import { generatedSecret } from "../../secrets";
@@ -117,7 +118,10 @@ export class ArgocdComponent implements Component {
       name: "argocd",
       namespace: ns.metadata.name,
       createNamespace: false,
-      dependsOn: [ns, admin.secret, ...deps.ready("ingress", "tls")],
+      // The monitoring CRDs when its ServiceMonitors are on: the chart renders them only if the CRDs are
+      // there at install (`.Capabilities`), and Terraform never renders it again. Not Traefik or
+      // cert-manager: the Ingress below names its class, and the certificate follows its annotation.
+      dependsOn: [ns, admin.secret, ...(monitors ? monitoringCrds(deps) : [])],
       values: [renderYaml(values)],
     });
 

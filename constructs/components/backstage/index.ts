@@ -2,6 +2,7 @@ import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { Construct } from "constructs";
 import type { PlatformContext } from "../../context";
 import { escapeTemplates, ingressFor, mergeValues, platformRelease, profileValues, renderYaml, valuesFile, type Values } from "../../helm";
+import { monitoringCrds } from "../../monitoring";
 import { platformNamespace } from "../../namespace";
 import type { Component, ComponentOutput, Installed } from "../../platform";
 import { databaseSecret, generatedSecret } from "../../secrets";
@@ -105,6 +106,7 @@ export class BackstageComponent implements Component {
       dependsOn: [ns],
     });
 
+    const serviceMonitor = (this.props.metrics ?? false) && deps.has("observability");
     const env = (name: string, secret: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
     const values = mergeValues(mergeValues(valuesFile(this.id), profileValues(this.id, ctx.profile)), {
       ingress: {
@@ -132,7 +134,7 @@ export class BackstageComponent implements Component {
         extraVolumeMounts: [{ name: "platform-catalog", mountPath: CATALOG_DIR, readOnly: true }],
         appConfig: this.appConfig(url, db.tls),
       },
-      metrics: { serviceMonitor: { enabled: (this.props.metrics ?? false) && deps.has("observability") } },
+      metrics: { serviceMonitor: { enabled: serviceMonitor } },
     });
 
     const release = platformRelease(root, "Release", ctx, {
@@ -140,7 +142,9 @@ export class BackstageComponent implements Component {
       name: "backstage",
       namespace: ns.metadata.name,
       createNamespace: false,
-      dependsOn: [ns, ...dbSecret.ready, secrets.secret, catalog, ...deps.ready("ingress", "tls")],
+      // Its database and secrets, the monitoring CRDs if its ServiceMonitor is on. Not Traefik or
+      // cert-manager: the Ingress names its class, and the certificate follows its annotation later.
+      dependsOn: [ns, ...dbSecret.ready, secrets.secret, catalog, ...(serviceMonitor ? monitoringCrds(deps) : [])],
       values: [renderYaml(values)],
     });
 

@@ -35,7 +35,8 @@ export class DnsComponent implements Component {
       name: "external-dns",
       namespace: ns.metadata.name,
       createNamespace: false,
-      dependsOn: [ns, ...identity.dependsOn, ...deps.ready("ingress"), ...(config ? [config] : [])],
+      // Not after Traefik: external-dns watches Ingresses and publishes their addresses whenever they appear.
+      dependsOn: [ns, ...identity.dependsOn, ...(config ? [config] : [])],
       values: [
         chartValues(this.id, ctx.profile, {
           provider: { name: ctx.dns.provider },

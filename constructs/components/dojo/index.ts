@@ -10,7 +10,7 @@ import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import type { PlatformContext } from "../../context";
 import { escapeTemplates, manifestsRelease, mergeValues, platformRelease, profileValues, renderYaml, valuesFile, type Values } from "../../helm";
-import { grafanaDashboard } from "../../monitoring";
+import { grafanaDashboard, monitoringCrds } from "../../monitoring";
 import { platformNamespace } from "../../namespace";
 import { sumRequests } from "../../sizes";
 import type { Component, ComponentOutput, Installed } from "../../platform";
@@ -135,8 +135,8 @@ export class DojoComponent implements Component {
       name: "kyverno",
       namespace: KYVERNO_NAMESPACE,
       createNamespace: false,
-      // Its ServiceMonitor needs the Prometheus Operator's CRDs.
-      dependsOn: [kyvernoNs, ...(observability ? deps.ready("observability") : [])],
+      // Its ServiceMonitor needs the Prometheus Operator's CRDs (only those: not Grafana).
+      dependsOn: [kyvernoNs, ...(observability ? monitoringCrds(deps) : [])],
       values: [renderYaml(sized("dojo-kyverno", ctx, { admissionController: { ...system, serviceMonitor: { enabled: observability } }, webhooksCleanup: system }))],
     });
 
@@ -154,7 +154,8 @@ export class DojoComponent implements Component {
       name: PUSHGATEWAY,
       namespace: this.id,
       createNamespace: false,
-      dependsOn: [ns, ...(observability ? deps.ready("observability") : [])],
+      // Its ServiceMonitor needs the monitoring CRDs.
+      dependsOn: [ns, ...(observability ? monitoringCrds(deps) : [])],
       values: [renderYaml(pushgatewayValues)],
     });
 
@@ -313,7 +314,7 @@ export class DojoComponent implements Component {
 
     grafanaDashboard(root, "Dashboard", { namespace: this.id, name: "dojo-progress", folder: "Dojo", json: progressDashboard(), dependsOn: [ns] });
     if (observability) {
-      manifestsRelease(root, "Alerts", ctx, { name: "dojo-alerts", namespace: this.id, dependsOn: [...deps.ready("observability"), ns], manifests: [alerts(this.id)] });
+      manifestsRelease(root, "Alerts", ctx, { name: "dojo-alerts", namespace: this.id, dependsOn: [...monitoringCrds(deps), ns], manifests: [alerts(this.id)] });
     }
 
     return {

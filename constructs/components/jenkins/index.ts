@@ -3,6 +3,7 @@ import { Construct } from "constructs";
 import { stringify } from "yaml";
 import type { PlatformContext } from "../../context";
 import { ingressFor, mergeValues, platformRelease, profileValues, renderYaml, valuesFile, type Values } from "../../helm";
+import { monitoringCrds } from "../../monitoring";
 import { platformNamespace } from "../../namespace";
 import type { Component, ComponentOutput, Installed } from "../../platform";
 import { generatedSecret } from "../../secrets";
@@ -98,6 +99,7 @@ export class JenkinsComponent implements Component {
       configScripts.sonarqube = casc(sonarqubeCasc(SONARQUBE_URL, `${SONARQUBE_TOKEN_SECRET}-${SONARQUBE_TOKEN_KEY}`));
     }
 
+    const monitored = deps.has("observability");
     const values = mergeValues(mergeValues(valuesFile(this.id), profileValues(this.id, ctx.profile)), {
       controller: {
         // The chart mounts this secret for JCasC's local security realm; it creates none of its own.
@@ -114,7 +116,8 @@ export class JenkinsComponent implements Component {
         JCasC: { configScripts },
         // Mounted as /run/secrets/additional/<secret>-<key>, which JCasC reads as ${<secret>-<key>}.
         additionalExistingSecrets: scanning ? [{ name: SONARQUBE_TOKEN_SECRET, keyName: SONARQUBE_TOKEN_KEY }] : undefined,
-        prometheus: { enabled: deps.has("observability") },
+        // The chart's ServiceMonitor.
+        prometheus: { enabled: monitored },
       },
       agent: { nodeSelector: pool.nodeSelector, yamlTemplate: stringify(defaultAgentPod(pool)) },
       additionalAgents: { kaniko: { nodeSelector: pool.nodeSelector, yamlTemplate: stringify(kanikoAgentPod(pool)) } },
@@ -127,7 +130,9 @@ export class JenkinsComponent implements Component {
       namespace: this.id,
       createNamespace: false,
       timeoutMinutes: this.timeout,
-      dependsOn: [ns, admin.secret, ...waitFor, ...deps.ready("ingress", "tls")],
+      // Its secrets (the SonarQube token is read at start), the monitoring CRDs for its ServiceMonitor.
+      // Not Traefik or cert-manager: the Ingress names its class, the certificate follows its annotation.
+      dependsOn: [ns, admin.secret, ...waitFor, ...(monitored ? monitoringCrds(deps) : [])],
       values: [renderYaml(values)],
     });
 

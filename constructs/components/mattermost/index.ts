@@ -4,6 +4,7 @@ import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import type { PlatformContext } from "../../context";
 import { chartValues, ingressFor, manifestsRelease, mergeValues, platformRelease, profileValues, valuesFile, type Values } from "../../helm";
+import { monitoringCrds } from "../../monitoring";
 import { platformNamespace } from "../../namespace";
 import type { Component, ComponentInfo, ComponentOutput, Installed } from "../../platform";
 import { databaseSecret, generatedSecret } from "../../secrets";
@@ -110,7 +111,10 @@ export class MattermostComponent implements Component {
     const installation = manifestsRelease(root, "Installation", ctx, {
       name: INSTALLATION,
       namespace: this.id,
-      dependsOn: [operator, ...dbSecret.ready, ns, ...files.dependsOn, ...deps.ready("ingress", "tls"), ...(observed ? deps.ready("observability") : [])],
+      // The operator owns the Mattermost CRD; the database secret, files and identity must be there when
+      // the server starts; the monitoring CRDs for the PodMonitor. Not Traefik or cert-manager: the
+      // operator's Ingress names its class, and the certificate follows its annotation later.
+      dependsOn: [operator, ...dbSecret.ready, ns, ...files.dependsOn, ...(observed ? monitoringCrds(deps) : [])],
       manifests: [
         { apiVersion: "installation.mattermost.com/v1beta1", kind: "Mattermost", metadata: { name: INSTALLATION, namespace: this.id }, spec },
         // Team Edition serves no Prometheus metrics (an Enterprise feature): the operator's are scraped.

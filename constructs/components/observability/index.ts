@@ -196,8 +196,10 @@ export class ObservabilityComponent implements Component {
       name: GRAFANA_RELEASE,
       namespace: ns.metadata.name,
       createNamespace: false,
-      // After the stack: its ServiceMonitor needs the CRDs.
-      dependsOn: [ns, admin.secret, stack, ...deps.ready("ingress", "tls")],
+      // After the stack: its ServiceMonitor needs the CRDs. Not after the ingress or the issuers: its
+      // Ingress names the class (an annotation Traefik reads when it runs) and cert-manager issues the
+      // certificate from the annotation whenever both are up; nothing is called at install time.
+      dependsOn: [ns, admin.secret, stack],
       values: [renderYaml(grafanaValues)],
     });
 
@@ -205,7 +207,7 @@ export class ObservabilityComponent implements Component {
       ready: [stack, grafana, ...(monitors ? [monitors] : [])],
       endpoints: { grafana: url },
       adminSecrets: [admin.location],
-      services: { monitoring: { namespace: this.id, prometheusUrl } },
+      services: { monitoring: { namespace: this.id, prometheusUrl, crds: [stack] } },
       requests: sumRequests(podGroups(stackValues, grafanaValues)),
     };
   }

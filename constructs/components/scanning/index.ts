@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import type { PlatformContext } from "../../context";
 import { ingressFor, platformRelease, renderYaml, type Values } from "../../helm";
-import { grafanaDashboard } from "../../monitoring";
+import { grafanaDashboard, monitoringCrds } from "../../monitoring";
 import { platformNamespace } from "../../namespace";
 import type { Component, ComponentOutput, Installed } from "../../platform";
 import { databaseSecret, generatedSecret } from "../../secrets";
@@ -121,7 +121,11 @@ export class ScanningComponent implements Component {
       namespace: this.id,
       createNamespace: false,
       timeoutMinutes: this.timeout,
-      dependsOn: [ns, ...dbSecret.ready, admin.secret, passcode.secret, ...deps.ready("ingress", "tls", "secrets")],
+      // Its database secret (synced by external-secrets: dbSecret.ready waits for it) and credentials,
+      // the monitoring CRDs for its PodMonitor, and Traefik: the chart's Ingress names no class, so the
+      // default IngressClass (Traefik's) must exist when the Ingress is created. Not cert-manager: the
+      // certificate follows the Ingress annotation whenever cert-manager runs.
+      dependsOn: [ns, ...dbSecret.ready, admin.secret, passcode.secret, ...deps.ready("ingress"), ...(monitoring ? monitoringCrds(deps) : [])],
       values: [renderYaml(sonarqube)],
     });
 
@@ -132,7 +136,8 @@ export class ScanningComponent implements Component {
       name: TRIVY_RELEASE,
       namespace: this.id,
       createNamespace: false,
-      dependsOn: [ns],
+      // Its ServiceMonitor needs the monitoring CRDs.
+      dependsOn: [ns, ...(monitoring ? monitoringCrds(deps) : [])],
       values: [renderYaml(trivy)],
     });
     grafanaDashboard(root, "VulnerabilitiesDashboard", {

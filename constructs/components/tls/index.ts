@@ -68,7 +68,9 @@ export class TlsComponent implements Component {
       name: "cluster-issuers",
       namespace: ns.metadata.name,
       manifests: issuers,
-      dependsOn: [certManager, ...deps.ready("ingress")],
+      // cert-manager owns the CRDs and runs the webhook that validates them. Not Traefik: the ACME
+      // solver only names the IngressClass, which cert-manager uses when it solves a challenge later.
+      dependsOn: [certManager],
     });
 
     return {
