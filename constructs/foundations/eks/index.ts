@@ -145,9 +145,8 @@ export class EksFoundation extends Construct implements PlatformContext {
 
     // EKS-managed add-ons (patched by AWS), each at the newest build for the cluster's version, so
     // raising kubernetes.version moves them too. Upgrade order, as AWS documents it: control plane,
-    // then the VPC CNI (nodes join with it: created before them), then the node groups (their
-    // `version` is the cluster's), then kube-proxy, CoreDNS and EBS CSI (after the nodes: kube-proxy
-    // must not be newer than the kubelets).
+    // then the node groups (their `version` is the cluster's), then the add-ons (kube-proxy must not
+    // be newer than the kubelets; CoreDNS and EBS CSI need nodes to run on at creation).
     const addon = (id: string, addonName: string, extra: { serviceAccountRoleArn?: string; dependsOn?: ITerraformDependable[] } = {}) => {
       const version = new DataAwsEksAddonVersion(this, `${id}Version`, { addonName, kubernetesVersion: cluster.version, mostRecent: true });
       return new EksAddon(this, id, {
@@ -160,7 +159,6 @@ export class EksFoundation extends Construct implements PlatformContext {
         dependsOn: extra.dependsOn,
       });
     };
-    const vpcCni = addon("VpcCni", "vpc-cni");
     this.nodes = new EksNodePools(this, "Nodes", {
       cluster,
       name: props.name,
@@ -168,7 +166,6 @@ export class EksFoundation extends Construct implements PlatformContext {
       partition: this.partition,
       subnets: this.network.privateSubnets,
       pools: props.nodePools,
-      dependsOn: [vpcCni],
     });
 
     // Databases, buckets and the secrets RDS generates are encrypted with this key.
@@ -235,7 +232,7 @@ export class EksFoundation extends Construct implements PlatformContext {
       ["service-role/AmazonEBSCSIDriverPolicy"],
     );
     const addons = [
-      vpcCni,
+      addon("VpcCni", "vpc-cni", { dependsOn: groups }),
       addon("KubeProxy", "kube-proxy", { dependsOn: groups }),
       addon("CoreDns", "coredns", { dependsOn: groups }),
       addon("EbsCsi", "aws-ebs-csi-driver", { serviceAccountRoleArn: ebsRole.role.arn, dependsOn: [...groups, ...ebsRole.ready] }),

@@ -4,7 +4,7 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
 import type { Subnet } from "@cdktf/provider-aws/lib/subnet";
-import { DataResource, type ITerraformDependable } from "cdktf";
+import { DataResource } from "cdktf";
 import { Construct } from "constructs";
 import { DOJO_TAINT, POOL_LABEL, type PoolName } from "../shared";
 import { AWS_NAME_LIMITS, awsName } from "./names";
@@ -27,8 +27,6 @@ export interface EksNodePoolsProps {
   readonly region: string;
   /** AWS partition of the managed policy ARNs. */
   readonly partition: string;
-  /** What nodes must not start without (the VPC CNI add-on, so they join with its configuration). */
-  readonly dependsOn?: ITerraformDependable[];
   /** Root volume size of every node. @default 50 */
   readonly diskGiB?: number;
 }
@@ -117,7 +115,7 @@ export class EksNodePools extends Construct {
         // Scaling resource below applies min/max: EKS rejects min > desired, and with desired
         // ignored Terraform would send the stale desired with a raised min ("desired must be >= min").
         lifecycle: { ignoreChanges: ["scaling_config"], createBeforeDestroy: true },
-        dependsOn: [...attachments, ...(props.dependsOn ?? [])],
+        dependsOn: attachments,
       });
       new DataResource(this, `${title(pool)}Scaling`, {
         triggersReplace: { nodegroup: nodeGroup.nodeGroupName, min: spec.min, max: spec.max },
