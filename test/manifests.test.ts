@@ -152,10 +152,18 @@ describe("validateManifest", () => {
     expect(validateManifest(cm({ name: "${random_pet.x.id}", labels: { app: "${var.x}" } }))).toEqual([]);
   });
 
-  test("kinds with no models package: only their apiVersion/kind, against the pinned chart's CRDs", () => {
-    const mm = { apiVersion: "installation.mattermost.com/v1beta1", kind: "Mattermost", metadata: { name: "mattermost" }, spec: { anything: 1 } };
+  test("a CRD no package models: checked against its schema vendored from the pinned chart", () => {
+    const mm = { apiVersion: "installation.mattermost.com/v1beta1", kind: "Mattermost", metadata: { name: "mattermost" }, spec: { replicas: 1, ingress: { enabled: false } } };
     expect(validateManifest(mm)).toEqual([]);
-    expect(validateManifest({ ...mm, apiVersion: "installation.mattermost.com/v1" })).toEqual([expect.stringMatching(/installation.mattermost.com\/v1\/Mattermost is not in any package/)]);
+    expect(validateManifest({ ...mm, spec: { ...mm.spec, ingress: { enabled: false, hostname: "x" } } })).toEqual(["/spec/ingress/hostname: unknown field (the API server drops it)"]);
+    expect(validateManifest({ ...mm, spec: { replicas: "1" } }).join("\n")).toMatch(/\/spec\/replicas: must be integer, got "1"/);
+    expect(validateManifest({ ...mm, metadata: { name: "mattermost", label: {} } } as Manifest)).toEqual(["/metadata/label: unknown field (the API server drops it)"]);
+  });
+
+  test("other kinds of a pinned chart's CRDs: apiVersion/kind and metadata only", () => {
+    const ci = { apiVersion: "mattermost.com/v1alpha1", kind: "ClusterInstallation", metadata: { name: "chat" }, spec: { anything: 1 } };
+    expect(validateManifest(ci)).toEqual([]);
+    expect(validateManifest({ ...ci, apiVersion: "mattermost.com/v1" })).toEqual([expect.stringMatching(/mattermost.com\/v1\/ClusterInstallation is not in any package/)]);
   });
 
   test("partial: a template fragment may leave required fields out, but not add unknown ones", () => {

@@ -10,11 +10,16 @@
  *   index signature (`additionalProperties`) admits any key; `any`/`unknown`
  *   (`x-kubernetes-preserve-unknown-fields`) admits anything below it.
  *
+ * A CRD no npm package models is checked the same two ways against its openAPIV3Schema, vendored
+ * under test/schemas/ from the pinned chart (CRD_SCHEMAS): ajv for types, an explicit walk for
+ * unknown fields. Every object also gets what the API server checks beyond the schema (names, labels).
+ *
  * The packages are ESM only; Node (≥ 20.19) loads them through a native `require`, outside Jest's
  * CommonJS module registry, by absolute path (their `exports` have only an `import` condition).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
 import * as ts from "typescript";
 
 export type Manifest = { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; namespace?: unknown }; [k: string]: unknown };
@@ -47,12 +52,20 @@ export const MODEL_PACKAGES: Record<string, string> = {
 };
 
 /**
- * Kinds with no models package on npm: not schema-checked, only their apiVersion/kind against the
- * CRDs the pinned chart ships (read from the chart's `crds/` at the pinned version).
+ * CRDs no npm package models: their openAPIV3Schema vendored under test/schemas/ from the pinned
+ * chart's `crds/` (provenance in each file's `$comment`), checked with ajv. One line per CRD.
+ */
+export const CRD_SCHEMAS: Record<string, string> = {
+  // mattermost-operator chart 1.0.5 (operator 1.25.4), crds/crd-mattermosts.yaml
+  "installation.mattermost.com/v1beta1/Mattermost": "installation.mattermost.com_v1beta1_Mattermost.json",
+};
+
+/**
+ * Kinds of a pinned chart's CRDs that neither a package nor a vendored schema covers: only their
+ * apiVersion/kind (and metadata) are checked. Fawkes renders none of them today.
  */
 export const UNCHECKED_KINDS: Record<string, string> = {
-  // mattermost-operator chart 1.0.5 (operator 1.25.4), crds/crd-mattermosts.yaml: no npm models package.
-  "installation.mattermost.com/v1beta1/Mattermost": "mattermost-operator@1.0.5",
+  // mattermost-operator chart 1.0.5: crds/crd-clusterinstallations.yaml, crds/crd-mattermostrestoredbs.yaml
   "mattermost.com/v1alpha1/ClusterInstallation": "mattermost-operator@1.0.5",
   "mattermost.com/v1alpha1/MattermostRestoreDB": "mattermost-operator@1.0.5",
 };
@@ -109,6 +122,10 @@ function interfaceType(model: Model): ts.Type {
   const decl = program.prog.getSourceFile(model.dts)?.statements.find((s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === model.iface);
   if (!decl) throw new Error(`${model.dts}: no interface ${model.iface}`);
   return program.checker.getTypeAtLocation(decl.name);
+}
+function checkerFor(model: Model): ts.TypeChecker {
+  interfaceType(model);
+  return program!.checker;
 }
 const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -195,6 +212,58 @@ function metadataProblems(m: Manifest, out: string[]): void {
   walk(m, "");
 }
 
+type JsonSchema = { [k: string]: any };
+/** CRD patterns are Go regular expressions: `(?i)` becomes the `i` flag. */
+const goRegExp = Object.assign((pattern: string, flags?: string) => (pattern.includes("(?i)") ? new RegExp(pattern.replace("(?i)", ""), `${flags ?? ""}i`) : new RegExp(pattern, flags)), { code: "RegExp" });
+let ajv: Ajv | undefined;
+const crdValidators = new Map<string, { schema: JsonSchema; validate: ValidateFunction }>();
+function crdValidator(key: string): { schema: JsonSchema; validate: ValidateFunction } {
+  let v = crdValidators.get(key);
+  if (!v) {
+    // The API server checks few formats, and not these: int32, int64, byte...; types and enums it does.
+    ajv ??= new Ajv({ strict: false, allErrors: true, validateFormats: false, code: { regExp: goRegExp } });
+    const schema = JSON.parse(fs.readFileSync(path.join(__dirname, "schemas", CRD_SCHEMAS[key]), "utf8"));
+    v = { schema, validate: ajv.compile(schema) };
+    crdValidators.set(key, v);
+  }
+  return v;
+}
+
+/** Fields of `value` a structural schema does not define (properties, additionalProperties, items). */
+function unknownInSchema(value: unknown, schema: JsonSchema | undefined, at: string, out: string[]): void {
+  if (!schema || schema["x-kubernetes-preserve-unknown-fields"]) return;
+  const branches: JsonSchema[] = [schema, ...(schema.allOf ?? []), ...(schema.anyOf ?? []), ...(schema.oneOf ?? [])];
+  if (Array.isArray(value)) {
+    const items = branches.find((b) => b.items)?.items;
+    if (items) value.forEach((v, i) => unknownInSchema(v, items, `${at}/${i}`, out));
+    return;
+  }
+  if (!isPlain(value)) return;
+  const properties: Record<string, JsonSchema> = Object.assign({}, ...branches.map((b) => b.properties ?? {}));
+  const additional = branches.map((b) => b.additionalProperties).find((a) => a !== undefined && a !== false);
+  for (const [k, v] of Object.entries(value)) {
+    if (at === "" && k === "metadata") continue; // ObjectMeta, checked against the Kubernetes schema
+    if (properties[k]) unknownInSchema(v, properties[k], `${at}/${k}`, out);
+    else if (isPlain(additional)) unknownInSchema(v, additional, `${at}/${k}`, out);
+    else if (additional !== true) out.push(`${at}/${k}: unknown field (the API server drops it)`);
+  }
+}
+
+type AjvError = Pick<ErrorObject, "instancePath" | "keyword" | "message" | "params">;
+function schemaProblems(m: Manifest, errors: readonly AjvError[], partial: boolean | undefined, out: string[]): void {
+  for (const err of errors) {
+    if (partial && err.keyword === "required") continue;
+    const allowed = err.keyword === "enum" ? ` ${JSON.stringify(err.params.allowedValues)}` : "";
+    out.push(`${err.instancePath}: ${err.message ?? err.keyword}${allowed}, got ${JSON.stringify(valueAt(m, err.instancePath))}`);
+  }
+}
+
+/** A custom resource's metadata, against the Kubernetes ObjectMeta (CRD schemas say only `type: object`). */
+function objectMetaProblems(m: Manifest, out: string[]): void {
+  const host = modelOf("v1", "ConfigMap")!;
+  unknownFields(checkerFor(host), { metadata: m.metadata }, interfaceType(host), "", out);
+}
+
 /** Options for objects that are not sent as they are. */
 export interface ValidateOptions {
   /** A fragment merged into a default by its consumer (e.g. a Jenkins pod template): no required fields. */
@@ -205,25 +274,29 @@ export interface ValidateOptions {
 export function validateManifest(m: Manifest, opts: ValidateOptions = {}): string[] {
   if (typeof m.apiVersion !== "string" || typeof m.kind !== "string") return [`: needs apiVersion and kind, got ${JSON.stringify({ apiVersion: m.apiVersion, kind: m.kind })}`];
   const key = `${m.apiVersion}/${m.kind}`;
-  if (UNCHECKED_KINDS[key]) return [];
-  const model = modelOf(m.apiVersion, m.kind);
-  if (!model) {
-    const pkg = packageOf(m.apiVersion);
-    return [`: ${key} is not in ${pkg ?? "any package of MODEL_PACKAGES"} (a wrong apiVersion/kind, or a CRD to add to MODEL_PACKAGES or UNCHECKED_KINDS)`];
-  }
   const problems: string[] = [];
-  try {
-    model.validate(m);
-  } catch (e) {
-    for (const err of (e as { errors?: { instancePath: string; keyword: string; message?: string; params: Record<string, unknown> }[] }).errors ?? []) {
-      if (opts.partial && err.keyword === "required") continue;
-      const allowed = err.keyword === "enum" ? ` ${JSON.stringify(err.params.allowedValues)}` : "";
-      problems.push(`${err.instancePath}: ${err.message ?? err.keyword}${allowed}, got ${JSON.stringify(valueAt(m, err.instancePath))}`);
+  if (CRD_SCHEMAS[key]) {
+    const { schema, validate } = crdValidator(key);
+    if (!validate(m)) schemaProblems(m, validate.errors ?? [], opts.partial, problems);
+    unknownInSchema(m, schema, "", problems);
+    objectMetaProblems(m, problems);
+  } else if (UNCHECKED_KINDS[key]) {
+    objectMetaProblems(m, problems);
+  } else {
+    const model = modelOf(m.apiVersion, m.kind);
+    if (!model) {
+      const pkg = packageOf(m.apiVersion);
+      return [`: ${key} is not in ${pkg ?? "any package of MODEL_PACKAGES"} (a wrong apiVersion/kind, or a CRD to add to MODEL_PACKAGES, CRD_SCHEMAS or UNCHECKED_KINDS)`];
     }
-    if (!(e as { errors?: unknown }).errors) problems.push(`: ${(e as Error).message}`);
+    try {
+      model.validate(m);
+    } catch (e) {
+      const errors = (e as { errors?: AjvError[] }).errors;
+      if (errors) schemaProblems(m, errors, opts.partial, problems);
+      else problems.push(`: ${(e as Error).message}`);
+    }
+    unknownFields(checkerFor(model), m, interfaceType(model), "", problems);
   }
-  const type = interfaceType(model);
-  unknownFields(program!.checker, m, type, "", problems);
   metadataProblems(m, problems);
   return problems;
 }
@@ -238,6 +311,7 @@ function valueAt(doc: unknown, pointer: string): unknown {
 
 /** Problems of each object, loading the models of all of them first (one TypeScript program). */
 export function validateManifests(items: readonly { manifest: Manifest; partial?: boolean }[]): string[][] {
+  modelOf("v1", "ConfigMap"); // its ObjectMeta checks custom resources' metadata
   for (const { manifest: m } of items) if (typeof m.apiVersion === "string" && typeof m.kind === "string") modelOf(m.apiVersion, m.kind);
   return items.map(({ manifest, partial }) => validateManifest(manifest, { partial }));
 }
