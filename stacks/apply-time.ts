@@ -115,7 +115,8 @@ function referencesIn(v: unknown, known: ReadonlySet<string>): string[] {
 
 /** Create time of one resource, from its type and, where it matters, its settings. */
 export function createSeconds(type: string, body: any): number {
-  if (type === "time_sleep") return durationSeconds(body.create_duration) ?? DEFAULT_SECONDS;
+  // A sleep with only a destroy_duration is created at once.
+  if (type === "time_sleep") return durationSeconds(body.create_duration) ?? 0;
   if (type === "aws_db_instance" && body.multi_az === true) return MULTI_AZ_DB_SECONDS;
   if (type === "azurerm_postgresql_flexible_server" && body.high_availability) return HA_FLEXIBLE_SERVER_SECONDS;
   if (type === "helm_release") {

@@ -1,3 +1,7 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { summarize } from "../stacks/summary";
 import { applyGraph, createSeconds, describeEstimate, estimateApply, finishTimes, longestPath, type GraphNode } from "../stacks/apply-time";
 import { synthesized } from "./synthesized";
 
@@ -34,7 +38,7 @@ describe("applyGraph", () => {
       aws_eks_cluster: { c: { name: "x", role_arn: "${aws_iam_role.r.arn}-${data.aws_partition.p.partition}" } },
       aws_iam_role: { r: {} },
       aws_db_instance: { single: {}, ha: { multi_az: true } },
-      time_sleep: { wait: { create_duration: "1m30s", depends_on: ["aws_iam_role.r"] } },
+      time_sleep: { wait: { create_duration: "1m30s", depends_on: ["aws_iam_role.r"] }, teardown: { destroy_duration: "5m" } },
       helm_release: { app: { timeout: 600, chart: "app" }, crs: { timeout: 300, chart: "./assets/Chart-fawkes-manifests/ABC", values: ["manifests:\n  - kind: ClusterIssuer\n"] } },
     },
   };
@@ -50,7 +54,7 @@ describe("applyGraph", () => {
   test("create times: the table, settings that matter, helm timeouts, sleeps", () => {
     expect(g.get("aws_eks_cluster.c")!.seconds).toBe(600);
     expect([g.get("aws_db_instance.single")!.seconds, g.get("aws_db_instance.ha")!.seconds]).toEqual([480, 900]);
-    expect(g.get("time_sleep.wait")!.seconds).toBe(90);
+    expect([g.get("time_sleep.wait")!.seconds, g.get("time_sleep.teardown")!.seconds]).toEqual([90, 0]);
     expect(g.get("helm_release.app")!.seconds).toBe(120);
     expect(g.get("helm_release.crs")!.seconds).toBe(15);
     expect(g.get("data.aws_partition.p")!.seconds).toBe(0);
@@ -69,7 +73,7 @@ describe("the AWS stack", () => {
     expect(seconds / 60).toBeGreaterThan(20);
     expect(seconds / 60).toBeLessThan(40);
     expect(path.map((a) => a.split(".")[0])).toEqual(expect.arrayContaining(["aws_eks_cluster", "aws_eks_node_group"]));
-    expect(describeEstimate(tf)).toMatch(/^estimated apply ≈ \d+ min \(critical path: .*eks cluster → eks node group → .*\)$/);
+    expect(describeEstimate(tf)).toMatch(/^estimated apply ≈ \d+ min \(critical path: .*eks cluster → .*eks node group → .*\)$/);
   });
 
   test("Grafana does not wait for the ClusterIssuers, nor the Dojo's Kyverno for Grafana", () => {
@@ -99,4 +103,21 @@ describe("the AWS stack", () => {
     for (const name of ["kyverno", "dojo-pushgateway", "mattermost", "mattermost-admin-bootstrap", "external-dns"]) expect(at(name)).toBeLessThan(wasAt(name));
     expect(longestPath(graph).seconds).toBeLessThanOrEqual(longestPath(before).seconds);
   });
+});
+
+test("npm run synth's summary has one estimate line per stack", () => {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "fawkes-summary-"));
+  try {
+    const stacks: Record<string, unknown> = {};
+    for (const name of ["fawkes-aws", "fawkes-local"] as const) {
+      fs.mkdirSync(path.join(outdir, "stacks", name), { recursive: true });
+      fs.writeFileSync(path.join(outdir, "stacks", name, "cdk.tf.json"), JSON.stringify(synthesized(name)));
+      stacks[name] = { name, synthesizedStackPath: `stacks/${name}/cdk.tf.json` };
+    }
+    fs.writeFileSync(path.join(outdir, "manifest.json"), JSON.stringify({ stacks }));
+    const lines = summarize(outdir, undefined, 1000).split("\n");
+    expect(lines.filter((l) => /^fawkes-(aws|local) +estimated apply ≈ \d+ min \(critical path: .+\)$/.test(l))).toHaveLength(2);
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
 });
