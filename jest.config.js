@@ -13,4 +13,5 @@ module.exports = {
   testTimeout: 30000,
   // The four stacks, synthesized once per run and shared by the test files that read them.
   globalSetup: "<rootDir>/test/global-setup.ts",
+  globalTeardown: "<rootDir>/test/global-teardown.ts",
 };

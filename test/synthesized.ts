@@ -10,7 +10,9 @@ import { testConfig } from "./support";
  * costs ~1 s to synthesize, and half a dozen files (snapshots, manifests, install order, destroy,
  * equivalence) look at the same four. test/global-setup.ts fills the cache before the workers start.
  */
-export const SYNTH_CACHE_DIR = path.join(__dirname, "..", "node_modules", ".cache", "fawkes-synth");
+const CACHE_ROOT = path.join(__dirname, "..", "node_modules", ".cache", "fawkes-synth");
+/** Set by the global setup for the workers it starts: one directory per run, so parallel runs never mix. */
+const CACHE_ENV = "FAWKES_SYNTH_CACHE";
 
 /** The laptop with every component on, to compare like with like across foundations. */
 export const LOCAL_WITH_ALL: ConfigInput = { local: { components: { scanning: true, mattermost: true, dojo: true } } };
@@ -32,17 +34,25 @@ export function synthStack(stack: StackName, config: ConfigInput = {}): any {
 
 /** A stack of the standard set, from this run's cache (synthesized here if the cache is missing). */
 export function synthesized(key: StandardKey): any {
-  const file = path.join(SYNTH_CACHE_DIR, `${key}.json`);
-  if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, "utf8"));
+  const dir = process.env[CACHE_ENV];
+  const file = dir && path.join(dir, `${key}.json`);
+  if (file && fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, "utf8"));
   const { stack, config } = STANDARD[key];
   return synthStack(stack, config);
 }
 
-/** Writes the standard set (global setup). */
+/** Writes the standard set into a fresh directory for this run and points the workers at it (global setup). */
 export function fillSynthCache(): void {
-  fs.rmSync(SYNTH_CACHE_DIR, { recursive: true, force: true });
-  fs.mkdirSync(SYNTH_CACHE_DIR, { recursive: true });
+  fs.mkdirSync(CACHE_ROOT, { recursive: true });
+  const dir = fs.mkdtempSync(path.join(CACHE_ROOT, "run-"));
   for (const [key, { stack, config }] of Object.entries(STANDARD)) {
-    fs.writeFileSync(path.join(SYNTH_CACHE_DIR, `${key}.json`), JSON.stringify(synthStack(stack, config)));
+    fs.writeFileSync(path.join(dir, `${key}.json`), JSON.stringify(synthStack(stack, config)));
   }
+  process.env[CACHE_ENV] = dir;
+}
+
+/** Removes this run's directory (global teardown). */
+export function clearSynthCache(): void {
+  const dir = process.env[CACHE_ENV];
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
 }
