@@ -254,7 +254,8 @@ function schemaProblems(m: Manifest, errors: readonly AjvError[], partial: boole
   for (const err of errors) {
     if (partial && err.keyword === "required") continue;
     const allowed = err.keyword === "enum" ? ` ${JSON.stringify(err.params.allowedValues)}` : "";
-    out.push(`${err.instancePath}: ${err.message ?? err.keyword}${allowed}, got ${JSON.stringify(valueAt(m, err.instancePath))}`);
+    const got = err.keyword === "required" ? "" : `, got ${shownAt(m, err.instancePath)}`;
+    out.push(`${err.instancePath}: ${err.message ?? err.keyword}${allowed}${got}`);
   }
 }
 
@@ -301,12 +302,12 @@ export function validateManifest(m: Manifest, opts: ValidateOptions = {}): strin
   return problems;
 }
 
-/** The value at a JSON pointer (for messages). */
-function valueAt(doc: unknown, pointer: string): unknown {
+/** The value at a JSON pointer, as short JSON (for messages). */
+function shownAt(doc: unknown, pointer: string): string {
   let v: any = doc;
   for (const k of pointer.split("/").slice(1)) v = v?.[k.replace(/~1/g, "/").replace(/~0/g, "~")];
-  const s = JSON.stringify(v);
-  return s && s.length > 80 ? `${s.slice(0, 77)}...` : v;
+  const s = JSON.stringify(v) ?? "undefined";
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 
 /** Problems of each object, loading the models of all of them first (one TypeScript program). */
