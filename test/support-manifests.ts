@@ -39,6 +39,10 @@ export type Manifest = { apiVersion?: unknown; kind?: unknown; metadata?: { name
  * - @kubernetes-models/kyverno 2.0.0: Kyverno v1.18.0 (+ kyverno/api v0.0.1-alpha.3) — kyverno chart
  *   3.9.0 ships v1.19.0.
  * - @kubernetes-models/cloudnative-pg 2.0.0: CloudNativePG v1.29.0 — cloudnative-pg chart 0.29.0.
+ * Checked once by hand (2026-12) against the CRDs of the exact pins (cert-manager v1.21.1, external-secrets
+ * v2.9.0, kube-prometheus-stack 88.5.3, argo-cd 10.1.1, kyverno 3.9.0, cloudnative-pg 0.29.0): the
+ * rendered objects pass those too. Not needed yet: @kubernetes-models/traefik (Fawkes renders no
+ * Traefik CRs; add `"traefik.io": "@kubernetes-models/traefik"` with the first IngressRoute).
  */
 export const MODEL_PACKAGES: Record<string, string> = {
   "cert-manager.io": "@kubernetes-models/cert-manager",
