@@ -20,11 +20,14 @@ interface Rendered {
   readonly partial: boolean;
 }
 
-/** Not Kubernetes objects, though shaped like them: Backstage catalog entities. */
-const NOT_KUBERNETES = /^backstage\.io\//;
+/**
+ * Shaped like Kubernetes objects, but never sent to the API server: Backstage catalog entities,
+ * client configuration (kubeconfig `v1/Config`, exec credentials), kustomize files.
+ */
+const NOT_KUBERNETES = /^(backstage\.io|client\.authentication\.k8s\.io|kustomize\.config\.k8s\.io)\/|^v1\/Config$/;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-const isManifest = (v: unknown): v is Manifest => isObject(v) && typeof v.apiVersion === "string" && typeof v.kind === "string" && !NOT_KUBERNETES.test(v.apiVersion);
+const isManifest = (v: unknown): v is Manifest => isObject(v) && typeof v.apiVersion === "string" && typeof v.kind === "string" && !NOT_KUBERNETES.test(`${v.apiVersion}/${v.kind}`);
 /** What the API server will receive: Terraform turns `$${` back into `${` and `%%{` into `%{`. */
 const unescape = (s: string) => s.replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{");
 
