@@ -1,6 +1,10 @@
 /** Tests run on transpiled TypeScript only (ts-jest isolatedModules); `npm run typecheck` type-checks once. */
 const os = require("node:os");
 
+// Kubernetes support calendars are read on this date, so the suite gives the same answer every day
+// (constructs/kubernetes-versions.ts). Move it forward when the calendar table is updated.
+process.env.FAWKES_TODAY ??= "2026-12-01";
+
 module.exports = {
   // Jest's default is one worker on a 2-core machine; the suites are CPU-bound and independent.
   maxWorkers: Math.max(2, os.cpus().length - 1),

@@ -95,7 +95,7 @@ const DAY = 24 * 60 * 60 * 1000;
 const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`);
 
 /** Where `minor` stands on `cloud` on `today`: not listed, not offered yet, in standard support, or past it. */
-export function supportStatus(cloud: ManagedCloud, minor: string, today: Date = new Date()): SupportStatus {
+export function supportStatus(cloud: ManagedCloud, minor: string, today: Date = calendarToday()): SupportStatus {
   const w = CALENDARS[cloud][minor];
   if (!w) return { state: "unknown" };
   const now = today.getTime();
@@ -105,7 +105,7 @@ export function supportStatus(cloud: ManagedCloud, minor: string, today: Date = 
 }
 
 /** Minors in standard support on `cloud` on `today`. */
-export function offeredMinors(cloud: ManagedCloud, today: Date = new Date()): string[] {
+export function offeredMinors(cloud: ManagedCloud, today: Date = calendarToday()): string[] {
   return KUBERNETES_MINORS.filter((m) => supportStatus(cloud, m, today).state === "standard");
 }
 
@@ -113,7 +113,7 @@ export function offeredMinors(cloud: ManagedCloud, today: Date = new Date()): st
  * The default: in standard support on every cloud on `today`, with the most days left on the cloud
  * where it ends first. Undefined if no minor is (the table needs an update).
  */
-export function recommendedMinor(today: Date = new Date()): string | undefined {
+export function recommendedMinor(today: Date = calendarToday()): string | undefined {
   let best: { minor: string; left: number } | undefined;
   for (const minor of KUBERNETES_MINORS) {
     const left = Math.min(
@@ -131,7 +131,7 @@ export function recommendedMinor(today: Date = new Date()): string | undefined {
  * Whether some cloud offers `minor` on `today`, else why not (for the schema: a minor no cloud
  * offers yet, or that is past standard support everywhere, is an error before any stack is built).
  */
-export function offeredAnywhere(minor: string, today: Date = new Date()): string | undefined {
+export function offeredAnywhere(minor: string, today: Date = calendarToday()): string | undefined {
   const states = (Object.keys(CALENDARS) as ManagedCloud[]).map((c) => supportStatus(c, minor, today).state);
   if (states.includes("standard")) return undefined;
   if (states.includes("not-yet") || states.every((s) => s === "unknown")) {
@@ -149,7 +149,7 @@ function offered(today: Date): string {
  * would fail, or the cluster be force-upgraded), and returns a warning when standard support ends
  * within WARN_DAYS. `where` names the setting in messages, e.g. `fawkes.yaml: kubernetes.version`.
  */
-export function kubernetesVersionWarnings(cloud: ManagedCloud, minor: string, today: Date = new Date(), where = "kubernetes.version"): string[] {
+export function kubernetesVersionWarnings(cloud: ManagedCloud, minor: string, today: Date = calendarToday(), where = "kubernetes.version"): string[] {
   const name = CLOUD_NAMES[cloud];
   const s = supportStatus(cloud, minor, today);
   const choices = offeredMinors(cloud, today).join(", ") || "none listed: update constructs/kubernetes-versions.ts";
@@ -169,3 +169,15 @@ export function kubernetesVersionWarnings(cloud: ManagedCloud, minor: string, to
  * fails when the calendar says another minor would be better.
  */
 export const DEFAULT_KUBERNETES_VERSION = "1.36";
+
+/**
+ * The date the calendars are read on: today, or `FAWKES_TODAY` (an ISO date) so that a synth, and
+ * the test suite, give the same answer on every day (jest.config.js pins it).
+ */
+export function calendarToday(env: NodeJS.ProcessEnv = process.env): Date {
+  const pinned = env.FAWKES_TODAY;
+  if (!pinned) return new Date();
+  const d = new Date(pinned);
+  if (Number.isNaN(d.getTime())) throw new Error(`FAWKES_TODAY must be an ISO date such as 2026-12-01, got "${pinned}"`);
+  return d;
+}

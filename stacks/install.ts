@@ -6,7 +6,7 @@ import { disabledComponents, platformComponents } from "../constructs/components
 import type { PlatformContext } from "../constructs/context";
 import { FawkesPlatform } from "../constructs/platform";
 import { PlatformPolicy } from "../constructs/policy";
-import { kubernetesVersionWarnings } from "../constructs/kubernetes-versions";
+import { calendarToday, kubernetesVersionWarnings } from "../constructs/kubernetes-versions";
 import { clusterProviders } from "../providers/cluster";
 import { configSource } from "./config/load";
 import { DEPLOYER, type FawkesConfig } from "./config/schema";
@@ -19,7 +19,7 @@ export function installPlatform(stack: Construct, ctx: PlatformContext, config: 
   // Per cloud: refuse a minor this cloud does not offer, warn when it leaves standard support soon.
   if (ctx.cloud !== "local") {
     const where = `${configSource(config)}: kubernetes.version`;
-    for (const w of kubernetesVersionWarnings(ctx.cloud, config.kubernetes.version, new Date(), where)) Annotations.of(stack).addWarning(w);
+    for (const w of kubernetesVersionWarnings(ctx.cloud, config.kubernetes.version, calendarToday(), where)) Annotations.of(stack).addWarning(w);
   }
   clusterProviders(stack, ctx.cluster);
   stack.node.addValidation(new PlatformPolicy(stack));

@@ -1,5 +1,6 @@
 import { Testing } from "cdktf";
 import {
+  calendarToday,
   DEFAULT_KUBERNETES_VERSION,
   KUBERNETES_MINORS,
   kubernetesVersionWarnings,
@@ -76,5 +77,13 @@ describe("Kubernetes versions at synth", () => {
 
   test("the local stack does not check: the cluster exists already", () => {
     expect(() => new STACKS["fawkes-local"](Testing.app(), "fawkes-local", config)).not.toThrow();
+  });
+});
+
+describe("calendarToday", () => {
+  test("is today unless FAWKES_TODAY pins it (the suite pins it in jest.config.js)", () => {
+    expect(calendarToday({}).getTime()).toBeGreaterThan(Date.parse("2026-01-01"));
+    expect(calendarToday({ FAWKES_TODAY: "2027-03-01" }).toISOString()).toBe("2027-03-01T00:00:00.000Z");
+    expect(() => calendarToday({ FAWKES_TODAY: "soon" })).toThrow(/FAWKES_TODAY must be an ISO date .*"soon"/);
   });
 });

@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { parse as parseYaml, YAMLParseError } from "yaml";
 import type { z } from "zod";
 import { configChecks, configSchema, type FawkesConfig } from "./schema";
+import { calendarToday } from "../../constructs/kubernetes-versions";
 
 /** The environment variable that points at the operator's config file. */
 export const CONFIG_ENV = "FAWKES_CONFIG";
@@ -27,7 +28,7 @@ export interface LoadedConfig {
  * Reads and validates the configuration: `$FAWKES_CONFIG` if set (it must exist), else `./fawkes.yaml`
  * if present, else the embedded defaults. JSON is YAML, so either format works.
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd(), today: Date = new Date()): LoadedConfig {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd(), today: Date = calendarToday()): LoadedConfig {
   const explicit = env[CONFIG_ENV];
   const file = path.resolve(cwd, explicit || DEFAULT_CONFIG_FILE);
   if (!fs.existsSync(file)) {
@@ -80,7 +81,7 @@ export function configSource(config: FawkesConfig): string {
 }
 
 /** Validates raw config values; `source` names the file in error messages. */
-export function parseConfig(raw: unknown, source: string, today: Date = new Date()): FawkesConfig {
+export function parseConfig(raw: unknown, source: string, today: Date = calendarToday()): FawkesConfig {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     throw new ConfigError(`${source}: the top level must be a mapping of keys (name:, domain:, ...), got ${describe(raw)}`);
   }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { COMPONENT_IDS, platformComponents } from "../../constructs/components";
 import { POD_CIDR as AKS_POD_CIDR, SERVICE_CIDR as AKS_SERVICE_CIDR } from "../../constructs/foundations/aks/network";
-import { DEFAULT_KUBERNETES_VERSION, offeredAnywhere } from "../../constructs/kubernetes-versions";
+import { calendarToday, DEFAULT_KUBERNETES_VERSION, offeredAnywhere } from "../../constructs/kubernetes-versions";
 
 /**
  * The operator's configuration: every key is optional, and the embedded defaults below synthesize
@@ -72,11 +72,11 @@ function editDistance(a: string, b: string): number {
 
 /**
  * Longest `<name>-<environment>` prefix. It goes into every cloud name; the foundations shorten
- * derived names that would be too long (Key Vault, storage account, S3 prefixes...), but the EKS
- * and GKE cluster names and the prefixes they check are the prefix itself: 38 characters
- * (EksFoundationProps.name, GkeFoundationProps.name, ExistingClusterFoundationProps.name).
+ * derived names that would be too long (GKE cluster, Key Vault, storage account, S3 prefixes, RDS
+ * identifiers...), and each foundation accepts a prefix of this length (EksFoundationProps.name,
+ * AksFoundationProps.name, GkeFoundationProps.name, ExistingClusterFoundationProps.name).
  */
-export const PREFIX_MAX = 38;
+export const PREFIX_MAX = 41;
 
 /**
  * A name part: lower-case DNS label, no "--" (S3, storage and Key Vault names forbid it, and
@@ -398,11 +398,11 @@ export interface ConfigIssue {
  * prefix length, a Kubernetes minor some cloud offers, pool sizes AKS accepts, GKE ranges apart,
  * distinct node ports, and no component switched off that an enabled one needs.
  */
-export function configChecks(c: FawkesConfig, today: Date = new Date()): ConfigIssue[] {
+export function configChecks(c: FawkesConfig, today: Date = calendarToday()): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const prefix = `${c.name}-${c.environment}`;
   if (prefix.length > PREFIX_MAX) {
-    issues.push({ path: "name, environment", expected: `"<name>-<environment>" of at most ${PREFIX_MAX} characters (it prefixes the EKS and GKE cluster names), ${prefix.length} characters`, got: prefix });
+    issues.push({ path: "name, environment", expected: `"<name>-<environment>" of at most ${PREFIX_MAX} characters (it prefixes every cloud resource name), ${prefix.length} characters`, got: prefix });
   }
   const notOffered = offeredAnywhere(c.kubernetes.version, today);
   if (notOffered) issues.push({ path: "kubernetes.version", expected: notOffered, got: c.kubernetes.version });

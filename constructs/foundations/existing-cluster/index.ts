@@ -143,7 +143,7 @@ export class ExistingClusterFoundation extends Construct implements PlatformCont
 }
 
 export function validateExistingClusterProps(p: ExistingClusterFoundationProps): void {
-  if (!/^[a-z][a-z0-9-]{0,37}$/.test(p.name)) throw new Error(`ExistingClusterFoundationProps.name must be 1-38 characters of a-z, 0-9, "-", got "${p.name}"`);
+  if (!/^[a-z][a-z0-9-]{0,40}$/.test(p.name)) throw new Error(`ExistingClusterFoundationProps.name must be 1-41 characters of a-z, 0-9, "-", got "${p.name}"`);
   if (!p.context.trim()) throw new Error(`ExistingClusterFoundationProps.context must name a kubeconfig context (e.g. "kind-fawkes"), got "${p.context}"`);
   if (p.kubeconfig !== undefined && !p.kubeconfig.trim()) throw new Error(`ExistingClusterFoundationProps.kubeconfig must be a file path, got "${p.kubeconfig}"`);
   if (p.nodePorts) {
