@@ -56,7 +56,10 @@ describe("ObservabilityComponent", () => {
       ["prometheus", "http://kube-prometheus-stack-prometheus.observability.svc:9090"],
       ["alertmanager", "http://kube-prometheus-stack-alertmanager.observability.svc:9093"],
     ]);
-    expect(out.services!.monitoring).toEqual({ namespace: "observability", prometheusUrl: "http://kube-prometheus-stack-prometheus.observability.svc:9090" });
+    const { crds, ...monitoring } = out.services!.monitoring!;
+    expect(monitoring).toEqual({ namespace: "observability", prometheusUrl: "http://kube-prometheus-stack-prometheus.observability.svc:9090" });
+    // What monitor-creating releases wait for: the release with the CRDs, not Grafana.
+    expect(crds.map((r: any) => r.nameInput)).toEqual(["kube-prometheus-stack"]);
   });
 
   test("the dashboard sidecar loads labelled ConfigMaps from every namespace into their annotated folder", () => {
