@@ -34,7 +34,7 @@ const unescape = (s: string) => s.replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{"
 /** Objects anywhere in a document, also inside strings that hold YAML or JSON (templates, files). */
 function* embedded(v: unknown, depth = 0): Generator<Manifest> {
   if (typeof v === "string") {
-    if (depth > 0 && /(^|\n)\s*"?apiVersion"?\s*:/.test(v) && /(^|\n)\s*"?kind"?\s*:/.test(v)) {
+    if (depth > 0 && /\bapiVersion"?\s*:/.test(v) && /\bkind"?\s*:/.test(v)) {
       let docs: unknown[] = [];
       try {
         docs = v.trimStart().startsWith("{") ? [JSON.parse(v)] : parseYamlAll(v);
