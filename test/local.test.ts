@@ -83,11 +83,11 @@ describe("ExistingClusterFoundation postgres()", () => {
     expect(cluster.spec.bootstrap.initdb.secret).toBeUndefined();
   });
 
-  test("databases are protected from destroy and from helm uninstall, unless the profile is lab", () => {
+  test("databases are protected from destroy and from helm uninstall, unless allowDestroy", () => {
     const rel = release(tf, "postgres-portal-db");
     expect(rel.lifecycle).toEqual({ prevent_destroy: true });
     expect(cluster.metadata.annotations).toEqual({ "helm.sh/resource-policy": "keep" });
-    const lab = release(synthLocal({ profile: "lab" }).tf, "postgres-portal-db");
+    const lab = release(synthLocal({ allowDestroy: true }).tf, "postgres-portal-db");
     expect(lab.lifecycle).toEqual({ prevent_destroy: false });
     expect(manifests(lab)[0].metadata.annotations).toEqual({});
   });

@@ -10,7 +10,7 @@ import { FRONT_DOOR_ONLY, testConfig } from "./support";
  * stacks keeps this file to a few seconds.
  */
 const EDGES = [
-  // PREFIX_MAX characters (38 today; 41 when every foundation takes two full 20-character labels); "-" at index 17
+  // PREFIX_MAX (41) characters: two full 20-character labels; "-" at index 17
   { name: "k8s-platform-team-a1", environment: "x1-dev-digits-999999".slice(0, PREFIX_MAX - 21) },
   { name: "a", environment: "b" }, // "a-b": shorter than several clouds' minimum length
 ];
@@ -120,7 +120,8 @@ const CLOUD_STACKS: StackName[] = ["fawkes-aws", "fawkes-azure", "fawkes-gcp"];
 describe("names at the edges of the schema are valid cloud names", () => {
   test("the longest edge is as long as the schema allows", () => {
     expect(`${EDGES[0].name}-${EDGES[0].environment}`).toHaveLength(PREFIX_MAX);
-    expect(() => testConfig({ ...EDGES[0], environment: `${EDGES[0].environment}9` })).toThrow(/name, environment/);
+    // Each part is a 20-character label at most, so the longest prefix is 41: one more character fails.
+    expect(() => testConfig({ ...EDGES[0], environment: `${EDGES[0].environment}9` })).toThrow(/environment: expected a lower-case DNS label of 1-20/);
   });
 
   // One synth per config and stack; validations are not the point here (other tests run them).
