@@ -1,3 +1,5 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { runCheck, runModule, resolve, selectorMatches, type Check, type Lister } from "../constructs/components/dojo/engine/checks";
 import { KubeError, type Api } from "../constructs/components/dojo/engine/kube";
 import { curriculumJson } from "../constructs/components/dojo/curriculum";
@@ -582,4 +584,16 @@ describe("the in-cluster jobs (main.js) against a fake API server and Pushgatewa
     expect(printed).toContain(`${a.slot} (learner alice, white belt)`);
     expect(printed).toContain("FAIL available: no Deployment named podinfo in " + a.slot);
   });
+});
+
+test("the engine is type-checked where it lives: // @ts-check in every file, typed by its JSDoc, no hand-written .d.ts", () => {
+  // A .d.ts beside a .js wins module resolution and hides the JSDoc; a file without // @ts-check is not checked at all.
+  const dir = path.join(__dirname, "..", "constructs", "components", "dojo", "engine");
+  const files = fs.readdirSync(dir);
+  expect(files.filter((f) => f.endsWith(".d.ts"))).toEqual([]);
+  const unchecked = files.filter((f) => f.endsWith(".js") && !fs.readFileSync(path.join(dir, f), "utf8").split("\n").slice(0, 2).includes("// @ts-check"));
+  expect(unchecked).toEqual([]);
+  const tsconfig = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "tsconfig.json"), "utf8"));
+  expect(tsconfig.compilerOptions.allowJs).toBe(true);
+  expect(tsconfig.include).toContain("constructs/components/dojo/engine/**/*.js");
 });

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 "use strict";
 /**
  * In-cluster entry point, run by the Dojo's CronJobs from a ConfigMap:
@@ -13,33 +14,66 @@ const checks = require("./checks");
 const metrics = require("./metrics");
 const { ANNOTATIONS, LABELS } = require("./slot");
 
+/** @import { Api } from "./kube" */
+/** @import { Check, ModuleResult } from "./checks" */
+/** @import { Progress, PushgatewayAnswer } from "./metrics" */
+/** @import { K8sObject, PoolDefinition } from "./slot" */
+/**
+ * The curriculum as the synth ships it (curriculum.json): each belt's modules, in order.
+ * @typedef {{ belts: Record<string, { id: string, title: string, checks: Check[] }[]> }} Curriculum
+ */
+
+/** @param {object} o */
 function log(o) {
   process.stdout.write(JSON.stringify({ time: new Date().toISOString(), ...o }) + "\n");
 }
 
+/**
+ * @param {string} file
+ * @returns {any}
+ */
 function readJson(file) {
   return JSON.parse(fs.readFileSync(file, "utf8"));
 }
 
+/**
+ * @param {Api} api
+ * @returns {Promise<K8sObject[]>}
+ */
 async function listSlots(api) {
   const r = await api.request("GET", `${pool.NAMESPACES}?labelSelector=${encodeURIComponent(LABELS.belt)}`);
   return r.items || [];
 }
 
-/** Objects slots own outside their namespaces, found by their slot label. */
+/**
+ * Objects slots own outside their namespaces, found by their slot label.
+ * @param {Api} api
+ * @param {PoolDefinition} def
+ * @returns {Promise<K8sObject[]>}
+ */
 async function listExternals(api, def) {
   const selector = `?labelSelector=${encodeURIComponent(LABELS.slot)}`;
   const lists = [api.request("GET", kube.collectionPath("ServiceAccount", def.validatorNamespace) + selector)];
   if (def.argocd) lists.push(api.request("GET", kube.collectionPath("AppProject", def.argocd.namespace) + selector).catch((e) => (e.status === 404 ? { items: [] } : Promise.reject(e))));
   const answers = await Promise.all(lists);
-  return answers.flatMap((a, i) => (a.items || []).map((o) => ({ ...o, kind: i === 0 ? "ServiceAccount" : "AppProject" })));
+  return answers.flatMap((a, i) => (a.items || []).map((/** @type {K8sObject} */ o) => ({ ...o, kind: i === 0 ? "ServiceAccount" : "AppProject" })));
 }
 
+/**
+ * @param {PoolDefinition} def
+ * @param {"POST" | "PUT"} method
+ * @param {string} path
+ * @param {string} text
+ */
 async function push(def, method, path, text) {
   const res = await kube.send(def.pushgateway + path, { method, body: text, headers: { "Content-Type": "text/plain; version=0.0.4" } });
   if (res.status >= 400) throw new Error(`Pushgateway ${method} ${path}: HTTP ${res.status} ${res.text.trim()}`);
 }
 
+/**
+ * @param {PoolDefinition} def
+ * @returns {Promise<number>} the exit code
+ */
 async function reconcile(def) {
   const api = kube.inClusterClient();
   const now = new Date();
@@ -50,13 +84,19 @@ async function reconcile(def) {
   try {
     const counts = pool.poolCounts(def, await listSlots(api));
     await push(def, "POST", metrics.groupPath(metrics.POOL_JOB, {}), metrics.poolMetrics(counts, def, now, errors.length === 0));
-  } catch (e) {
+  } catch (/** @type {any} */ e) {
     log({ level: "warning", msg: "pool metrics not pushed", error: e.message });
   }
   return errors.length ? 1 : 0;
 }
 
-/** A short-lived token for the slot's validator identity: read-only, in that slot only. */
+/**
+ * A short-lived token for the slot's validator identity: read-only, in that slot only.
+ * @param {Api} runner
+ * @param {PoolDefinition} def
+ * @param {string} slot
+ * @returns {Promise<string>}
+ */
 async function slotToken(runner, def, slot) {
   const r = await runner.request("POST", `${kube.objectPath("ServiceAccount", def.validatorNamespace, slot)}/token`, {
     apiVersion: "authentication.k8s.io/v1",
@@ -66,6 +106,14 @@ async function slotToken(runner, def, slot) {
   return r.status.token;
 }
 
+/**
+ * @param {string} slot
+ * @param {string} learner
+ * @param {string} belt
+ * @param {ModuleResult[]} results
+ * @param {{ completed: number, total: number, earned: boolean }} [progress]
+ * @returns {string}
+ */
 function report(slot, learner, belt, results, progress) {
   const lines = [`${slot} (learner ${learner}, ${belt} belt)`];
   for (const r of results) {
@@ -76,6 +124,14 @@ function report(slot, learner, belt, results, progress) {
   return lines.join("\n");
 }
 
+/**
+ * @param {Api} runner
+ * @param {PoolDefinition} def
+ * @param {Curriculum} curriculum
+ * @param {K8sObject} ns
+ * @param {PushgatewayAnswer | undefined} previous the Pushgateway's /api/v1/metrics answer, when it could be read
+ * @param {Date} now
+ */
 async function validateSlot(runner, def, curriculum, ns, previous, now) {
   const slot = ns.metadata.name;
   const labels = ns.metadata.labels || {};
@@ -88,6 +144,7 @@ async function validateSlot(runner, def, curriculum, ns, previous, now) {
   const vars = { slot, domain: def.domain, belt, learner };
   const results = [];
   for (const mod of modules) results.push(await checks.runModule(mod, list, vars));
+  /** @type {(Progress & { completed: number, total: number, earned: boolean }) | undefined} */
   let progress;
   if (previous) {
     const claimedAt = (ns.metadata.annotations || {})[ANNOTATIONS.claimedAt];
@@ -99,6 +156,12 @@ async function validateSlot(runner, def, curriculum, ns, previous, now) {
   log({ msg: "validated", slot, learner, belt, passed: results.filter((r) => r.passed).map((r) => r.module), failed: results.filter((r) => !r.passed).map((r) => r.module), recorded: Boolean(progress) });
 }
 
+/**
+ * @param {PoolDefinition} def
+ * @param {Curriculum} curriculum
+ * @param {string} [slot]
+ * @returns {Promise<number>} the exit code
+ */
 async function validate(def, curriculum, slot) {
   const runner = kube.inClusterClient();
   const now = new Date();
@@ -106,12 +169,13 @@ async function validate(def, curriculum, slot) {
     ? [await runner.request("GET", `${pool.NAMESPACES}/${encodeURIComponent(slot)}`)]
     : (await listSlots(runner)).filter((ns) => (ns.metadata.labels || {})[LABELS.state] === "claimed" && !pool.isTerminating(ns));
   // Earlier progress is read before it is replaced; without it nothing is pushed (history would be lost).
+  /** @type {PushgatewayAnswer | undefined} */
   let previous;
   try {
     const res = await kube.send(`${def.pushgateway}/api/v1/metrics`);
     if (res.status >= 400) throw new Error(`HTTP ${res.status}`);
     previous = JSON.parse(res.text);
-  } catch (e) {
+  } catch (/** @type {any} */ e) {
     log({ level: "warning", msg: "Pushgateway not readable: results are printed, not recorded", error: e.message });
   }
   const errors = await pool.eachLimit(targets, 4, (ns) => validateSlot(runner, def, curriculum, ns, previous, now));
@@ -119,6 +183,10 @@ async function validate(def, curriculum, slot) {
   return errors.length ? 1 : 0;
 }
 
+/**
+ * @param {string[]} argv
+ * @returns {Promise<number>} the exit code
+ */
 async function main(argv) {
   const def = readJson(process.env.DOJO_POOL || "/etc/dojo/pool.json");
   const [command, ...rest] = argv;
@@ -134,7 +202,7 @@ async function main(argv) {
 if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
-    (e) => {
+    (/** @type {any} */ e) => {
       log({ level: "error", msg: e.message });
       process.exit(1);
     },

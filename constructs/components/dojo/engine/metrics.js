@@ -1,3 +1,4 @@
+// @ts-check
 "use strict";
 /**
  * Progress as Prometheus metrics, through the Pushgateway: one group per learner and belt
@@ -6,14 +7,34 @@
  * back from the group before it is replaced, so progress follows the learner, not the slot.
  */
 
+/** @import { ModuleResult } from "./checks" */
+
+/** @typedef {{ labels?: Record<string, string>, value: number }} Sample */
+/** @typedef {{ name: string, help: string, type?: string, samples: Sample[] }} Family */
+/** @typedef {{ startedAt?: number, earnedAt?: number, completedAt: Record<string, number> }} Progress */
+/**
+ * One group of the Pushgateway's /api/v1/metrics answer: its labels, and each metric family by name.
+ * @typedef {{ labels?: Record<string, string>, [family: string]: unknown }} PushGroup
+ */
+/** @typedef {{ metrics?: { labels?: Record<string, string>, value: string | number }[] }} PushFamily */
+/** @typedef {{ data?: PushGroup[] }} PushgatewayAnswer */
+
 const JOB = "dojo";
 const POOL_JOB = "dojo-pool";
 
+/**
+ * @param {unknown} v
+ * @returns {string}
+ */
 function escapeLabel(v) {
   return String(v).replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
 }
 
-/** Prometheus text exposition of families [{ name, help, type, samples: [{ labels, value }] }]. */
+/**
+ * Prometheus text exposition of families [{ name, help, type, samples: [{ labels, value }] }].
+ * @param {Family[]} families
+ * @returns {string}
+ */
 function exposition(families) {
   const out = [];
   for (const f of families) {
@@ -27,26 +48,50 @@ function exposition(families) {
   return out.join("\n") + "\n";
 }
 
+/**
+ * @param {string} job
+ * @param {Record<string, string>} labels
+ * @returns {string}
+ */
 function groupPath(job, labels) {
   return `/metrics/job/${encodeURIComponent(job)}` + Object.entries(labels).map(([k, v]) => `/${k}/${encodeURIComponent(v)}`).join("");
 }
 
-/** Values of one metric in one group of the Pushgateway's /api/v1/metrics answer. */
+/**
+ * Values of one metric in one group of the Pushgateway's /api/v1/metrics answer.
+ * @param {PushGroup | undefined} group
+ * @param {string} name
+ * @returns {{ labels: Record<string, string>, value: number }[]}
+ */
 function samplesOf(group, name) {
-  const family = group && group[name];
+  const family = /** @type {PushFamily | undefined} */ (group && group[name]);
   return ((family && family.metrics) || []).map((m) => ({ labels: m.labels || {}, value: Number(m.value) }));
 }
 
-/** The group for a learner and belt in an /api/v1/metrics answer, or undefined. */
+/**
+ * The group for a learner and belt in an /api/v1/metrics answer, or undefined.
+ * @param {PushgatewayAnswer | undefined} apiAnswer
+ * @param {string} learner
+ * @param {string} belt
+ * @returns {PushGroup | undefined}
+ */
 function findGroup(apiAnswer, learner, belt) {
   return ((apiAnswer && apiAnswer.data) || []).find((g) => g.labels && g.labels.job === JOB && g.labels.learner === learner && g.labels.belt === belt);
 }
 
-/** What earlier validations recorded: { startedAt, earnedAt, completedAt: { module: seconds } }. */
+/**
+ * What earlier validations recorded: { startedAt, earnedAt, completedAt: { module: seconds } }.
+ * @param {PushgatewayAnswer | undefined} apiAnswer
+ * @param {string} learner
+ * @param {string} belt
+ * @returns {Progress}
+ */
 function previousProgress(apiAnswer, learner, belt) {
   const g = findGroup(apiAnswer, learner, belt);
+  /** @type {Record<string, number>} */
   const completedAt = {};
   for (const s of samplesOf(g, "dojo_module_completed_timestamp_seconds")) if (s.labels.module && Number.isFinite(s.value)) completedAt[s.labels.module] = s.value;
+  /** @param {string} name */
   const one = (name) => {
     const v = samplesOf(g, name)[0];
     return v && Number.isFinite(v.value) ? v.value : undefined;
@@ -58,6 +103,8 @@ function previousProgress(apiAnswer, learner, belt) {
  * Merges this run's results with earlier progress and renders the group. `results` come from
  * runModule; `moduleIds` are every module of the belt (for the completion ratio).
  * Returns { progress, text }.
+ * @param {{ results: ModuleResult[], previous: Progress, moduleIds: string[], claimedAt?: string, now: Date }} input
+ * @returns {{ progress: Progress & { startedAt: number, earned: boolean, completed: number, total: number }, text: string }}
  */
 function progressMetrics({ results, previous, moduleIds, claimedAt, now }) {
   const nowS = Math.floor(now.getTime() / 1000);
@@ -65,7 +112,7 @@ function progressMetrics({ results, previous, moduleIds, claimedAt, now }) {
   const completedAt = { ...previous.completedAt };
   for (const r of results) if (r.passed && completedAt[r.module] === undefined) completedAt[r.module] = nowS;
   const done = moduleIds.filter((m) => completedAt[m] !== undefined);
-  const startedAt = previous.startedAt ?? (Number.isFinite(claimedS) ? claimedS : nowS);
+  const startedAt = previous.startedAt ?? (Number.isFinite(claimedS) ? /** @type {number} */ (claimedS) : nowS);
   const earned = moduleIds.length > 0 && done.length === moduleIds.length;
   const earnedAt = earned ? previous.earnedAt ?? nowS : undefined;
   const families = [
@@ -85,6 +132,11 @@ function progressMetrics({ results, previous, moduleIds, claimedAt, now }) {
 /**
  * The pool's own metrics: slots by belt and state, configured slots and, when `success`, the time of
  * this run (push with POST, which replaces only the families sent, so a failed run keeps the last success).
+ * @param {Record<string, Record<string, number>>} counts
+ * @param {{ belts: Record<string, { slots: number }> }} pool
+ * @param {Date} now
+ * @param {boolean} [success]
+ * @returns {string}
  */
 function poolMetrics(counts, pool, now, success = true) {
   const families = [

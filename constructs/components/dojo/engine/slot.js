@@ -1,3 +1,4 @@
+// @ts-check
 "use strict";
 /**
  * One Dojo lab slot as Kubernetes objects: a pure function of (belt, index, pool definition).
@@ -9,8 +10,58 @@
  */
 const crypto = require("node:crypto");
 
+/** @typedef {"white" | "yellow" | "green" | "brown" | "black"} Belt */
+
+/**
+ * A Kubernetes object as the engine reads and writes it: only what the engine looks at is typed.
+ * @typedef {{ apiVersion: string, kind: string, metadata: ObjectMeta, [k: string]: unknown }} K8sObject
+ */
+/**
+ * @typedef {object} ObjectMeta
+ * @property {string} name
+ * @property {string} [namespace]
+ * @property {Record<string, string>} [labels]
+ * @property {Record<string, string>} [annotations]
+ * @property {string} [uid]
+ * @property {string} [resourceVersion]
+ * @property {string} [creationTimestamp]
+ * @property {string} [deletionTimestamp]
+ */
+
+/** @typedef {{ key: string, operator: string, value?: string, effect: string }} Toleration */
+
+/**
+ * One belt of the pool definition (pool.json).
+ * @typedef {object} BeltPool
+ * @property {number} slots Warm slots kept.
+ * @property {{ cpu: string, memory: string, storage: string }} quota
+ * @property {string} learnerRole ClusterRole the learner is bound to in the slot.
+ * @property {string[]} ingressFrom Namespaces allowed to reach the slot's pods (platform ingress, Prometheus...).
+ * @property {string[]} egressTo Namespaces the slot's pods may reach besides DNS and each other.
+ */
+
+/**
+ * What Terraform ships to the reconciler: everything a slot is rendered from.
+ * @typedef {object} PoolDefinition
+ * @property {number} version
+ * @property {string} namespace The Dojo's own namespace (reconciler, validator, Pushgateway).
+ * @property {string} validatorNamespace Where each slot's validator identity (a service account named like the slot) lives.
+ * @property {string} domain
+ * @property {number} ttlHours
+ * @property {{ nodeSelector: Record<string, string>, tolerations: Toleration[] }} scheduling
+ * @property {string} readerRole ClusterRole a slot's validator identity is bound to (read-only), in that slot only.
+ * @property {{ namespace: string } | null} argocd
+ * @property {string} pushgateway
+ * @property {Record<Belt, BeltPool>} belts
+ * @property {Partial<Record<Belt, K8sObject[]>>} seeds Objects every slot of a belt starts with (what the lab environment provides).
+ */
+
+/** @type {Belt[]} */
 const BELTS = ["white", "yellow", "green", "brown", "black"];
-/** Belts whose slots get an Argo CD AppProject (GitOps starts at green). */
+/**
+ * Belts whose slots get an Argo CD AppProject (GitOps starts at green).
+ * @type {Belt[]}
+ */
 const GITOPS_BELTS = ["green", "brown", "black"];
 
 const PREFIX = "fawkes.dev/dojo-";
@@ -49,13 +100,17 @@ const MANAGED_BY = { "app.kubernetes.io/managed-by": "fawkes-dojo", "app.kuberne
 /** The slot's own service account: a learner without a cluster identity gets a token for it. */
 const LEARNER_SA = "dojo-learner";
 const LEARNER_BINDING = "dojo-learner";
+/** ConfigMap in every slot with slot, belt, domain and TTL, for the learner's own tools. */
 const SLOT_INFO = "dojo-slot";
 const VALIDATOR_BINDING = "dojo-validator";
 const IN_CLUSTER = "https://kubernetes.default.svc";
 /** Bump when the rendering below changes meaning: free slots are then rebuilt. */
 const RENDER_VERSION = 1;
 
-/** Kinds a learner may deploy through Argo CD (the AppProject whitelist): never the slot's guardrails. */
+/**
+ * Kinds a learner may deploy through Argo CD (the AppProject whitelist): never the slot's guardrails.
+ * @type {[string, string][]}
+ */
 const GITOPS_KINDS = [
   ["", "ConfigMap"],
   ["", "Secret"],
@@ -74,32 +129,54 @@ const GITOPS_KINDS = [
   ["monitoring.coreos.com", "PrometheusRule"],
 ];
 
+/**
+ * @param {string} belt
+ * @param {number} index
+ * @returns {string}
+ */
 function slotName(belt, index) {
   return `dojo-${belt}-${String(index).padStart(3, "0")}`;
 }
 
-/** `{ belt, index }` of a slot name, or null for any other name. */
+/**
+ * `{ belt, index }` of a slot name, or null for any other name.
+ * @param {string} name
+ * @returns {{ belt: Belt, index: number } | null}
+ */
 function parseSlotName(name) {
   const m = /^dojo-([a-z]+)-(\d{3})$/.exec(name);
-  if (!m || !BELTS.includes(m[1])) return null;
-  return { belt: m[1], index: Number(m[2]) };
+  if (!m || !/** @type {string[]} */ (BELTS).includes(m[1])) return null;
+  return { belt: /** @type {Belt} */ (m[1]), index: Number(m[2]) };
 }
 
-/** CPU quantity ("2", "500m", "1.5") in millicores. */
+/**
+ * CPU quantity ("2", "500m", "1.5") in millicores.
+ * @param {string} q
+ * @returns {number}
+ */
 function cpuMillis(q) {
   const m = /^(\d+(?:\.\d+)?)(m?)$/.exec(String(q));
   if (!m) throw new Error(`not a CPU quantity: "${q}"`);
   return m[2] ? Number(m[1]) : Math.round(Number(m[1]) * 1000);
 }
 
-/** Memory or storage quantity ("4Gi", "512Mi") in MiB. */
+/**
+ * Memory or storage quantity ("4Gi", "512Mi") in MiB.
+ * @param {string} q
+ * @returns {number}
+ */
 function memoryMiB(q) {
   const m = /^(\d+(?:\.\d+)?)(Mi|Gi|Ti)$/.exec(String(q));
   if (!m) throw new Error(`not a memory quantity (Mi, Gi or Ti): "${q}"`);
-  return Math.round(Number(m[1]) * { Mi: 1, Gi: 1024, Ti: 1024 * 1024 }[m[2]]);
+  return Math.round(Number(m[1]) * /** @type {Record<string, number>} */ ({ Mi: 1, Gi: 1024, Ti: 1024 * 1024 })[m[2]]);
 }
 
-/** Everything a slot of this belt is rendered from, hashed: equal hashes mean identical slots. */
+/**
+ * Everything a slot of this belt is rendered from, hashed: equal hashes mean identical slots.
+ * @param {Belt} belt
+ * @param {PoolDefinition} pool
+ * @returns {string}
+ */
 function specHash(belt, pool) {
   const b = pool.belts[belt];
   const input = {
@@ -120,11 +197,21 @@ function specHash(belt, pool) {
   return crypto.createHash("sha256").update(JSON.stringify(input)).digest("hex").slice(0, 16);
 }
 
+/**
+ * @param {Belt} belt
+ * @param {PoolDefinition} pool
+ * @returns {boolean}
+ */
 function appProjectFor(belt, pool) {
   return Boolean(pool.argocd) && GITOPS_BELTS.includes(belt);
 }
 
-/** Container defaults: at most 500m / 512Mi limits and 100m / 128Mi requests, never above the quota. */
+/**
+ * Container defaults: at most 500m / 512Mi limits and 100m / 128Mi requests, never above the quota.
+ * @param {string} name
+ * @param {BeltPool["quota"]} quota
+ * @returns {K8sObject}
+ */
 function limitRange(name, quota) {
   const cpu = cpuMillis(quota.cpu);
   const mem = memoryMiB(quota.memory);
@@ -146,16 +233,28 @@ function limitRange(name, quota) {
   };
 }
 
+/**
+ * @param {string} name
+ * @returns {Record<string, string>}
+ */
 function slotLabels(name) {
   return { ...MANAGED_BY, [LABELS.slot]: name };
 }
 
+/** @param {string} ns */
 function byNamespace(ns) {
   return { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } } };
 }
 
+/**
+ * @param {string} name
+ * @param {BeltPool} b
+ * @returns {K8sObject[]}
+ */
 function networkPolicies(name, b) {
+  /** @param {string} n */
   const meta = (n) => ({ name: n, namespace: name, labels: slotLabels(name) });
+  /** @type {K8sObject[]} */
   const policies = [
     // Nothing in, nothing out, unless a policy below allows it.
     { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: meta("default-deny"), spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
@@ -203,8 +302,15 @@ function networkPolicies(name, b) {
   return policies;
 }
 
-/** The learner's RoleBinding: the slot's service account, plus the learner's cluster identity once known. */
+/**
+ * The learner's RoleBinding: the slot's service account, plus the learner's cluster identity once known.
+ * @param {string} name
+ * @param {string} role
+ * @param {string} [user]
+ * @returns {K8sObject}
+ */
 function learnerBinding(name, role, user) {
+  /** @type {Record<string, string>[]} */
   const subjects = [{ kind: "ServiceAccount", name: LEARNER_SA, namespace: name }];
   if (user) subjects.push({ kind: "User", apiGroup: "rbac.authorization.k8s.io", name: user });
   return {
@@ -220,6 +326,11 @@ function learnerBinding(name, role, user) {
  * Every object of one slot, namespace first. Objects outside the slot's namespace: the validator's
  * identity (in the validators' namespace) and, from the green belt on, an Argo CD AppProject.
  * `pool` is the pool definition (pool.json); `now` the creation time (ISO), for the annotation.
+ * @param {Belt} belt
+ * @param {number} index
+ * @param {PoolDefinition} pool
+ * @param {string} [now]
+ * @returns {{ name: string, objects: K8sObject[] }}
  */
 function renderSlot(belt, index, pool, now) {
   const b = pool.belts[belt];
@@ -251,6 +362,7 @@ function renderSlot(belt, index, pool, now) {
     },
   };
   const q = b.quota;
+  /** @type {K8sObject[]} */
   const objects = [
     namespace,
     {
@@ -292,7 +404,8 @@ function renderSlot(belt, index, pool, now) {
     objects.push({
       apiVersion: "argoproj.io/v1alpha1",
       kind: "AppProject",
-      metadata: { name, namespace: pool.argocd.namespace, labels },
+      // appProjectFor checked pool.argocd.
+      metadata: { name, namespace: /** @type {{ namespace: string }} */ (pool.argocd).namespace, labels },
       spec: {
         description: `Dojo lab ${name}: this slot's namespace only`,
         sourceRepos: ["*"],
