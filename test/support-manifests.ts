@@ -120,7 +120,10 @@ let program: { files: Set<string>; prog: ts.Program; checker: ts.TypeChecker } |
 function interfaceType(model: Model): ts.Type {
   if (!program?.files.has(model.dts)) {
     const files = new Set([...models.values()].flatMap((m) => (m ? [m.dts] : [])));
-    const prog = ts.createProgram([...files], { lib: ["lib.es5.d.ts"], types: [], noEmit: true, moduleResolution: ts.ModuleResolutionKind.Bundler, module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 });
+    const options: ts.CompilerOptions = { lib: ["lib.es5.d.ts"], types: [], noEmit: true, moduleResolution: ts.ModuleResolutionKind.Bundler, module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 };
+    const host = ts.createCompilerHost(options);
+    host.jsDocParsingMode = ts.JSDocParsingMode.ParseNone; // the doc comments are not needed
+    const prog = ts.createProgram([...files], options, host);
     program = { files, prog, checker: prog.getTypeChecker() };
   }
   const decl = program.prog.getSourceFile(model.dts)?.statements.find((s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === model.iface);
@@ -318,7 +321,13 @@ function shownAt(doc: unknown, pointer: string): string {
 export function validateManifests(items: readonly { manifest: Manifest; partial?: boolean }[]): string[][] {
   modelOf("v1", "ConfigMap"); // its ObjectMeta checks custom resources' metadata
   for (const { manifest: m } of items) if (typeof m.apiVersion === "string" && typeof m.kind === "string") modelOf(m.apiVersion, m.kind);
-  return items.map(({ manifest, partial }) => validateManifest(manifest, { partial }));
+  // The stacks render many identical objects (slots, monitors): each distinct one is checked once.
+  const seen = new Map<string, string[]>();
+  return items.map(({ manifest, partial }) => {
+    const key = `${partial ? "partial:" : ""}${JSON.stringify(manifest)}`;
+    if (!seen.has(key)) seen.set(key, validateManifest(manifest, { partial }));
+    return seen.get(key)!;
+  });
 }
 
 /** `stack/release/kind/name` of a rendered object, for failure messages. */
