@@ -86,9 +86,53 @@ function collect(stack: string, tf: any): Rendered[] {
   return out;
 }
 
+/** The typed resources that create an API object, by Terraform type: `[group/]Kind`. */
+const TYPED_KINDS: Record<string, string> = {
+  kubernetes_namespace_v1: "Namespace",
+  kubernetes_secret_v1: "Secret",
+  kubernetes_config_map_v1: "ConfigMap",
+  kubernetes_service_account_v1: "ServiceAccount",
+  kubernetes_persistent_volume_claim_v1: "PersistentVolumeClaim",
+  kubernetes_role_v1: "rbac.authorization.k8s.io/Role",
+  kubernetes_role_binding_v1: "rbac.authorization.k8s.io/RoleBinding",
+  kubernetes_cluster_role_v1: "rbac.authorization.k8s.io/ClusterRole",
+  kubernetes_cluster_role_binding_v1: "rbac.authorization.k8s.io/ClusterRoleBinding",
+  kubernetes_storage_class_v1: "storage.k8s.io/StorageClass",
+  kubernetes_ingress_v1: "networking.k8s.io/Ingress",
+  kubernetes_job_v1: "batch/Job",
+};
+const CLUSTER_SCOPED = /^(Namespace|rbac\.authorization\.k8s\.io\/ClusterRole(Binding)?|storage\.k8s\.io\/StorageClass|cert-manager\.io\/ClusterIssuer|external-secrets\.io\/ClusterSecretStore|admissionregistration\.k8s\.io\/\w+|policies\.kyverno\.io\/(MutatingPolicy|ValidatingPolicy|ImageValidatingPolicy))$/;
+
+/**
+ * Who creates each API object of a stack (`[group/]Kind/namespace/name`): the fawkes-manifests
+ * releases and the typed `kubernetes_*` resources. Two owners of one object fail the apply (Helm:
+ * "exists and cannot be imported into the current release"; Terraform: "already exists").
+ */
+function owners(tf: any): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const add = (kind: string, namespace: string | undefined, name: string, owner: string) => {
+    const id = `${kind}/${CLUSTER_SCOPED.test(kind) ? "" : (namespace ?? "default")}/${name}`;
+    out.set(id, [...(out.get(id) ?? []), owner]);
+  };
+  for (const r of Object.values<any>(tf.resource?.helm_release ?? {})) {
+    if (!String(r.chart).startsWith("./assets/")) continue;
+    for (const raw of r.values ?? []) {
+      for (const m of parseYaml(unescape(raw))?.manifests ?? []) {
+        const group = m.apiVersion.includes("/") ? `${m.apiVersion.split("/")[0]}/` : "";
+        add(`${group}${m.kind}`, m.metadata.namespace ?? r.namespace, m.metadata.name, `release ${r.name}`);
+      }
+    }
+  }
+  for (const [type, kind] of Object.entries(TYPED_KINDS)) {
+    for (const [id, r] of Object.entries<any>(tf.resource?.[type] ?? {})) add(kind, r.metadata.namespace, r.metadata.name, `${type}.${id}`);
+  }
+  return out;
+}
+
 /** Each stack as this jest run synthesized it once (test/synthesized.ts), the laptop also with every component on. */
 const STACK_KEYS = Object.keys(STANDARD) as StandardKey[];
-const rendered = STACK_KEYS.flatMap((key) => collect(key, synthesized(key)));
+const stacks = STACK_KEYS.map((key) => [key, synthesized(key)] as const);
+const rendered = stacks.flatMap(([key, tf]) => collect(key, tf));
 
 describe("rendered manifests", () => {
   test("are found: every stack renders custom resources, slot objects and embedded templates", () => {
@@ -106,6 +150,27 @@ describe("rendered manifests", () => {
     const results = validateManifests(rendered);
     const problems = rendered.flatMap((r, i) => results[i].map((p) => `${r.where}: ${p}`));
     expect(problems).toEqual([]);
+  });
+
+  test("each object has one owner: no two releases or resources of a stack create the same object", () => {
+    const shared = stacks.flatMap(([key, tf]) => [...owners(tf)].filter(([, o]) => o.length > 1).map(([id, o]) => `${key}: ${id} by ${o.join(" and ")}`));
+    expect(stacks.every(([, tf]) => owners(tf).size > 20)).toBe(true);
+    expect(shared).toEqual([]);
+  });
+
+  test("owners: an object a release and a typed resource both create is found; cluster-scoped ones across namespaces", () => {
+    const release = (name: string, namespace: string, manifests: string) => ({ name, namespace, chart: "./assets/fawkes-manifests", values: [`manifests:\n${manifests}`] });
+    const tf = {
+      resource: {
+        helm_release: {
+          a: release("a", "ns", "- {apiVersion: v1, kind: Secret, metadata: {name: s}}\n- {apiVersion: cert-manager.io/v1, kind: ClusterIssuer, metadata: {name: ca}}"),
+          b: release("b", "other", "- {apiVersion: cert-manager.io/v1, kind: ClusterIssuer, metadata: {name: ca}}"),
+        },
+        kubernetes_secret_v1: { s: { metadata: { name: "s", namespace: "ns" } } },
+      },
+    };
+    expect(owners(tf).get("Secret/ns/s")).toEqual(["release a", "kubernetes_secret_v1.s"]);
+    expect(owners(tf).get("cert-manager.io/ClusterIssuer//ca")).toEqual(["release a", "release b"]);
   });
 
   test("strictness holds for every kind rendered: an unknown field in each is caught", () => {
