@@ -202,6 +202,17 @@ describe("validateManifest", () => {
     expect(validateManifest({ ...issuer, metadata: { name: "x", labels: { "any/key": "v" } } } as Manifest)).toEqual([]);
   });
 
+  test("preserved-unknown fields (RawExtension, JSON) take anything: Helm values of an Argo CD Application", () => {
+    const app = {
+      apiVersion: "argoproj.io/v1alpha1",
+      kind: "Application",
+      metadata: { name: "demo", namespace: "argocd" },
+      spec: { project: "platform", destination: { server: "https://kubernetes.default.svc", namespace: "demo" }, source: { repoURL: "https://example.org/charts", chart: "demo", targetRevision: "1.0.0", helm: { valuesObject: { any: { nested: [1] } } } } },
+    };
+    expect(validateManifest(app)).toEqual([]);
+    expect(validateManifest({ ...app, spec: { ...app.spec, source: { ...app.spec.source, helm: { valuesObjects: {} } } } })).toEqual(["/spec/source/helm/valuesObjects: unknown field (the API server drops it)"]);
+  });
+
   test("rejects an unknown field, at any depth", () => {
     expect(validateManifest({ ...issuer, spec: { ca: { secretName: "local-ca", secretNamespace: "x" } } })).toEqual(["/spec/ca/secretNamespace: unknown field (the API server drops it)"]);
     expect(validateManifest({ ...issuer, sepc: {} })).toEqual(expect.arrayContaining(["/sepc: unknown field (the API server drops it)"]));

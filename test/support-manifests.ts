@@ -7,8 +7,8 @@
  *   OpenAPI schema / CRD openAPIV3Schema). It does not reject unknown fields.
  * - unknown fields: a walk of the object along the model's TypeScript interface (`I<Kind>` in
  *   `<group>/<version>/<Kind>.d.ts`), which the package generates from the same schema. A string
- *   index signature (`additionalProperties`) admits any key; `any`/`unknown`
- *   (`x-kubernetes-preserve-unknown-fields`) admits anything below it.
+ *   index signature (`additionalProperties`) admits any key; `any`/`unknown` and the empty
+ *   interfaces of RawExtension/JSON (`x-kubernetes-preserve-unknown-fields`) admit anything below them.
  *
  * A CRD no npm package models is checked the same two ways against its openAPIV3Schema, vendored
  * under test/schemas/ from the pinned chart (CRD_SCHEMAS): ajv for types, an explicit walk for
@@ -166,6 +166,8 @@ function unknownFields(checker: ts.TypeChecker, value: unknown, type: ts.Type, a
   }
   if (!isPlain(value) || !(type.flags & ts.TypeFlags.Object)) return;
   const index = checker.getIndexInfoOfType(type, ts.IndexKind.String);
+  // RawExtension, apiextensions JSON (x-kubernetes-preserve-unknown-fields) are empty interfaces.
+  if (!index && checker.getPropertiesOfType(type).length === 0) return;
   for (const [k, v] of Object.entries(value)) {
     const prop = checker.getPropertyOfType(type, k);
     if (prop) unknownFields(checker, v, checker.getNonNullableType(checker.getTypeOfSymbol(prop)), `${at}/${k}`, out);
