@@ -10,9 +10,10 @@
  *   index signature (`additionalProperties`) admits any key; `any`/`unknown` and the empty
  *   interfaces of RawExtension/JSON (`x-kubernetes-preserve-unknown-fields`) admit anything below them.
  *
- * A CRD no npm package models is checked the same two ways against its openAPIV3Schema, vendored
- * under test/schemas/ from the pinned chart (CRD_SCHEMAS): ajv for types, an explicit walk for
- * unknown fields. Every object also gets what the API server checks beyond the schema (names, labels).
+ * A CRD with a JSON schema (CRD_SCHEMAS, generated at test time from an npm package; none yet) is
+ * checked the same two ways: ajv for types, an explicit walk for unknown fields. A kind no package
+ * models is listed in UNCHECKED_KINDS. Every object also gets what the API server checks beyond the
+ * schema (names, labels).
  *
  * The packages are ESM only; Node (≥ 20.19) loads them through a native `require`, outside Jest's
  * CommonJS module registry, by absolute path (their `exports` have only an `import` condition).
