@@ -10,18 +10,19 @@
  *   index signature (`additionalProperties`) admits any key; `any`/`unknown` and the empty
  *   interfaces of RawExtension/JSON (`x-kubernetes-preserve-unknown-fields`) admit anything below them.
  *
- * A CRD with a JSON schema (CRD_SCHEMAS, generated at test time from an npm package; none yet) is
- * checked the same two ways: ajv for types, an explicit walk for unknown fields. A kind no package
- * models is listed in UNCHECKED_KINDS. Every object also gets what the API server checks beyond the
- * schema (names, labels).
+ * A kind no package models is listed in UNCHECKED_KINDS (apiVersion/kind and metadata only). Every
+ * object also gets what the API server checks beyond the schema (names, labels).
  *
  * The packages are ESM only; Node (≥ 20.19) loads them through a native `require`, outside Jest's
  * CommonJS module registry, by absolute path (their `exports` have only an `import` condition).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
-import * as ts from "typescript";
+// The compiler API, required untyped: its declarations (typescript.d.ts, ~11k lines) would add
+// over a second to every `npm run typecheck` for this one test helper.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const ts = require("typescript") as any;
+type TsType = any;
 
 export type Manifest = { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; namespace?: unknown }; [k: string]: unknown };
 
@@ -55,13 +56,6 @@ export const MODEL_PACKAGES: Record<string, string> = {
   "policies.kyverno.io": "@kubernetes-models/kyverno",
   "postgresql.cnpg.io": "@kubernetes-models/cloudnative-pg",
 };
-
-/**
- * CRDs no npm package models, by a schema file under test/schemas/ generated at test time from an
- * npm package. None today: vendoring an upstream CRD into this repository is not allowed, so a kind
- * without a package is listed in UNCHECKED_KINDS below instead.
- */
-export const CRD_SCHEMAS: Record<string, string> = {};
 
 /**
  * Kinds of a pinned chart's CRDs that no npm package models: only their apiVersion/kind and
@@ -118,35 +112,35 @@ function modelOf(apiVersion: string, kind: string): Model | null {
  * One TypeScript program over the declarations of every model loaded so far: a program costs ~0.5 s
  * to check, so `validateManifests` loads the models of a whole batch before the first walk.
  */
-let program: { files: Set<string>; prog: ts.Program; checker: ts.TypeChecker } | undefined;
-function interfaceType(model: Model): ts.Type {
+let program: { files: Set<string>; prog: any; checker: any } | undefined;
+function interfaceType(model: Model): TsType {
   if (!program?.files.has(model.dts)) {
     const files = new Set([...models.values()].flatMap((m) => (m ? [m.dts] : [])));
-    const options: ts.CompilerOptions = { lib: ["lib.es5.d.ts"], types: [], noEmit: true, moduleResolution: ts.ModuleResolutionKind.Bundler, module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 };
+    const options = { lib: ["lib.es5.d.ts"], types: [], noEmit: true, moduleResolution: ts.ModuleResolutionKind.Bundler, module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 };
     const host = ts.createCompilerHost(options);
     host.jsDocParsingMode = ts.JSDocParsingMode.ParseNone; // the doc comments are not needed
     const prog = ts.createProgram([...files], options, host);
     program = { files, prog, checker: prog.getTypeChecker() };
   }
-  const decl = program.prog.getSourceFile(model.dts)?.statements.find((s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === model.iface);
+  const decl = program.prog.getSourceFile(model.dts)?.statements.find((s: any) => ts.isInterfaceDeclaration(s) && s.name.text === model.iface);
   if (!decl) throw new Error(`${model.dts}: no interface ${model.iface}`);
   return program.checker.getTypeAtLocation(decl.name);
 }
-function checkerFor(model: Model): ts.TypeChecker {
+function checkerFor(model: Model): any {
   interfaceType(model);
   return program!.checker;
 }
 const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Fields of `value` the schema behind `type` does not define, as `path: unknown field`. */
-function unknownFields(checker: ts.TypeChecker, value: unknown, type: ts.Type, at: string, out: string[]): void {
+function unknownFields(checker: any, value: unknown, type: TsType, at: string, out: string[]): void {
   if (type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) {
     // A declaration that does not resolve is TypeScript's error type, an `any`: never a pass.
     if ((type as { intrinsicName?: string }).intrinsicName === "error") out.push(`${at}: the model's type does not resolve (a package missing from node_modules?)`);
     return; // x-kubernetes-preserve-unknown-fields
   }
   if (type.isUnion()) {
-    const members = type.types.filter((t) => !(t.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.Null)));
+    const members = type.types.filter((t: TsType) => !(t.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.Null)));
     if (members.length === 1) return unknownFields(checker, value, members[0], at, out);
     // Several shapes (e.g. int-or-string): fine if one of them has every field.
     let best: string[] | undefined;
@@ -161,7 +155,7 @@ function unknownFields(checker: ts.TypeChecker, value: unknown, type: ts.Type, a
   }
   if (Array.isArray(value)) {
     if (checker.isArrayType(type)) {
-      const [element] = checker.getTypeArguments(type as ts.TypeReference);
+      const [element] = checker.getTypeArguments(type as TsType);
       value.forEach((v, i) => unknownFields(checker, v, element, `${at}/${i}`, out));
     }
     return; // not an array type: the validator reports the wrong type
@@ -223,44 +217,13 @@ function metadataProblems(m: Manifest, out: string[]): void {
   walk(m, "");
 }
 
-type JsonSchema = { [k: string]: any };
-/** CRD patterns are Go regular expressions: `(?i)` becomes the `i` flag. */
-const goRegExp = Object.assign((pattern: string, flags?: string) => (pattern.includes("(?i)") ? new RegExp(pattern.replace("(?i)", ""), `${flags ?? ""}i`) : new RegExp(pattern, flags)), { code: "RegExp" });
-let ajv: Ajv | undefined;
-const crdValidators = new Map<string, { schema: JsonSchema; validate: ValidateFunction }>();
-function crdValidator(key: string): { schema: JsonSchema; validate: ValidateFunction } {
-  let v = crdValidators.get(key);
-  if (!v) {
-    // The API server checks few formats, and not these: int32, int64, byte...; types and enums it does.
-    ajv ??= new Ajv({ strict: false, allErrors: true, validateFormats: false, code: { regExp: goRegExp } });
-    const schema = JSON.parse(fs.readFileSync(path.join(__dirname, "schemas", CRD_SCHEMAS[key]), "utf8"));
-    v = { schema, validate: ajv.compile(schema) };
-    crdValidators.set(key, v);
-  }
-  return v;
+/** What the model packages (ajv inside) report per problem. */
+interface AjvError {
+  readonly instancePath: string;
+  readonly keyword: string;
+  readonly message?: string;
+  readonly params: { readonly allowedValues?: unknown };
 }
-
-/** Fields of `value` a structural schema does not define (properties, additionalProperties, items). */
-function unknownInSchema(value: unknown, schema: JsonSchema | undefined, at: string, out: string[]): void {
-  if (!schema || schema["x-kubernetes-preserve-unknown-fields"]) return;
-  const branches: JsonSchema[] = [schema, ...(schema.allOf ?? []), ...(schema.anyOf ?? []), ...(schema.oneOf ?? [])];
-  if (Array.isArray(value)) {
-    const items = branches.find((b) => b.items)?.items;
-    if (items) value.forEach((v, i) => unknownInSchema(v, items, `${at}/${i}`, out));
-    return;
-  }
-  if (!isPlain(value)) return;
-  const properties: Record<string, JsonSchema> = Object.assign({}, ...branches.map((b) => b.properties ?? {}));
-  const additional = branches.map((b) => b.additionalProperties).find((a) => a !== undefined && a !== false);
-  for (const [k, v] of Object.entries(value)) {
-    if (at === "" && k === "metadata") continue; // ObjectMeta, checked against the Kubernetes schema
-    if (properties[k]) unknownInSchema(v, properties[k], `${at}/${k}`, out);
-    else if (isPlain(additional)) unknownInSchema(v, additional, `${at}/${k}`, out);
-    else if (additional !== true) out.push(`${at}/${k}: unknown field (the API server drops it)`);
-  }
-}
-
-type AjvError = Pick<ErrorObject, "instancePath" | "keyword" | "message" | "params">;
 function schemaProblems(m: Manifest, errors: readonly AjvError[], partial: boolean | undefined, out: string[]): void {
   for (const err of errors) {
     if (partial && err.keyword === "required") continue;
@@ -287,18 +250,13 @@ export function validateManifest(m: Manifest, opts: ValidateOptions = {}): strin
   if (typeof m.apiVersion !== "string" || typeof m.kind !== "string") return [`: needs apiVersion and kind, got ${JSON.stringify({ apiVersion: m.apiVersion, kind: m.kind })}`];
   const key = `${m.apiVersion}/${m.kind}`;
   const problems: string[] = [];
-  if (CRD_SCHEMAS[key]) {
-    const { schema, validate } = crdValidator(key);
-    if (!validate(m)) schemaProblems(m, validate.errors ?? [], opts.partial, problems);
-    unknownInSchema(m, schema, "", problems);
-    objectMetaProblems(m, problems);
-  } else if (UNCHECKED_KINDS[key]) {
+  if (UNCHECKED_KINDS[key]) {
     objectMetaProblems(m, problems);
   } else {
     const model = modelOf(m.apiVersion, m.kind);
     if (!model) {
       const pkg = packageOf(m.apiVersion);
-      return [`: ${key} is not in ${pkg ?? "any package of MODEL_PACKAGES"} (a wrong apiVersion/kind, or a CRD to add to MODEL_PACKAGES, CRD_SCHEMAS or UNCHECKED_KINDS)`];
+      return [`: ${key} is not in ${pkg ?? "any package of MODEL_PACKAGES"} (a wrong apiVersion/kind, or a CRD to add to MODEL_PACKAGES or UNCHECKED_KINDS)`];
     }
     try {
       model.validate(m);
