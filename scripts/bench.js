@@ -71,7 +71,7 @@ const sameCount = Object.entries(scaled[0].resources).every(([k, n]) => synths[0
 row("dojo: 500 lab slots, extra synth time", `${(extraMs / 1000).toFixed(2)} s`, "<= 1 s", extraMs <= 1000);
 row("dojo: 500 lab slots, extra resources", sameCount ? "0" : "changed", "0", sameCount);
 
-// The type-check `npm run typecheck` runs: TypeScript 7 (native); TypeScript 5 stays for ts-jest and the tests.
+// The type-check `npm run typecheck` runs: TypeScript 7 (native). TypeScript 5 stays for its compiler API (the manifest tests).
 const tsc = path.join(root, "node_modules", "tsc-native", "bin", "tsc");
 const buildInfo = path.join(root, "node_modules", ".cache", "fawkes", "tsconfig.tsbuildinfo");
 const tscMs = median(repeat(runs, () => (fs.rmSync(buildInfo, { force: true }), timed(process.execPath, [tsc, "--noEmit"]).ms)));
