@@ -270,13 +270,13 @@ describe("AksFoundation postgres()", () => {
   test("the database is created; the password is generated and stored in Key Vault, where the ref points", () => {
     expect(one(tf, "azurerm_postgresql_flexible_server_database")).toMatchObject({ name: "portal_db", charset: "UTF8" });
     const server = probeServer(tf);
-    expect(server.administrator_password).toMatch(/^\$\{random_password\.\w+\.result\}$/);
+    expect(server.administrator_password).toMatch(/^\$\{random_password\.[\w-]+\.result\}$/);
     const secret = one(tf, "azurerm_key_vault_secret");
     expect(secret).toMatchObject({ name: "postgres-portal-db", value: server.administrator_password });
     expect(secret.key_vault_id).toMatch(/azurerm_key_vault\.\w+\.id/);
-    expect(tf.output.probe_password_key.value).toMatch(/azurerm_key_vault_secret\.\w+\.name/);
+    expect(tf.output.probe_password_key.value).toMatch(/azurerm_key_vault_secret\.[\w-]+\.name/);
     expect(base.db).toMatchObject({ database: "portal_db", username: "portal_db", port: 5432 });
-    expect(tf.output.probe_host.value).toMatch(/azurerm_postgresql_flexible_server\.\w+\.fqdn/);
+    expect(tf.output.probe_host.value).toMatch(/azurerm_postgresql_flexible_server\.[\w-]+\.fqdn/);
   });
 
   test("the password is written only after the deployer's Key Vault role has propagated and the private endpoint exists", () => {
@@ -312,7 +312,7 @@ describe("AksFoundation bucket()", () => {
   test("Terraform makes containers through Resource Manager and never needs the blob endpoint or a key", () => {
     const container = one(tf, "azurerm_storage_container");
     expect(container).toMatchObject({ name: "portal-files", container_access_type: "private" });
-    expect(container.storage_account_id).toMatch(/azurerm_storage_account\.\w+\.id/);
+    expect(container.storage_account_id).toMatch(/azurerm_storage_account\.[\w-]+\.id/);
     expect(container.storage_account_name).toBeUndefined();
     expect(tf.provider.azurerm[0]).toMatchObject({ storage_use_azuread: true, features: [expect.objectContaining({ storage: [{ data_plane_available: false }] })] });
   });
@@ -346,7 +346,7 @@ describe("AksFoundation workloadIdentity()", () => {
 
   test("grants become role assignments on exactly the granted resource", () => {
     const mine = (r: any) => /Probe_Identity-portal-portal-app/.test(r.principal_id);
-    expect(roleOn(tf, "Storage Blob Data Contributor").filter(mine)[0].scope).toMatch(/azurerm_storage_container\.\w+\.id/);
+    expect(roleOn(tf, "Storage Blob Data Contributor").filter(mine)[0].scope).toMatch(/azurerm_storage_container\.[\w-]+\.id/);
     expect(roleOn(tf, "Key Vault Secrets User").filter(mine)[0].scope).toMatch(/azurerm_key_vault\.\w+\.id/);
     const dns = all(tf, "azurerm_role_assignment").filter((r) => /Dns_Identity/.test(r.principal_id));
     expect(dns.map((r) => r.role_definition_name).sort()).toEqual(["DNS Zone Contributor", "Reader"]);
@@ -395,7 +395,7 @@ describe("fawkes-azure stack", () => {
     expect(JSON.stringify(tf)).not.toMatch(/"(client_secret|client_key|client_certificate|access_key|sas_token|token)":|kube_admin_config/);
     const passwords = [...strings(tf.resource)].filter(([, where]) => /password$/i.test(where));
     expect(passwords.length).toBeGreaterThan(0);
-    for (const [value] of passwords) expect(value).toMatch(/^\$\{random_password\.\w+\.result\}$/);
+    for (const [value] of passwords) expect(value).toMatch(/^\$\{random_password\.[\w-]+\.result\}$/);
     for (const [, r] of resources(tf, "helm_release")) expect((r.values ?? []).join("\n")).not.toMatch(/password:\s*["']?\w/i);
   });
 

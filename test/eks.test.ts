@@ -243,7 +243,7 @@ describe("EksFoundation postgres() and bucket()", () => {
   test("the password is generated (random_password), not RDS-managed: no 7-day rotation behind the clients' back", () => {
     // RDS-managed secrets rotate every 7 days; Backstage, SonarQube and Mattermost read the password once.
     expect(rds.manage_master_user_password).toBeUndefined();
-    expect(rds.password).toMatch(/^\$\{random_password\.\w+\.result\}$/);
+    expect(rds.password).toMatch(/^\$\{random_password\.[\w-]+\.result\}$/);
     const [, pw] = resources(out, "random_password").find(([id]) => rds.password.includes(id))!;
     expect(pw).toMatchObject({ length: 32, special: false });
     expect(db).toMatchObject({ database: "portal_db", username: "portal_db", tls: true });
@@ -256,7 +256,7 @@ describe("EksFoundation postgres() and bucket()", () => {
     expect(secret.kms_key_id).toBe(`\${aws_kms_key.${dataKeyId}.arn}`);
     const [, version] = resources(out, "aws_secretsmanager_secret_version")[0];
     expect(version.secret_id).toBe(`\${aws_secretsmanager_secret.${secretId}.id}`);
-    expect(version.secret_string).toMatch(/^\$\{jsonencode\(\{"username" = "portal_db", "password" = random_password\.\w+\.result\}\)\}$/);
+    expect(version.secret_string).toMatch(/^\$\{jsonencode\(\{"username" = "portal_db", "password" = random_password\.[\w-]+\.result\}\)\}$/);
     expect(out.output.db_password_ref.value).toBe(`\${aws_secretsmanager_secret.${secretId}.arn}`);
     expect(db.password.property).toBe("password");
     // external-secrets may read that prefix, and no longer every RDS-managed secret of the account.

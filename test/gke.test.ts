@@ -376,7 +376,7 @@ describe("GkeFoundation postgres() and bucket()", () => {
 
   test("the password is generated, kept in Secret Manager, and the ref points at the secret", () => {
     const user = resources(out, "google_sql_user").find(([, u]) => u.name === "portal_db")![1];
-    expect(user.password).toMatch(/^\$\{random_password\.\w+\.result\}$/);
+    expect(user.password).toMatch(/^\$\{random_password\.[\w-]+\.result\}$/);
     const [secretId, secret] = portalSecret();
     expect(secret.secret_id).toBe("fawkes-dev-portal-db-db-password");
     const version = resources(out, "google_secret_manager_secret_version").find(([, v]) => v.secret.includes(secretId))![1];
@@ -409,7 +409,7 @@ describe("GkeFoundation postgres() and bucket()", () => {
     const o = JSON.parse(Testing.synth(s));
     const grant = one("google_storage_bucket_iam_member", o);
     expect(grant).toMatchObject({ role: "roles/storage.objectAdmin" });
-    expect(grant.bucket).toMatch(/google_storage_bucket\.\w+\.name/);
+    expect(grant.bucket).toMatch(/google_storage_bucket\.[\w-]+\.name/);
     expect(id.serviceAccountAnnotations["iam.gke.io/gcp-service-account"]).toBeDefined();
     expect(id.podLabels).toEqual({});
   });

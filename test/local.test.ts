@@ -93,8 +93,8 @@ describe("ExistingClusterFoundation postgres()", () => {
   });
 
   test("a database name that is not a short DNS label, or asked for twice, fails naming it", () => {
-    expect(() => stack.foundation.postgres(stack, { name: "Portal_DB", namespace: "x" })).toThrow('DatabaseRequest.name must be a DNS label of at most 40 characters starting with a letter (it names a CloudNativePG Cluster), got "Portal_DB"');
-    expect(() => stack.foundation.postgres(stack, { name: "portal-db", namespace: "x" })).toThrow('DatabaseRequest.name "portal-db" is asked for twice');
+    expect(() => stack.foundation.postgres(stack, { name: "Portal_DB", namespace: "x" })).toThrow('DatabaseRequest.name must be a DNS label of at most 40 characters starting with a letter (it names the in-cluster database), got "Portal_DB"');
+    expect(() => stack.foundation.postgres(stack, { name: "portal-db", namespace: "x" })).toThrow('DatabaseRequest.name must be unique on a platform, got "portal-db" twice (postgres, then postgres)');
   });
 });
 

@@ -4,6 +4,7 @@ import { parse as parseYaml } from "yaml";
 import { COMPONENTS, platformComponents } from "../constructs/components";
 import type {
   BucketRef,
+  DatabaseEngineRequest,
   DatabaseRef,
   DatabaseRequest,
   Grant,
@@ -61,9 +62,19 @@ export class FakeContext implements PlatformContext {
 
   postgres(_scope: Construct, request: DatabaseRequest): DatabaseRef {
     this.databases.push(request);
+    return this.ref({ ...request, engine: "postgres" });
+  }
+
+  database(_scope: Construct, request: DatabaseEngineRequest): DatabaseRef {
+    this.databases.push(request);
+    return this.ref(request);
+  }
+
+  private ref(request: DatabaseEngineRequest): DatabaseRef {
     return {
+      engine: request.engine,
       host: `${request.name}.db.fake`,
-      port: 5432,
+      port: request.engine === "mysql" ? 3306 : 5432,
       database: request.name,
       username: request.name,
       password: { key: `fake/${request.name}`, property: "password" },

@@ -3,6 +3,9 @@ import { KeyVaultSecret } from "@cdktf/provider-azurerm/lib/key-vault-secret";
 import type { LogAnalyticsWorkspace } from "@cdktf/provider-azurerm/lib/log-analytics-workspace";
 import { ManagementLock } from "@cdktf/provider-azurerm/lib/management-lock";
 import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-diagnostic-setting";
+import { MysqlFlexibleDatabase } from "@cdktf/provider-azurerm/lib/mysql-flexible-database";
+import { MysqlFlexibleServer } from "@cdktf/provider-azurerm/lib/mysql-flexible-server";
+import { MysqlFlexibleServerConfiguration } from "@cdktf/provider-azurerm/lib/mysql-flexible-server-configuration";
 import { PostgresqlFlexibleServer } from "@cdktf/provider-azurerm/lib/postgresql-flexible-server";
 import { PostgresqlFlexibleServerConfiguration } from "@cdktf/provider-azurerm/lib/postgresql-flexible-server-configuration";
 import { PostgresqlFlexibleServerDatabase } from "@cdktf/provider-azurerm/lib/postgresql-flexible-server-database";
@@ -13,7 +16,8 @@ import { Password } from "@cdktf/provider-random/lib/password";
 import { Sleep } from "@cdktf/provider-time/lib/sleep";
 import { Fn, Token, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
-import type { BucketRef, DatabaseRef, DatabaseRequest } from "../../context";
+import type { BucketRef, DatabaseEngineRequest, DatabaseRef, Profile } from "../../context";
+import { DATABASE_PORT, DatabaseNames, requestScope } from "../shared";
 import type { AksNetwork } from "./network";
 
 export interface AksDataProps {
@@ -36,7 +40,7 @@ export interface AksDataProps {
   readonly allowedCidrs: string[];
   /** Zones for zone-redundant databases and storage; empty in a region without zones. */
   readonly zones: string[];
-  readonly profile: "lab" | "small" | "standard";
+  readonly profile: Profile;
   readonly keep: boolean;
   readonly tags: Record<string, string>;
 }
@@ -44,6 +48,10 @@ export interface AksDataProps {
 /** Flexible Server SKU per profile: burstable for lab/small, general purpose (HA-capable) for standard. */
 export const POSTGRES_SKU = { lab: "B_Standard_B1ms", small: "B_Standard_B2s", standard: "GP_Standard_D2ds_v5" } as const;
 export const POSTGRES_MAJOR = "17";
+/** MySQL Flexible Server SKU per profile: the same sizes (HA needs general purpose, as for PostgreSQL). */
+export const MYSQL_SKU = { lab: "B_Standard_B1ms", small: "B_Standard_B2s", standard: "GP_Standard_D2ds_v4" } as const;
+/** MySQL 8.4, the long-term support line. */
+export const MYSQL_VERSION = "8.4";
 /** Login names Flexible Server refuses. */
 const RESERVED_LOGINS = ["azure_superuser", "azure_pg_admin", "admin", "administrator", "root", "guest", "public"];
 
@@ -79,8 +87,9 @@ export function vaultIpRules(cidrs: string[]): string[] {
 
 /**
  * The secret store and managed data services for components: a Key Vault (RBAC, purge protection,
- * private endpoint), one PostgreSQL Flexible Server per `postgres()` in the delegated subnet, and
- * one Blob container per `bucket()` in a storage account with no public network access.
+ * private endpoint), one PostgreSQL or MySQL Flexible Server per `database()` in its engine's
+ * delegated subnet, and one Blob container per `bucket()` in a storage account with no public
+ * network access; each under a child scope named after the request.
  */
 export class AksData extends Construct {
   readonly vault: KeyVault;
@@ -88,6 +97,7 @@ export class AksData extends Construct {
   readonly vaultAccess: ITerraformDependable[];
   private storage?: StorageAccount;
   private readonly containers = new Map<string, StorageContainer>();
+  private readonly names = new DatabaseNames();
 
   constructor(scope: Construct, id: string, private readonly props: AksDataProps) {
     super(scope, id);
@@ -138,19 +148,25 @@ export class AksData extends Construct {
     if (keep) lock(this, "VaultLock", this.vault.id, "the Key Vault");
   }
 
-  postgres(scope: Construct, request: DatabaseRequest): DatabaseRef {
-    const { name, suffix, resourceGroupName, location, tags, keep, profile, zones } = this.props;
+  database(scope: Construct, request: DatabaseEngineRequest): DatabaseRef {
     if (!/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/.test(request.name)) {
-      throw new Error(`AksFoundation.postgres: DatabaseRequest.name must be 3-32 characters of a-z, 0-9, "-", got "${request.name}"`);
+      throw new Error(`AksFoundation.database: DatabaseRequest.name must be 3-32 characters of a-z, 0-9, "-", got "${request.name}"`);
     }
     const ident = request.name.replace(/-/g, "_");
     if (RESERVED_LOGINS.includes(ident) || ident.startsWith("pg_")) {
-      throw new Error(`AksFoundation.postgres: DatabaseRequest.name "${request.name}" is a login name Azure reserves; pick another`);
+      throw new Error(`AksFoundation.database: DatabaseRequest.name "${request.name}" is a login name Azure reserves; pick another`);
     }
+    const root = this.names.claim(scope, request);
+    return request.engine === "mysql" ? this.mysql(root, request.name, ident) : this.postgres(root, request.name, ident);
+  }
+
+  private postgres(scope: Construct, requestName: string, ident: string): DatabaseRef {
+    const { name, suffix, resourceGroupName, location, tags, keep, profile, zones } = this.props;
+    const request = { name: requestName };
     const dnsZone = this.props.network.privateDnsZone("PostgresZone", `${name}.private.postgres.database.azure.com`);
-    const password = new Password(scope, "DatabasePassword", { length: 32, special: false, minUpper: 2, minLower: 2, minNumeric: 2 });
+    const password = new Password(scope, "Password", { length: 32, special: false, minUpper: 2, minLower: 2, minNumeric: 2 });
     const standard = profile === "standard";
-    const server = new PostgresqlFlexibleServer(scope, "Database", {
+    const server = new PostgresqlFlexibleServer(scope, "Server", {
       name: `${trimHyphens(`${name}-${request.name}`.slice(0, 56))}-${suffix}`,
       resourceGroupName,
       location,
@@ -182,14 +198,14 @@ export class AksData extends Construct {
       dependsOn: [dnsZone.link],
     });
     // One at a time: Flexible Server rejects concurrent configuration changes.
-    const tls = new PostgresqlFlexibleServerConfiguration(scope, "DatabaseRequireTls", { serverId: server.id, name: "require_secure_transport", value: "on" });
-    const tlsVersion = new PostgresqlFlexibleServerConfiguration(scope, "DatabaseTlsVersion", {
+    const tls = new PostgresqlFlexibleServerConfiguration(scope, "RequireTls", { serverId: server.id, name: "require_secure_transport", value: "on" });
+    const tlsVersion = new PostgresqlFlexibleServerConfiguration(scope, "TlsVersion", {
       serverId: server.id,
       name: "ssl_min_protocol_version",
       value: "TLSv1.2",
       dependsOn: [tls],
     });
-    const database = new PostgresqlFlexibleServerDatabase(scope, "DatabaseSchema", {
+    const database = new PostgresqlFlexibleServerDatabase(scope, "Schema", {
       serverId: server.id,
       name: ident,
       charset: "UTF8",
@@ -198,7 +214,7 @@ export class AksData extends Construct {
       dependsOn: [tlsVersion],
     });
     // The password goes to Key Vault, where external-secrets reads it; components never see Terraform's copy.
-    const secret = new KeyVaultSecret(scope, "DatabasePasswordSecret", {
+    const secret = new KeyVaultSecret(scope, "PasswordSecret", {
       keyVaultId: this.vault.id,
       name: `postgres-${request.name}`,
       value: password.result,
@@ -206,10 +222,11 @@ export class AksData extends Construct {
       tags,
       dependsOn: this.vaultAccess,
     });
-    if (keep) lock(scope, "DatabaseLock", server.id, "the database server");
+    if (keep) lock(scope, "Lock", server.id, "the database server");
     return {
+      engine: "postgres",
       host: server.fqdn,
-      port: 5432,
+      port: DATABASE_PORT.postgres,
       database: ident,
       username: ident,
       password: { key: secret.name },
@@ -218,13 +235,88 @@ export class AksData extends Construct {
     };
   }
 
-  bucket(scope: Construct, name: string): BucketRef {
+  /** MySQL Flexible Server: the PostgreSQL server's properties, in its own delegated subnet and private zone. */
+  private mysql(scope: Construct, requestName: string, ident: string): DatabaseRef {
+    const { name, suffix, resourceGroupName, location, tags, keep, profile, zones } = this.props;
+    const dnsZone = this.props.network.privateDnsZone("MysqlZone", `${name}.private.mysql.database.azure.com`);
+    const password = new Password(scope, "Password", { length: 32, special: false, minUpper: 2, minLower: 2, minNumeric: 2 });
+    const standard = profile === "standard";
+    const server = new MysqlFlexibleServer(scope, "Server", {
+      name: `${trimHyphens(`${name}-${requestName}`.slice(0, 56))}-${suffix}`,
+      resourceGroupName,
+      location,
+      version: MYSQL_VERSION,
+      skuName: MYSQL_SKU[profile],
+      storage: { sizeGb: 32, autoGrowEnabled: true },
+      // Private only: an address in the delegated subnet, a name in the VNet's private zone.
+      delegatedSubnetId: this.props.network.mysqlDatabases().id,
+      privateDnsZoneId: dnsZone.zone.id,
+      publicNetworkAccess: "Disabled",
+      administratorLogin: ident,
+      administratorPassword: password.result,
+      backupRetentionDays: standard ? 14 : 7,
+      geoRedundantBackupEnabled: standard,
+      zone: zones.length > 0 ? zones[0] : undefined,
+      highAvailability: standard
+        ? zones.length > 1
+          ? { mode: "ZoneRedundant", standbyAvailabilityZone: zones[1] }
+          : { mode: "SameZone" }
+        : undefined,
+      tags,
+      lifecycle: {
+        preventDestroy: keep,
+        // A failover swaps the primary and standby zones.
+        ignoreChanges: ["zone", "high_availability[0].standby_availability_zone"],
+      },
+      dependsOn: [dnsZone.link],
+    });
+    // One at a time: Flexible Server rejects concurrent configuration changes.
+    const tls = new MysqlFlexibleServerConfiguration(scope, "RequireTls", { resourceGroupName, serverName: server.name, name: "require_secure_transport", value: "ON" });
+    const tlsVersion = new MysqlFlexibleServerConfiguration(scope, "TlsVersion", {
+      resourceGroupName,
+      serverName: server.name,
+      name: "tls_version",
+      value: "TLSv1.2,TLSv1.3",
+      dependsOn: [tls],
+    });
+    const database = new MysqlFlexibleDatabase(scope, "Schema", {
+      resourceGroupName,
+      serverName: server.name,
+      name: ident,
+      charset: "utf8mb4",
+      collation: "utf8mb4_0900_ai_ci",
+      lifecycle: { preventDestroy: keep },
+      dependsOn: [tlsVersion],
+    });
+    // The password goes to Key Vault, where external-secrets reads it; components never see Terraform's copy.
+    const secret = new KeyVaultSecret(scope, "PasswordSecret", {
+      keyVaultId: this.vault.id,
+      name: `mysql-${requestName}`,
+      value: password.result,
+      contentType: "password",
+      tags,
+      dependsOn: this.vaultAccess,
+    });
+    if (keep) lock(scope, "Lock", server.id, "the database server");
+    return {
+      engine: "mysql",
+      host: server.fqdn,
+      port: DATABASE_PORT.mysql,
+      database: ident,
+      username: ident,
+      password: { key: secret.name },
+      tls: true,
+      dependsOn: [server, tls, tlsVersion, database, secret],
+    };
+  }
+
+  bucket(parent: Construct, name: string): BucketRef {
     if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(name)) {
       throw new Error(`AksFoundation.bucket: name must be 3-63 characters of a-z, 0-9 and single "-", got "${name}"`);
     }
     if (this.containers.has(name)) throw new Error(`AksFoundation.bucket: a bucket named "${name}" exists already`);
     const account = this.storageAccount();
-    const container = new StorageContainer(scope, "Bucket", {
+    const container = new StorageContainer(requestScope(parent, `Bucket-${name}`, `Bucket "${name}"`), "Container", {
       name,
       // By id: the container is made through Azure Resource Manager, not the (private) blob endpoint.
       storageAccountId: account.id,

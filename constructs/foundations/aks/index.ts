@@ -12,12 +12,14 @@ import type {
   BucketRef,
   CertificateSpec,
   ClusterAccess,
+  DatabaseEngineRequest,
   DatabaseRef,
   DatabaseRequest,
   DnsSpec,
   Grant,
   LoadBalancerSpec,
   PlatformContext,
+  Profile,
   Scheduling,
   SecretStoreSpec,
   ServiceAccountRef,
@@ -75,7 +77,7 @@ export interface AksFoundationProps {
    */
   readonly encryptionAtHost?: boolean;
   /** Sizes and redundancy. */
-  readonly profile: "lab" | "small" | "standard";
+  readonly profile: Profile;
   /**
    * Let `cdktf destroy` delete the cluster, databases, vault and storage. Flips only protection:
    * `prevent_destroy`, the CanNotDelete locks, the StorageClass reclaim policy. Key Vault purge
@@ -101,7 +103,7 @@ export class AksFoundation extends Construct implements PlatformContext {
   readonly cloud = "azure";
   readonly cluster: ClusterAccess;
   readonly domain: string;
-  readonly profile: "lab" | "small" | "standard";
+  readonly profile: Profile;
   readonly storageClass = AKS_STORAGE_CLASS;
   readonly nodePools: { system: Scheduling; workloads: Scheduling; dojo: Scheduling };
   readonly loadBalancer: LoadBalancerSpec = {
@@ -284,8 +286,12 @@ export class AksFoundation extends Construct implements PlatformContext {
     this.ready = [...this.controlPlane.access, propagation, ...Object.values(this.nodes.pools), storageClass, teardown];
   }
 
+  database(scope: Construct, request: DatabaseEngineRequest): DatabaseRef {
+    return this.data.database(scope, request);
+  }
+
   postgres(scope: Construct, request: DatabaseRequest): DatabaseRef {
-    return this.data.postgres(scope, request);
+    return this.database(scope, { ...request, engine: "postgres" });
   }
 
   bucket(scope: Construct, name: string): BucketRef {

@@ -23,11 +23,14 @@ export const DNS_SERVICE_IP = "10.245.0.10";
 
 /** The delegation Flexible Server needs on its subnet. */
 export const POSTGRES_DELEGATION = "Microsoft.DBforPostgreSQL/flexibleServers";
+/** MySQL's Flexible Server needs its own: a subnet is delegated to one service only. */
+export const MYSQL_DELEGATION = "Microsoft.DBforMySQL/flexibleServers";
 
 /**
  * The VNet: one subnet for nodes (pods live on the Azure CNI overlay, so only nodes take VNet
- * addresses), one delegated to PostgreSQL Flexible Server, and one for private endpoints (Key Vault,
- * Blob storage). Private DNS zones are linked to the VNet so pods resolve private endpoints.
+ * addresses), one delegated to PostgreSQL Flexible Server, one for private endpoints (Key Vault,
+ * Blob storage), and one delegated to MySQL Flexible Server once a MySQL database is asked for.
+ * Private DNS zones are linked to the VNet so pods resolve private endpoints.
  */
 export class AksNetwork extends Construct {
   readonly vnet: VirtualNetwork;
@@ -35,6 +38,7 @@ export class AksNetwork extends Construct {
   readonly databases: Subnet;
   readonly privateEndpoints: Subnet;
   private readonly zones = new Map<string, LinkedZone>();
+  private mysql?: Subnet;
 
   constructor(scope: Construct, id: string, private readonly props: AksNetworkProps) {
     super(scope, id);
@@ -53,6 +57,19 @@ export class AksNetwork extends Construct {
       ],
     });
     this.privateEndpoints = subnet("PrivateEndpoints", "private-endpoints", cidrSubnet(cidr, 8, 17));
+  }
+
+  /** The subnet delegated to MySQL Flexible Server (the /24-equivalent after the endpoints'), made on first use. */
+  mysqlDatabases(): Subnet {
+    const { resourceGroupName, cidr } = this.props;
+    this.mysql ??= new Subnet(this, "MysqlDatabases", {
+      name: "mysql-databases",
+      resourceGroupName,
+      virtualNetworkName: this.vnet.name,
+      addressPrefixes: [cidrSubnet(cidr, 8, 18)],
+      delegation: [{ name: "mysql", serviceDelegation: { name: MYSQL_DELEGATION, actions: ["Microsoft.Network/virtualNetworks/subnets/join/action"] } }],
+    });
+    return this.mysql;
   }
 
   /** A private DNS zone linked to the VNet, made once per zone name; clients must wait for the link. */

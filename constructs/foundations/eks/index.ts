@@ -13,12 +13,14 @@ import type {
   BucketRef,
   CertificateSpec,
   ClusterAccess,
+  DatabaseEngineRequest,
   DatabaseRef,
   DatabaseRequest,
   DnsSpec,
   Grant,
   LoadBalancerSpec,
   PlatformContext,
+  Profile,
   Scheduling,
   SecretStoreSpec,
   ServiceAccountRef,
@@ -59,7 +61,7 @@ export interface EksFoundationProps {
   /** Use an existing Route53 hosted zone instead of creating one. @default - a zone is created */
   readonly hostedZoneId?: string;
   /** Sizes and redundancy. */
-  readonly profile: "lab" | "small" | "standard";
+  readonly profile: Profile;
   /**
    * Let `cdktf destroy` delete the cluster, databases and buckets. Meant for labs and CI.
    * @default false - deletion protection on, and Terraform `prevent_destroy` on every stateful resource
@@ -85,7 +87,7 @@ export class EksFoundation extends Construct implements PlatformContext {
   readonly cloud = "aws";
   readonly cluster: ClusterAccess;
   readonly domain: string;
-  readonly profile: "lab" | "small" | "standard";
+  readonly profile: Profile;
   readonly storageClass = EKS_STORAGE_CLASS;
   readonly nodePools: { system: Scheduling; workloads: Scheduling; dojo: Scheduling } = poolScheduling();
   readonly loadBalancer: LoadBalancerSpec = {
@@ -260,8 +262,12 @@ export class EksFoundation extends Construct implements PlatformContext {
     this.installAutoscaler();
   }
 
+  database(scope: Construct, request: DatabaseEngineRequest): DatabaseRef {
+    return this.data.database(scope, request);
+  }
+
   postgres(scope: Construct, request: DatabaseRequest): DatabaseRef {
-    return this.data.postgres(scope, request);
+    return this.database(scope, { ...request, engine: "postgres" });
   }
 
   bucket(scope: Construct, name: string): BucketRef {

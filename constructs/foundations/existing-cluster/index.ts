@@ -4,22 +4,24 @@ import type {
   BucketRef,
   CertificateSpec,
   ClusterAccess,
+  DatabaseEngineRequest,
   DatabaseRef,
   DatabaseRequest,
   DnsSpec,
   Grant,
   LoadBalancerSpec,
   PlatformContext,
+  Profile,
   Scheduling,
   SecretStoreSpec,
   ServiceAccountRef,
   WorkloadIdentity,
 } from "../../context";
-import { DOJO_TAINT } from "../shared";
+import { DOJO_TAINT, requestScope } from "../shared";
 import { LocalData } from "./data";
 import type { Requests } from "../../sizes";
 
-export { CNPG_NAMESPACE, DATA_NAMESPACE, LOCAL_POSTGRES_IMAGE, SECRET_STORE_ACCOUNT } from "./data";
+export { CNPG_NAMESPACE, DATA_NAMESPACE, LOCAL_MYSQL_IMAGE, LOCAL_POSTGRES_IMAGE, SECRET_STORE_ACCOUNT } from "./data";
 
 export interface ExistingClusterFoundationProps {
   /** Name of this platform on the cluster, for outputs, e.g. `fawkes-dev`. */
@@ -34,7 +36,7 @@ export interface ExistingClusterFoundationProps {
   readonly context: string;
   /** Every UI is served at https://<component>.<domain>; the names must resolve to the ingress without DNS records (e.g. localtest.me). */
   readonly domain: string;
-  readonly profile: "lab" | "small" | "standard";
+  readonly profile: Profile;
   /**
    * How the ingress controller is exposed: `NodePort` where the cluster has no load balancer (kind:
    * map the node ports to the host's 80/443), `LoadBalancer` where it has one (k3d's servicelb).
@@ -60,7 +62,7 @@ export interface ExistingClusterFoundationProps {
 
 /**
  * A platform context for a cluster that already exists — kind or k3d on a laptop, or any cluster
- * the kubeconfig reaches — with no cloud at all: PostgreSQL runs in-cluster under CloudNativePG,
+ * the kubeconfig reaches — with no cloud at all: PostgreSQL runs in-cluster under CloudNativePG (MySQL as a StatefulSet of the official image),
  * external-secrets reads the credentials the operator generates from Kubernetes itself, and TLS
  * comes from a local CA the operator trusts once. Names resolve without DNS (localtest.me).
  */
@@ -68,7 +70,7 @@ export class ExistingClusterFoundation extends Construct implements PlatformCont
   readonly cloud = "local";
   readonly cluster: ClusterAccess;
   readonly domain: string;
-  readonly profile: "lab" | "small" | "standard";
+  readonly profile: Profile;
   readonly storageClass: string;
   /**
    * A laptop cluster has no pool labels: platform pods schedule anywhere. Lab pods keep the dojo
@@ -118,16 +120,22 @@ export class ExistingClusterFoundation extends Construct implements PlatformCont
     this.data.installOperator();
   }
 
-  /** An in-cluster PostgreSQL (CloudNativePG `Cluster`) in the `fawkes-data` namespace. */
+  /** An in-cluster PostgreSQL (CloudNativePG `Cluster`) or MySQL (official image) in the `fawkes-data` namespace. */
+  database(scope: Construct, request: DatabaseEngineRequest): DatabaseRef {
+    return this.data.database(scope, request);
+  }
+
   postgres(scope: Construct, request: DatabaseRequest): DatabaseRef {
-    return this.data.postgres(scope, request);
+    return this.database(scope, { ...request, engine: "postgres" });
   }
 
   /**
    * No object store on a laptop: the bucket has no `s3`, and components fall back to what they do
-   * without one (a PersistentVolume, or the feature off).
+   * without one (a PersistentVolume, or the feature off). The scope is still claimed, so asking
+   * twice for one name fails here as on the clouds.
    */
-  bucket(_scope: Construct, name: string): BucketRef {
+  bucket(scope: Construct, name: string): BucketRef {
+    requestScope(scope, `Bucket-${name}`, `Bucket "${name}"`);
     return { name, dependsOn: [] };
   }
 

@@ -10,7 +10,8 @@ import { StorageBucket } from "@cdktf/provider-google/lib/storage-bucket";
 import { Password } from "@cdktf/provider-random/lib/password";
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
-import type { BucketRef, DatabaseRef, DatabaseRequest, ServiceAccountRef } from "../../context";
+import type { BucketRef, DatabaseEngine, DatabaseEngineRequest, DatabaseRef, Profile, ServiceAccountRef } from "../../context";
+import { DATABASE_PORT, DatabaseNames, requestScope } from "../shared";
 import { bucketName, sqlInstanceName } from "./names";
 
 export interface GkeDataProps {
@@ -27,13 +28,22 @@ export interface GkeDataProps {
   readonly dependsOn: ITerraformDependable[];
   /** Random suffix for globally unique or slowly freed names (buckets, SQL instances). */
   readonly suffix: string;
-  readonly profile: "lab" | "small" | "standard";
+  readonly profile: Profile;
   readonly keep: boolean;
 }
 
 /** Cloud SQL machine per profile (Enterprise edition: shared-core for labs, dedicated otherwise). */
 export const SQL_TIER = { lab: "db-f1-micro", small: "db-custom-1-3840", standard: "db-custom-2-7680" } as const;
 export const POSTGRES_VERSION = "POSTGRES_17";
+/** MySQL 8.4, the long-term support line. */
+export const MYSQL_VERSION = "MYSQL_8_4";
+
+/** What differs between the engines on Cloud SQL; everything else (network, TLS, backups, protection) is shared. */
+const ENGINES = {
+  // Point-in-time recovery: PostgreSQL's own setting; MySQL's is the binary log.
+  postgres: { databaseVersion: POSTGRES_VERSION, recovery: { pointInTimeRecoveryEnabled: true }, charset: undefined, collation: undefined },
+  mysql: { databaseVersion: MYSQL_VERSION, recovery: { binaryLogEnabled: true }, charset: "utf8mb4", collation: "utf8mb4_0900_ai_ci" },
+} as const satisfies Record<DatabaseEngine, unknown>;
 
 interface Reader {
   readonly key: string;
@@ -41,31 +51,34 @@ interface Reader {
 }
 
 /**
- * Managed data services for components: one Cloud SQL for PostgreSQL instance per `postgres(name)`
- * (private IP only, TLS required, backups with point-in-time recovery, protected from destroy) and
- * one GCS bucket per `bucket(name)` (uniform access, public access prevented, versioned).
+ * Managed data services for components: one Cloud SQL instance, PostgreSQL or MySQL, per
+ * `database()` (private IP only, TLS required, backups with point-in-time recovery, protected from
+ * destroy) and one GCS bucket per `bucket(name)` (uniform access, public access prevented,
+ * versioned); each under a child scope named after the request.
  * Database passwords are generated and kept in Secret Manager, where external-secrets reads them.
  */
 export class GkeData extends Construct {
   private readonly readers: { reader: Reader; scope: Construct }[] = [];
   private readonly secrets: { key: string; secret: SecretManagerSecret; scope: Construct }[] = [];
+  private readonly names = new DatabaseNames();
 
   constructor(scope: Construct, id: string, private readonly props: GkeDataProps) {
     super(scope, id);
   }
 
-  postgres(scope: Construct, request: DatabaseRequest): DatabaseRef {
+  database(scope: Construct, request: DatabaseEngineRequest): DatabaseRef {
     if (!/^[a-z][a-z0-9-]{0,30}$/.test(request.name)) {
       throw new Error(`DatabaseRequest.name must be 1-31 characters of a-z, 0-9, "-", starting with a letter, got "${request.name}"`);
     }
     const { name, keep, profile, suffix } = this.props;
-    const root = new Construct(scope, "Database");
+    const root = this.names.claim(scope, request);
+    const engine = ENGINES[request.engine];
     const ident = request.name.replace(/-/g, "_");
     const instance = new SqlDatabaseInstance(root, "Instance", {
       // Cloud SQL keeps a deleted instance's name for a week: the suffix lets a lab come back sooner.
       name: sqlInstanceName(name, request.name, suffix, this.props.project),
       region: this.props.region,
-      databaseVersion: POSTGRES_VERSION,
+      databaseVersion: engine.databaseVersion,
       settings: {
         edition: "ENTERPRISE",
         tier: SQL_TIER[profile],
@@ -83,7 +96,7 @@ export class GkeData extends Construct {
         },
         backupConfiguration: {
           enabled: true,
-          pointInTimeRecoveryEnabled: true,
+          ...engine.recovery,
           transactionLogRetentionDays: 7,
           startTime: "02:00",
           backupRetentionSettings: { retainedBackups: profile === "standard" ? 14 : 7, retentionUnit: "COUNT" },
@@ -100,6 +113,8 @@ export class GkeData extends Construct {
     const database = new SqlDatabase(root, "Name", {
       instance: instance.name,
       name: ident,
+      charset: engine.charset,
+      collation: engine.collation,
       // Dropping a database with live connections fails; the instance's deletion removes it anyway.
       deletionPolicy: "ABANDON",
     });
@@ -120,8 +135,9 @@ export class GkeData extends Construct {
     this.secrets.push({ key: request.name, secret, scope: root });
 
     return {
+      engine: request.engine,
       host: instance.privateIpAddress,
-      port: 5432,
+      port: DATABASE_PORT[request.engine],
       database: ident,
       username: ident,
       password: { key: secret.secretId },
@@ -130,9 +146,9 @@ export class GkeData extends Construct {
     };
   }
 
-  bucket(scope: Construct, name: string): BucketRef {
+  bucket(parent: Construct, name: string): BucketRef {
     const { keep } = this.props;
-    const bucket = new StorageBucket(scope, "Bucket", {
+    const bucket = new StorageBucket(requestScope(parent, `Bucket-${name}`, `Bucket "${name}"`), "Bucket", {
       name: bucketName(this.props.name, name, this.props.suffix),
       location: this.props.region,
       storageClass: "STANDARD",

@@ -10,12 +10,14 @@ import type {
   BucketRef,
   CertificateSpec,
   ClusterAccess,
+  DatabaseEngineRequest,
   DatabaseRef,
   DatabaseRequest,
   DnsSpec,
   Grant,
   LoadBalancerSpec,
   PlatformContext,
+  Profile,
   Scheduling,
   SecretStoreSpec,
   ServiceAccountRef,
@@ -68,7 +70,7 @@ export interface GkeFoundationProps {
   readonly apiPrivateCidrs?: string[];
   readonly nodePools: Record<PoolName, GkeNodePoolSpec>;
   /** Sizes and redundancy. */
-  readonly profile: "lab" | "small" | "standard";
+  readonly profile: Profile;
   /**
    * Let `cdktf destroy` delete the cluster, databases, buckets and the DNS zone. Meant for labs and CI.
    * @default false - deletion protection on, and Terraform `prevent_destroy` on every stateful resource
@@ -95,7 +97,7 @@ export class GkeFoundation extends Construct implements PlatformContext {
   readonly cloud = "gcp";
   readonly cluster: ClusterAccess;
   readonly domain: string;
-  readonly profile: "lab" | "small" | "standard";
+  readonly profile: Profile;
   readonly storageClass = GKE_STORAGE_CLASS;
   readonly nodePools: { system: Scheduling; workloads: Scheduling; dojo: Scheduling } = poolScheduling();
   readonly loadBalancer: LoadBalancerSpec = {
@@ -250,8 +252,12 @@ export class GkeFoundation extends Construct implements PlatformContext {
     this.ready = [...pools, this.network.nat, storageClass, this.teardown];
   }
 
+  database(scope: Construct, request: DatabaseEngineRequest): DatabaseRef {
+    return this.data.database(scope, request);
+  }
+
   postgres(scope: Construct, request: DatabaseRequest): DatabaseRef {
-    return this.data.postgres(scope, request);
+    return this.database(scope, { ...request, engine: "postgres" });
   }
 
   bucket(scope: Construct, name: string): BucketRef {
