@@ -199,7 +199,7 @@ export const configSchema = z.strictObject({
    * Size profile. `lab`: smallest sizes (CI, trials); `small`: one team; `standard`: production
    * sizes, HA databases. Protection from destroy is `allowDestroy`, whatever the profile.
    */
-  profile: z.enum(["lab", "small", "standard"]).default("small"),
+  profile: z.enum(["lab", "small", "standard"] as const satisfies readonly import("../../constructs/context").Profile[]).default("small"),
   /** Every UI is served at https://<component>.<domain>. */
   domain: domainName.default("fawkes.example.com"),
   letsEncrypt: z
