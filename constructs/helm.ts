@@ -6,6 +6,7 @@ import { Construct } from "constructs";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { CHARTS, LOCAL_CHARTS, type ChartId, type LocalChartId } from "./catalog";
 import type { PlatformContext, Scheduling } from "./context";
+import type { ServiceLookup } from "./services";
 
 export const HELM_VALUES_DIR = path.join(__dirname, "..", "helm-values");
 const LOCAL_CHARTS_DIR = path.join(__dirname, "..", "charts");
@@ -76,12 +77,18 @@ export function escapeTemplates(s: string): string {
 }
 
 /**
- * YAML for a release's `values`: `helm-values/<file>.yaml`, then the profile's sizes from
+ * The values pipeline, in one call: `helm-values/<file>.yaml`, then the profile's sizes from
  * `helm-values/profiles/<profile>/<file>.yaml`, then the overlay the code computes (hosts, secret
- * names, identities, placement).
+ * names, identities, placement). The merged object, for components that read sizes back; render it
+ * with `renderYaml`.
  */
+export function releaseValues(ctx: { readonly profile: Profile }, file: string, overlay: Values = {}): Values {
+  return mergeValues(mergeValues(valuesFile(file), profileValues(file, ctx.profile)), overlay);
+}
+
+/** `releaseValues` rendered as YAML for a release's `values`. */
 export function chartValues(file: string, profile: Profile, overlay: Values = {}): string {
-  return renderYaml(mergeValues(mergeValues(valuesFile(file), profileValues(file, profile)), overlay));
+  return renderYaml(releaseValues({ profile }, file, overlay));
 }
 
 /** YAML with Terraform template syntax escaped; long lines never folded (a folded token breaks). */
@@ -95,7 +102,7 @@ export interface PlatformReleaseProps {
   /** Release name (≤ 53 characters, a DNS label). */
   readonly name: string;
   readonly namespace: string;
-  /** The rendered values (use `chartValues`). */
+  /** The rendered values (`renderYaml(releaseValues(ctx, file, overlay))`). */
   readonly values: string[];
   /** How long Helm may wait for the release to become ready. @default 10 */
   readonly timeoutMinutes?: number;
@@ -200,7 +207,7 @@ function checkReleaseName(name: string): void {
   }
 }
 
-/** Standard ingress values for a UI: class, cert-manager issuer annotation, TLS secret. */
+/** Standard ingress values for a UI: class, cert-manager issuer annotation, controller annotations, TLS secret. */
 export interface IngressParts {
   readonly className: string;
   readonly annotations: Record<string, string>;
@@ -208,17 +215,17 @@ export interface IngressParts {
   readonly tlsSecret: string;
 }
 
-export function ingressFor(subdomain: string, ctx: PlatformContext, services: { ingressClassName: string; clusterIssuer: string }): IngressParts {
+/**
+ * How a UI at https://<subdomain>.<domain> is served: the class and annotations of the ingress
+ * service (whatever the controller needs), and the issuer annotation of the platform's ClusterIssuer.
+ */
+export function ingressFor(subdomain: string, ctx: PlatformContext, deps: ServiceLookup): IngressParts {
+  const ingress = deps.service("ingress");
   return {
-    className: services.ingressClassName,
+    className: ingress.className,
     host: `${subdomain}.${ctx.domain}`,
     tlsSecret: `${subdomain}-tls`,
-    annotations: {
-      "cert-manager.io/cluster-issuer": services.clusterIssuer,
-      // Traefik: serve only on the TLS entrypoint; the web entrypoint redirects to it.
-      "traefik.ingress.kubernetes.io/router.entrypoints": "websecure",
-      "traefik.ingress.kubernetes.io/router.tls": "true",
-    },
+    annotations: { "cert-manager.io/cluster-issuer": deps.service("clusterIssuer"), ...ingress.annotations },
   };
 }
 

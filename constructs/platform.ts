@@ -1,6 +1,25 @@
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import type { PlatformContext } from "./context";
+import type { CatalogEntry, PlatformServices, ServiceLookup } from "./services";
+
+export type {
+  AnalysisToken,
+  CatalogEntry,
+  ClientRequest,
+  CodeAnalysisService,
+  DeliveryEventsService,
+  GitCredentials,
+  GitService,
+  IdentityService,
+  IngressService,
+  MonitoringService,
+  PlatformServices,
+  RegisteredClient,
+  RegistryCapability,
+  SecretKeyRef,
+  ServiceLookup,
+} from "./services";
 
 /** One platform piece. Adding a component = one folder + one line in `constructs/components/index.ts`. */
 export interface Component {
@@ -12,6 +31,10 @@ export interface Component {
   readonly uses?: readonly string[];
   /** How the component appears in outputs, the README and the Backstage catalog. */
   readonly info: ComponentInfo;
+  /**
+   * Creates the component's resources under `scope`, which the platform made for it (`Platform/<Id>`,
+   * PascalCase of the id): ids inside it are the component's, the scope itself is the platform's.
+   */
   install(scope: Construct, ctx: PlatformContext, deps: Installed): ComponentOutput;
 }
 
@@ -30,30 +53,6 @@ export interface SecretLocation {
   readonly namespace: string;
   readonly name: string;
   readonly key: string;
-}
-
-/** Platform-wide facts that one component provides and others consume. */
-export interface PlatformServices {
-  /** IngressClass every UI uses. */
-  readonly ingressClassName: string;
-  /** ClusterIssuer that signs the platform's certificates. */
-  readonly clusterIssuer: string;
-  /** ClusterSecretStore that external-secrets reads from. */
-  readonly secretStoreName: string;
-  /**
-   * Prometheus Operator is installed (ServiceMonitor, PodMonitor, PrometheusRule CRDs exist) and selects
-   * every monitor in the cluster; Grafana loads dashboards by the conventions in constructs/monitoring.ts.
-   */
-  readonly monitoring: {
-    readonly namespace: string;
-    readonly prometheusUrl: string;
-    /**
-     * What creates the monitoring.coreos.com CRDs (and the operator's admission webhook): every
-     * release that renders a ServiceMonitor, PodMonitor or PrometheusRule waits for it. Charts that
-     * check `.Capabilities` (Argo CD) otherwise render no monitor at all, and others fail the install.
-     */
-    readonly crds: ITerraformDependable[];
-  };
 }
 
 export interface ComponentOutput {
@@ -90,17 +89,23 @@ export interface MetricsTarget {
 }
 
 /** What the components installed so far offer to the one being installed. */
-export class Installed {
+export class Installed implements ServiceLookup {
   constructor(
     private readonly outputs: ReadonlyMap<string, ComponentOutput>,
-    /** Every enabled component, in install order (also those not installed yet): for the catalog. */
-    readonly enabled: readonly Component[],
+    /** Every enabled component, in install order (also those not installed yet). */
+    private readonly enabled: readonly Component[],
+    private readonly domain: string,
     private readonly forComponent = "(platform)",
   ) {}
 
   /** Whether a component is installed (to wire optional integrations declared in `uses`). */
   has(id: string): boolean {
     return this.outputs.has(id);
+  }
+
+  /** Whether a component is switched on, installed before this one or after it. */
+  isEnabled(id: string): boolean {
+    return this.enabled.some((c) => c.id === id);
   }
 
   /** What to `dependsOn` to wait for the given installed components. Unknown ones fail synth. */
@@ -116,14 +121,38 @@ export class Installed {
 
   /** A platform service offered by an installed component, e.g. the ingress class. */
   service<K extends keyof PlatformServices>(key: K): PlatformServices[K] {
-    for (const out of this.outputs.values()) if (out.services?.[key] !== undefined) return out.services[key] as PlatformServices[K];
-    throw new Error(`Component "${this.forComponent}" needs the platform service "${key}", which no installed component provides`);
+    const found = this.maybe(key);
+    if (found === undefined) throw new Error(`Component "${this.forComponent}" needs the platform service "${key}", which no installed component provides`);
+    return found;
   }
 
   /** A platform service if some installed component offers it. */
   maybe<K extends keyof PlatformServices>(key: K): PlatformServices[K] | undefined {
     for (const out of this.outputs.values()) if (out.services?.[key] !== undefined) return out.services[key] as PlatformServices[K];
     return undefined;
+  }
+
+  /**
+   * The namespace an enabled component runs in. Its id today (`Component.id`); asked here so that
+   * nobody else writes that assumption down. A component that is not enabled fails synth.
+   */
+  namespaceOf(id: string): string {
+    const c = this.enabled.find((x) => x.id === id);
+    if (!c) throw new Error(`Component "${this.forComponent}" asks for the namespace of "${id}", which is not enabled: check deps.isEnabled("${id}") first`);
+    return componentNamespace(c);
+  }
+
+  /** Every enabled component (installed or not yet), in install order, as the platform describes it. */
+  catalog(): CatalogEntry[] {
+    return this.enabled.map((c) => ({
+      id: c.id,
+      title: c.info.title,
+      description: c.info.description,
+      url: c.info.subdomain ? `https://${c.info.subdomain}.${this.domain}` : undefined,
+      docs: c.info.docs,
+      lifecycle: c.info.lifecycle,
+      namespace: componentNamespace(c),
+    }));
   }
 
   /** Outputs of every installed component, in install order. */
@@ -133,8 +162,18 @@ export class Installed {
 
   /** The same view, naming another component in its errors. */
   for(id: string): Installed {
-    return new Installed(this.outputs, this.enabled, id);
+    return new Installed(this.outputs, this.enabled, this.domain, id);
   }
+}
+
+/** The one place that says a component's namespace is its id. */
+function componentNamespace(c: Component): string {
+  return c.id;
+}
+
+/** The construct id of a component's scope: PascalCase of its id (`front-door` → `FrontDoor`). */
+export function scopeId(id: string): string {
+  return id.split("-").map((p) => p[0].toUpperCase() + p.slice(1)).join("");
 }
 
 export interface FawkesPlatformProps {
@@ -153,17 +192,24 @@ export class FawkesPlatform extends Construct {
   /** Enabled components in install order. */
   readonly installed: readonly Component[];
   readonly outputs: ReadonlyMap<string, ComponentOutput>;
+  /** The scope each installed component got (`Platform/<Id>`): its resources are exactly those beneath it. */
+  readonly scopes: ReadonlyMap<string, Construct>;
 
   constructor(scope: Construct, id: string, props: FawkesPlatformProps) {
     super(scope, id);
     const disabled = new Set(props.disabled ?? []);
     this.installed = installOrder(props.components, disabled);
     const outputs = new Map<string, ComponentOutput>();
-    const all = new Installed(outputs, this.installed);
+    const scopes = new Map<string, Construct>();
+    const all = new Installed(outputs, this.installed, props.context.domain);
     for (const component of this.installed) {
-      outputs.set(component.id, component.install(this, props.context, all.for(component.id)));
+      // Construct ids are Terraform addresses: these are the ids components used for their own roots.
+      const scope = new Construct(this, scopeId(component.id));
+      scopes.set(component.id, scope);
+      outputs.set(component.id, component.install(scope, props.context, all.for(component.id)));
     }
     this.outputs = outputs;
+    this.scopes = scopes;
   }
 }
 

@@ -1,9 +1,12 @@
+import { Release } from "@cdktf/provider-helm/lib/release";
+import { TerraformResource } from "cdktf";
 import { COMPONENTS, platformComponents } from "../constructs/components";
-import { resources, strings, synthComponents, testConfig } from "./support";
+import { strings, synthComponents, testConfig } from "./support";
 
 /**
  * The contract every registered component must meet, checked for each one on its own (installed with
- * what it needs on a fake context): a new component is covered the moment it is registered.
+ * what it needs on a fake context): a new component is covered the moment it is registered. Its
+ * resources are what lies under the scope the platform gave it (`Platform/<Id>`), whatever their ids.
  */
 const ids = Object.keys(COMPONENTS);
 const registered = new Map(platformComponents(testConfig()).map((c) => [c.id, c]));
@@ -11,7 +14,18 @@ const registered = new Map(platformComponents(testConfig()).map((c) => [c.id, c]
 describe.each(ids)("component %s", (id) => {
   const component = registered.get(id)!;
   const { tf, platform } = synthComponents([id]);
-  const own = resources(tf, "helm_release").filter(([logicalId]) => logicalId.startsWith(`Platform_${pascal(id)}_`));
+  const scope = platform.scopes.get(id)!;
+  const mine = scope.node.findAll().filter((c): c is TerraformResource => c instanceof TerraformResource);
+  const synthesized = (r: TerraformResource) => tf.resource[r.terraformResourceType][r.friendlyUniqueId];
+  const own = mine.filter((r) => r instanceof Release).map((r) => [r.friendlyUniqueId, synthesized(r)] as [string, any]);
+  const ownOfType = (type: string) => mine.filter((r) => r.terraformResourceType === type).map((r) => [r.friendlyUniqueId, synthesized(r)] as [string, any]);
+
+  test("is installed in the scope the platform gave it, and that scope holds its resources", () => {
+    expect(scope.node.path).toBe(`test/Platform/${pascal(id)}`);
+    // Something to check: the release checks below cannot pass by finding nothing.
+    expect(own.length).toBeGreaterThan(0);
+    for (const [, body] of own) expect(body).toBeDefined();
+  });
 
   test("its needs and uses are registered components", () => {
     for (const dep of [...component.needs, ...(component.uses ?? [])]) expect(registered.has(dep)).toBe(true);
@@ -44,7 +58,7 @@ describe.each(ids)("component %s", (id) => {
 
   test("admin secrets it reports are generated, labelled Kubernetes secrets", () => {
     for (const s of platform.outputs.get(id)?.adminSecrets ?? []) {
-      const [, secret] = resources(tf, "kubernetes_secret_v1").find(([, x]) => x.metadata.name === s.name && x.metadata.namespace === s.namespace) ?? [];
+      const [, secret] = ownOfType("kubernetes_secret_v1").find(([, x]) => x.metadata.name === s.name && x.metadata.namespace === s.namespace) ?? [];
       expect(secret?.metadata.labels["fawkes.dev/admin-secret"]).toBe(id);
       expect(secret?.data[s.key]).toMatch(/^\$\{random_password\.[\w-]+\.result\}$/);
     }
@@ -54,3 +68,7 @@ describe.each(ids)("component %s", (id) => {
 function pascal(id: string): string {
   return id.split("-").map((p) => p[0].toUpperCase() + p.slice(1)).join("");
 }
+
+test("the contract covers every registered component", () => {
+  expect(ids.sort()).toEqual(platformComponents(testConfig()).map((c) => c.id).sort());
+});

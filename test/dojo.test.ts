@@ -5,7 +5,8 @@ import { CHECK_KINDS, loadCurriculum } from "../constructs/components/dojo/curri
 import { DojoComponent, NODE_IMAGE } from "../constructs/components/dojo";
 import { renderSlot, BELTS, LABELS, type PoolDefinition } from "../constructs/components/dojo/engine/slot";
 import { selectorMatches } from "../constructs/components/dojo/engine/checks";
-import { manifests, release, resources, synthComponents, values } from "./support";
+import type { Installed } from "../constructs/platform";
+import { FakeContext, manifests, release, resources, synthComponents, values } from "./support";
 
 const ROOT = path.join(__dirname, "..");
 const byName = (tf: any, type: string, name: string) => resources(tf, type).find(([, r]) => r.metadata?.name === name)?.[1];
@@ -299,5 +300,20 @@ describe("the Dojo component", () => {
   test("the pinned charts: Kyverno 3.9.0 and the Pushgateway 3.8.0, with no literal secrets", () => {
     expect(release(tf, "kyverno")).toMatchObject({ chart: "kyverno", version: "3.9.0", repository: "https://kyverno.github.io/kyverno/" });
     expect(release(tf, "dojo-pushgateway")).toMatchObject({ chart: "prometheus-pushgateway", version: "3.8.0" });
+  });
+
+  test("the namespaces slots talk to are asked of the platform, not written down", () => {
+    // A platform where the ingress, Jenkins and Argo CD run in other namespaces than their ids.
+    const where: Record<string, string> = { ingress: "edge", jenkins: "ci", argocd: "delivery" };
+    const deps = {
+      maybe: () => undefined,
+      has: (id: string) => id === "argocd",
+      isEnabled: (id: string) => id in where,
+      namespaceOf: (id: string) => where[id],
+    } as unknown as Installed;
+    const p = new DojoComponent().poolDefinition(new FakeContext(), deps);
+    expect(p.belts.yellow.ingressFrom).toEqual(["edge", "ci"]);
+    expect(p.belts.white.egressTo).toEqual(["edge"]);
+    expect(p.argocd).toEqual({ namespace: "delivery" });
   });
 });

@@ -25,4 +25,42 @@ describe("imports", () => {
     const offenders = components.filter((f) => /ctx\.cloud\s*[!=]==|@cdktf\/provider-(aws|azurerm|google)/.test(fs.readFileSync(path.join(ROOT, f), "utf8")));
     expect(offenders).toEqual([]);
   });
+
+  test("no component folder imports from another component folder: they meet through platform services", () => {
+    const offenders = files.flatMap((f) => crossFolderImports(f, fs.readFileSync(path.join(ROOT, f), "utf8")));
+    expect(offenders).toEqual([]);
+  });
+
+  test("the cross-folder check sees every way of reaching another component folder", () => {
+    const jenkins = path.join("constructs", "components", "jenkins", "index.ts");
+    const text = [
+      'import { SONARQUBE_URL } from "../scanning";',
+      'import type { X } from "../../components/scanning/sonarqube";',
+      'const y = require("../dojo/engine/slot");',
+      'import { casc } from "./jcasc";',
+      'import { platformRelease } from "../../helm";',
+    ].join("\n");
+    expect(crossFolderImports(jenkins, text)).toEqual([`${jenkins}: ../scanning`, `${jenkins}: ../../components/scanning/sonarqube`, `${jenkins}: ../dojo/engine/slot`]);
+    expect(crossFolderImports(path.join("constructs", "components", "index.ts"), 'import { JenkinsComponent } from "./jenkins";')).toEqual([]);
+  });
 });
+
+/** Relative imports of a file in `constructs/components/<a>/` that land in another `constructs/components/<b>/`. */
+function crossFolderImports(file: string, text: string): string[] {
+  const componentsDir = path.join("constructs", "components");
+  // The component folder a path is in or is (`../scanning` is the folder itself, its index).
+  const folderOf = (rel: string, minDepth: number) => {
+    const parts = path.relative(componentsDir, rel).split(path.sep);
+    return parts.length >= minDepth && parts[0] !== ".." && parts[0] !== "" ? parts[0] : undefined;
+  };
+  const own = folderOf(file, 2);
+  if (!own) return [];
+  const specifiers = [...text.matchAll(/(?:from\s+|import\s*\(\s*|require\(\s*|import\s+)["']([^"']+)["']/g)].map((m) => m[1]);
+  return specifiers
+    .filter((s) => s.startsWith("."))
+    .filter((s) => {
+      const target = folderOf(path.normalize(path.join(path.dirname(file), s)), 1);
+      return target !== undefined && target !== own;
+    })
+    .map((s) => `${file}: ${s}`);
+}

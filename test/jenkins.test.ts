@@ -1,7 +1,8 @@
 import { parse as parseYaml } from "yaml";
 import { JenkinsComponent } from "../constructs/components/jenkins";
 import { SONARQUBE_URL } from "../constructs/components/scanning";
-import { release, releaseId, resources, synthComponents, values } from "./support";
+import type { Component } from "../constructs/platform";
+import { release, releaseId, resources, synthComponents, synthWith, values } from "./support";
 
 /** Every value in the rendered values, descending into strings that are YAML documents (JCasC, pod YAML). */
 function* walk(v: unknown, path: string[] = []): Generator<[string[], unknown]> {
@@ -133,12 +134,38 @@ describe("JenkinsComponent with scanning", () => {
     const casc = parseYaml(v.controller.JCasC.configScripts.sonarqube);
     expect(casc.unclassified.sonarglobalconfiguration.installations).toEqual([{ name: "sonarqube", serverUrl: SONARQUBE_URL, credentialsId: "sonarqube-token" }]);
     const [cred] = casc.credentials.system.domainCredentials[0].credentials;
-    // JCasC reads ${sonarqube-token-token} from the mounted secret; Terraform unescapes `$${` at apply.
-    expect(cred.string).toMatchObject({ id: "sonarqube-token", secret: "$${sonarqube-token-token}" });
-    expect(v.controller.additionalExistingSecrets).toEqual([{ name: "sonarqube-token", keyName: "token" }]);
+    // JCasC reads ${sonarqube-token-jenkins-token} from the mounted secret; Terraform unescapes `$${` at apply.
+    expect(cred.string).toMatchObject({ id: "sonarqube-token", secret: "$${sonarqube-token-jenkins-token}" });
+    expect(v.controller.additionalExistingSecrets).toEqual([{ name: "sonarqube-token-jenkins", keyName: "token" }]);
   });
 
   test("Jenkins starts only once the token is in its secret", () => {
     expect(jenkins.depends_on).toContain(releaseId(tf, "jenkins-sonarqube-token"));
+  });
+});
+
+describe("JenkinsComponent with any code-analysis service", () => {
+  // Not SonarQube from scanning: whatever offers codeAnalysis. Jenkins knows the service, not the component.
+  const analysis: Component = {
+    id: "scanning",
+    needs: [],
+    info: { title: "Fake analysis", description: "offers codeAnalysis", docs: "https://example.org/", lifecycle: "experimental" },
+    install: () => ({
+      ready: [],
+      services: {
+        codeAnalysis: {
+          url: "http://analysis.fake:9000",
+          tokenFor: (_scope, namespace, forComponent) => ({ secret: { namespace, name: `fake-token-${forComponent}`, key: "value" }, ready: [] }),
+        },
+      },
+    }),
+  };
+  const v = values(release(synthWith([analysis, new JenkinsComponent()]), "jenkins"));
+
+  test("wires the offered URL and the token it mints for Jenkins", () => {
+    const casc = parseYaml(v.controller.JCasC.configScripts.sonarqube);
+    expect(casc.unclassified.sonarglobalconfiguration.installations[0].serverUrl).toBe("http://analysis.fake:9000");
+    expect(casc.credentials.system.domainCredentials[0].credentials[0].string.secret).toBe("$${fake-token-jenkins-value}");
+    expect(v.controller.additionalExistingSecrets).toEqual([{ name: "fake-token-jenkins", keyName: "value" }]);
   });
 });

@@ -57,7 +57,7 @@ describe("ObservabilityComponent", () => {
       ["alertmanager", "http://kube-prometheus-stack-alertmanager.observability.svc:9093"],
     ]);
     const { crds, ...monitoring } = out.services!.monitoring!;
-    expect(monitoring).toEqual({ namespace: "observability", prometheusUrl: "http://kube-prometheus-stack-prometheus.observability.svc:9090" });
+    expect(monitoring).toEqual({ namespace: "observability", prometheusUrl: "http://kube-prometheus-stack-prometheus.observability.svc:9090", grafanaUrl: "https://grafana.fawkes.test" });
     // What monitor-creating releases wait for: the release with the CRDs, not Grafana.
     expect(crds.map((r: any) => r.nameInput)).toEqual(["kube-prometheus-stack"]);
   });

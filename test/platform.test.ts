@@ -67,4 +67,48 @@ describe("FawkesPlatform contract", () => {
       'Component "sneaky" uses "ingress", which is not installed before it: add "ingress" to its needs',
     );
   });
+
+  test("the platform gives each component its scope, Platform/<PascalCase id>, before install", () => {
+    const seen: string[] = [];
+    const probe = (id: string): Component => ({ ...fake(id), install: (scope) => (seen.push(scope.node.path), { ready: [] }) });
+    const platform = new FawkesPlatform(testStack(), "Platform", { context: new FakeContext(), components: [probe("ingress"), probe("front-door")] });
+    expect(seen).toEqual(["test/Platform/Ingress", "test/Platform/FrontDoor"]);
+    expect([...platform.scopes].map(([id, scope]) => [id, scope.node.path])).toEqual([["ingress", "test/Platform/Ingress"], ["front-door", "test/Platform/FrontDoor"]]);
+  });
+
+  test("namespaces and the catalog are asked of the platform, for enabled components installed before or after", () => {
+    let asked: { ns: string; later: string; catalog: unknown[] } | undefined;
+    const portal: Component = {
+      ...fake("portal"),
+      info: { title: "Portal", description: "the portal", subdomain: "portal", docs: "https://example.org/portal", lifecycle: "production" },
+      install: (_s, _c, deps) => {
+        asked = { ns: deps.namespaceOf("portal"), later: deps.namespaceOf("chat"), catalog: deps.catalog() };
+        expect(() => deps.namespaceOf("off")).toThrow('Component "portal" asks for the namespace of "off", which is not enabled: check deps.isEnabled("off") first');
+        expect([deps.isEnabled("chat"), deps.isEnabled("off")]).toEqual([true, false]);
+        return { ready: [] };
+      },
+    };
+    new FawkesPlatform(testStack(), "Platform", { context: new FakeContext(), components: [portal, fake("chat"), fake("off")], disabled: ["off"] });
+    expect(asked).toEqual({
+      ns: "portal",
+      later: "chat",
+      catalog: [
+        { id: "portal", title: "Portal", description: "the portal", url: "https://portal.fawkes.test", docs: "https://example.org/portal", lifecycle: "production", namespace: "portal" },
+        { id: "chat", title: "chat", description: "chat", url: undefined, docs: "https://example.org", lifecycle: "experimental", namespace: "chat" },
+      ],
+    });
+  });
+
+  test("a service nobody offers: required fails naming the component and the service, optional is undefined", () => {
+    const asker: Component = {
+      ...fake("ci"),
+      install: (_s, _c, deps) => {
+        expect(deps.maybe("codeAnalysis")).toBeUndefined();
+        return { ready: [], endpoints: { url: deps.service("identity").issuer } };
+      },
+    };
+    expect(() => new FawkesPlatform(testStack(), "P", { context: new FakeContext(), components: [asker] })).toThrow(
+      'Component "ci" needs the platform service "identity", which no installed component provides',
+    );
+  });
 });

@@ -2,7 +2,9 @@ import { parse as parseYaml } from "yaml";
 import { ScanningComponent } from "../constructs/components/scanning";
 import { DASHBOARD_TITLE, SEVERITIES } from "../constructs/components/scanning/dashboard";
 import { SONARQUBE_URL } from "../constructs/components/scanning/sonarqube";
-import { manifests, release, resources, synthComponents, values } from "./support";
+import { JenkinsComponent } from "../constructs/components/jenkins";
+import type { Component } from "../constructs/platform";
+import { manifests, release, resources, synthComponents, synthWith, values } from "./support";
 
 const secret = (tf: any, name: string) => resources(tf, "kubernetes_secret_v1").find(([, s]) => s.metadata.name === name)![1];
 const idOf = (tf: any, type: string, name: string) => `${type}.${resources(tf, type).find(([, r]) => (r.name ?? r.metadata?.name) === name)![0]}`;
@@ -86,6 +88,8 @@ describe("ScanningComponent: SonarQube", () => {
   test("is named by the exported in-cluster URL (release sonarqube, chart service sonarqube-sonarqube)", () => {
     expect(sonarqube.name).toBe("sonarqube");
     expect(SONARQUBE_URL).toBe("http://sonarqube-sonarqube.scanning.svc:9000");
+    // Offered to CI as the codeAnalysis service, which is how Jenkins learns it.
+    expect(platform.outputs.get("scanning")!.services!.codeAnalysis!.url).toBe(SONARQUBE_URL);
   });
 
   test("a bad subdomain fails at construction, naming the prop and the value", () => {
@@ -164,10 +168,10 @@ describe("ScanningComponent: the SonarQube token for Jenkins", () => {
 
   test("may only get and patch the one token secret in the jenkins namespace", () => {
     expect(byKind("Role")).toMatchObject({ metadata: { namespace: "jenkins" } });
-    expect(byKind("Role").rules).toEqual([{ apiGroups: [""], resources: ["secrets"], resourceNames: ["sonarqube-token"], verbs: ["get", "patch"] }]);
-    expect(byKind("RoleBinding").subjects).toEqual([{ kind: "ServiceAccount", name: "sonarqube-token-minter", namespace: "scanning" }]);
+    expect(byKind("Role").rules).toEqual([{ apiGroups: [""], resources: ["secrets"], resourceNames: ["sonarqube-token-jenkins"], verbs: ["get", "patch"] }]);
+    expect(byKind("RoleBinding").subjects).toEqual([{ kind: "ServiceAccount", name: "jenkins-sonarqube-token", namespace: "scanning" }]);
     // Created without data: the token only ever comes from the Job.
-    expect(byKind("Secret")).toMatchObject({ metadata: { name: "sonarqube-token", namespace: "jenkins" } });
+    expect(byKind("Secret")).toMatchObject({ metadata: { name: "sonarqube-token-jenkins", namespace: "jenkins" } });
     expect(byKind("Secret").data).toBeUndefined();
     expect(byKind("Secret").stringData).toBeUndefined();
   });
@@ -187,5 +191,32 @@ describe("ScanningComponent: the SonarQube token for Jenkins", () => {
     const text = JSON.stringify(tf);
     expect(text).not.toMatch(/squ_[0-9a-f]{10,}/);
     expect(parseYaml(rel.values[0]).manifests.flatMap((o: any) => Object.keys(o.data ?? {}))).toEqual([]);
+  });
+});
+
+describe("ScanningComponent: the codeAnalysis service", () => {
+  // A second component asking for a token, beside Jenkins: each gets its own, named after it.
+  const portal: Component = {
+    id: "portal",
+    needs: ["scanning"],
+    info: { title: "Portal", description: "asks for a SonarQube token", docs: "https://example.org/", lifecycle: "experimental" },
+    install(scope, _ctx, deps) {
+      return { ready: deps.service("codeAnalysis").tokenFor(scope, "portal", "portal").ready };
+    },
+  };
+  const tf = synthWith([new ScanningComponent(), new JenkinsComponent(), portal]);
+  const objects = (name: string) => manifests(release(tf, name));
+
+  test("each asking component gets its own token, secret and minter, in its own scope", () => {
+    const ids = resources(tf, "helm_release").filter(([, r]) => r.name.endsWith("-sonarqube-token")).map(([id, r]) => [r.name, id.split("_")[1]]);
+    expect(ids.sort()).toEqual([["jenkins-sonarqube-token", "Jenkins"], ["portal-sonarqube-token", "Portal"]]);
+    const portalObjects = objects("portal-sonarqube-token");
+    expect(portalObjects.find((o) => o.kind === "Secret").metadata).toMatchObject({ name: "sonarqube-token-portal", namespace: "portal" });
+    const env = portalObjects.find((o) => o.kind === "Job").spec.template.spec.containers[0].env;
+    expect(env.find((e: any) => e.name === "TOKEN_NAME").value).toBe("portal");
+    // No object is created by both releases (Helm refuses to adopt another release's object).
+    const keys = (name: string) => objects(name).map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`);
+    const jenkinsKeys = keys("jenkins-sonarqube-token");
+    expect(keys("portal-sonarqube-token").filter((k) => jenkinsKeys.includes(k))).toEqual([]);
   });
 });

@@ -170,7 +170,7 @@ export function releaseId(tf: any, name: string): string {
   return `helm_release.${found[0]}`;
 }
 
-/** Stands in for the observability component: it offers the monitoring service and a Grafana subdomain. */
+/** Stands in for the observability component: it offers the monitoring service (Grafana at a URL of its own) and a Grafana subdomain. */
 export function fakeObservability(): Component {
   return {
     id: "observability",
@@ -178,7 +178,7 @@ export function fakeObservability(): Component {
     info: { title: "Observability", description: "Prometheus and Grafana", subdomain: "grafana", docs: "https://grafana.com/docs/", lifecycle: "production" },
     install(scope) {
       new ConstructClass(scope, "FakeObservability");
-      return { ready: [], services: { monitoring: { namespace: "observability", prometheusUrl: "http://prometheus.observability:9090", crds: [] } } };
+      return { ready: [], services: { monitoring: { namespace: "observability", prometheusUrl: "http://prometheus.observability:9090", grafanaUrl: "https://dashboards.fawkes.test", crds: [] } } };
     },
   };
 }

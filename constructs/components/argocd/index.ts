@@ -1,7 +1,7 @@
 import { IngressV1 } from "@cdktf/provider-kubernetes/lib/ingress-v1";
-import { Construct } from "constructs";
+import type { Construct } from "constructs";
 import type { PlatformContext } from "../../context";
-import { ingressFor, manifestsRelease, mergeValues, platformRelease, profileValues, renderYaml, valuesFile, type Values } from "../../helm";
+import { ingressFor, manifestsRelease, platformRelease, releaseValues, renderYaml, type Values } from "../../helm";
 import { monitoringCrds } from "../../monitoring";
 import { platformNamespace } from "../../namespace";
 import type { Component, ComponentOutput, Installed } from "../../platform";
@@ -65,10 +65,9 @@ export class ArgocdComponent implements Component {
     if (props.sourceRepos && props.sourceRepos.length === 0) throw new Error(`ArgocdProps.sourceRepos must list at least one repository (or "*"), got []`);
   }
 
-  install(scope: Construct, ctx: PlatformContext, deps: Installed): ComponentOutput {
-    const root = new Construct(scope, "Argocd");
+  install(root: Construct, ctx: PlatformContext, deps: Installed): ComponentOutput {
     const ns = platformNamespace(root, ctx, this.id);
-    const ingress = ingressFor(SUBDOMAIN, ctx, { ingressClassName: deps.service("ingressClassName"), clusterIssuer: deps.service("clusterIssuer") });
+    const ingress = ingressFor(SUBDOMAIN, ctx, deps);
     const url = `https://${ingress.host}`;
 
     // The operator reads the plain password here (scripts/secret argocd); Argo CD only gets its bcrypt hash.
@@ -87,7 +86,7 @@ export class ArgocdComponent implements Component {
     const appNamespaces = this.props.applicationNamespaces?.length ? [`--application-namespaces=${this.props.applicationNamespaces.join(",")}`] : [];
     const serviceMonitor = { serviceMonitor: { enabled: monitors } };
     const pool = ctx.nodePools.workloads;
-    const values = mergeValues(mergeValues(valuesFile(this.id), profileValues(this.id, ctx.profile)), {
+    const values = releaseValues(ctx, this.id, {
       global: {
         domain: ingress.host,
         // The chart's default nodeSelector is not empty: its node affinity preset places the pods.
@@ -140,7 +139,7 @@ export class ArgocdComponent implements Component {
       dependsOn: [release],
     });
 
-    const namespaces = this.props.projectNamespaces ?? deps.enabled.map((c) => c.id).filter((id) => id !== this.id);
+    const namespaces = this.props.projectNamespaces ?? deps.catalog().map((c) => c.namespace).filter((namespace) => namespace !== deps.namespaceOf(this.id));
     const projects = manifestsRelease(root, "Projects", ctx, {
       name: "argocd-projects",
       namespace: this.id,

@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import type { Component } from "../../platform";
+import type { CatalogEntry } from "../../platform";
 
 /** Owner of every platform entity in the catalog. */
 export const PLATFORM_GROUP = "platform-team";
@@ -7,9 +7,8 @@ export const PLATFORM_GROUP = "platform-team";
 export const PLATFORM_SYSTEM = "fawkes";
 
 export interface PlatformCatalogProps {
-  /** Every enabled component (installed before Backstage or after it). */
-  readonly components: readonly Component[];
-  readonly domain: string;
+  /** Every enabled component (installed before Backstage or after it): `deps.catalog()`. */
+  readonly components: readonly CatalogEntry[];
   /** Grafana's URL when observability is enabled: each component links to it. */
   readonly grafanaUrl?: string;
 }
@@ -33,14 +32,14 @@ export function platformEntities(props: PlatformCatalogProps): Record<string, un
   };
   const components = props.components.map((c) => {
     const links: { url: string; title: string; icon: string }[] = [];
-    if (c.info.subdomain) links.push({ url: `https://${c.info.subdomain}.${props.domain}`, title: `Open ${c.info.title}`, icon: "dashboard" });
-    links.push({ url: c.info.docs, title: "Documentation", icon: "docs" });
+    if (c.url) links.push({ url: c.url, title: `Open ${c.title}`, icon: "dashboard" });
+    links.push({ url: c.docs, title: "Documentation", icon: "docs" });
     if (props.grafanaUrl) links.push({ url: props.grafanaUrl, title: "Grafana dashboards", icon: "dashboard" });
     return {
       apiVersion: "backstage.io/v1alpha1",
       kind: "Component",
-      metadata: { name: c.id, title: c.info.title, description: c.info.description, tags: ["fawkes"], links },
-      spec: { type: "service", lifecycle: c.info.lifecycle, owner: PLATFORM_GROUP, system: PLATFORM_SYSTEM },
+      metadata: { name: c.id, title: c.title, description: c.description, tags: ["fawkes"], links },
+      spec: { type: "service", lifecycle: c.lifecycle, owner: PLATFORM_GROUP, system: PLATFORM_SYSTEM },
     };
   });
   return [group, system, ...components];

@@ -1,7 +1,7 @@
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
-import { Construct } from "constructs";
+import type { Construct } from "constructs";
 import type { PlatformContext } from "../../context";
-import { escapeTemplates, ingressFor, mergeValues, platformRelease, profileValues, renderYaml, valuesFile, type Values } from "../../helm";
+import { escapeTemplates, ingressFor, platformRelease, releaseValues, renderYaml, type Values } from "../../helm";
 import { monitoringCrds } from "../../monitoring";
 import { platformNamespace } from "../../namespace";
 import type { Component, ComponentOutput, Installed } from "../../platform";
@@ -71,10 +71,9 @@ export class BackstageComponent implements Component {
     }
   }
 
-  install(scope: Construct, ctx: PlatformContext, deps: Installed): ComponentOutput {
-    const root = new Construct(scope, "Backstage");
+  install(root: Construct, ctx: PlatformContext, deps: Installed): ComponentOutput {
     const ns = platformNamespace(root, ctx, this.id);
-    const ingress = ingressFor(SUBDOMAIN, ctx, { ingressClassName: deps.service("ingressClassName"), clusterIssuer: deps.service("clusterIssuer") });
+    const ingress = ingressFor(SUBDOMAIN, ctx, deps);
     const url = `https://${ingress.host}`;
 
     const db = ctx.postgres(root, { name: this.id, namespace: this.id });
@@ -89,16 +88,14 @@ export class BackstageComponent implements Component {
       dependsOn: [ns],
     });
 
-    const observability = deps.enabled.find((c) => c.id === "observability");
     const catalog = new ConfigMapV1(root, "PlatformCatalog", {
       metadata: { name: CATALOG_CONFIGMAP, namespace: this.id, labels: { "app.kubernetes.io/part-of": "fawkes" } },
       data: {
         "platform.yaml": escapeTemplates(
           entitiesYaml(
             platformEntities({
-              components: deps.enabled,
-              domain: ctx.domain,
-              grafanaUrl: observability ? `https://${observability.info.subdomain ?? "grafana"}.${ctx.domain}` : undefined,
+              components: deps.catalog(),
+              grafanaUrl: deps.maybe("monitoring")?.grafanaUrl,
             }),
           ),
         ),
@@ -108,7 +105,7 @@ export class BackstageComponent implements Component {
 
     const serviceMonitor = (this.props.metrics ?? false) && deps.has("observability");
     const env = (name: string, secret: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
-    const values = mergeValues(mergeValues(valuesFile(this.id), profileValues(this.id, ctx.profile)), {
+    const values = releaseValues(ctx, this.id, {
       ingress: {
         enabled: true,
         className: ingress.className,

@@ -1,7 +1,7 @@
 import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
-import { Construct } from "constructs";
+import type { Construct } from "constructs";
 import type { PlatformContext } from "../../context";
-import { chartValues, platformRelease } from "../../helm";
+import { platformRelease, releaseValues, renderYaml } from "../../helm";
 import { platformNamespace } from "../../namespace";
 import type { Component, ComponentOutput, Installed } from "../../platform";
 
@@ -22,9 +22,8 @@ export class DnsComponent implements Component {
     lifecycle: "production",
   } as const;
 
-  install(scope: Construct, ctx: PlatformContext, deps: Installed): ComponentOutput {
+  install(root: Construct, ctx: PlatformContext, deps: Installed): ComponentOutput {
     if (!ctx.dns.provider) return { ready: deps.ready("ingress") };
-    const root = new Construct(scope, "Dns");
     const ns = platformNamespace(root, ctx, this.id);
     const identity = ctx.workloadIdentity(root, { namespace: this.id, name: SERVICE_ACCOUNT }, [{ dns: "write" }]);
     // A provider config file the foundation asks for (Azure's azure.json): identifiers, mounted read-only.
@@ -38,7 +37,7 @@ export class DnsComponent implements Component {
       // Not after Traefik: external-dns watches Ingresses and publishes their addresses whenever they appear.
       dependsOn: [ns, ...identity.dependsOn, ...(config ? [config] : [])],
       values: [
-        chartValues(this.id, ctx.profile, {
+        renderYaml(releaseValues(ctx, this.id, {
           provider: { name: ctx.dns.provider },
           domainFilters: [ctx.domain],
           txtOwnerId: ctx.cluster.name,
@@ -49,7 +48,7 @@ export class DnsComponent implements Component {
           extraVolumeMounts: file && [{ name: "provider-config", mountPath: file.mountPath, readOnly: true }],
           nodeSelector: ctx.nodePools.system.nodeSelector,
           tolerations: ctx.nodePools.system.tolerations,
-        }),
+        })),
       ],
     });
     return {

@@ -9,7 +9,7 @@ import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import type { PlatformContext } from "../../context";
-import { escapeTemplates, manifestsRelease, mergeValues, platformRelease, profileValues, renderYaml, valuesFile, type Values } from "../../helm";
+import { escapeTemplates, manifestsRelease, platformRelease, releaseValues, renderYaml } from "../../helm";
 import { grafanaDashboard, monitoringCrds } from "../../monitoring";
 import { platformNamespace } from "../../namespace";
 import { sumRequests } from "../../sizes";
@@ -63,10 +63,6 @@ export const NODE_IMAGE = "docker.io/library/node:24.19.0-alpine3.24";
 const NODE_UID = 1000;
 const ENGINE_DIR = path.join(__dirname, "engine");
 const ENGINE_FILES = ["main.js", "kube.js", "slot.js", "pool.js", "checks.js", "metrics.js", "kinds.json"];
-/** Component ids are their namespaces (Component.id): these are the platform endpoints slots may talk to. */
-const INGRESS_NAMESPACE = "ingress";
-const ARGOCD_NAMESPACE = "argocd";
-const JENKINS = "jenkins";
 const ENGINE_CONFIGMAP = "dojo-engine";
 const POOL_CONFIGMAP = "dojo-pool";
 const JOB_RESOURCES = { requests: { cpu: "50m", memory: "96Mi" }, limits: { cpu: "500m", memory: "256Mi" } };
@@ -116,13 +112,13 @@ export class DojoComponent implements Component {
     this.curriculum = loadCurriculum(props.curriculumDir ?? CURRICULUM_DIR);
   }
 
-  install(scope: Construct, ctx: PlatformContext, deps: Installed): ComponentOutput {
-    const root = new Construct(scope, "Dojo");
+  install(root: Construct, ctx: PlatformContext, deps: Installed): ComponentOutput {
     const ns = platformNamespace(root, ctx, this.id);
     const validatorsNs = platformNamespace(new Construct(root, "Validators"), ctx, VALIDATORS_NAMESPACE);
     const observability = deps.has("observability");
     const monitoring = deps.maybe("monitoring");
-    const argocd = deps.has("argocd");
+    // Argo CD's namespace when it is installed before the Dojo (its `uses`): slots get AppProjects there.
+    const argocdNamespace = deps.has("argocd") ? deps.namespaceOf("argocd") : undefined;
     const labels = { "app.kubernetes.io/part-of": "fawkes", "app.kubernetes.io/name": "dojo" };
 
     // Kyverno: only to place lab pods on the dojo pool (see policies.ts). Cluster infrastructure in
@@ -137,12 +133,12 @@ export class DojoComponent implements Component {
       createNamespace: false,
       // Its ServiceMonitor needs the Prometheus Operator's CRDs (only those: not Grafana).
       dependsOn: [kyvernoNs, ...(observability ? monitoringCrds(deps) : [])],
-      values: [renderYaml(sized("dojo-kyverno", ctx, { admissionController: { ...system, serviceMonitor: { enabled: observability } }, webhooksCleanup: system }))],
+      values: [renderYaml(releaseValues(ctx, "dojo-kyverno", { admissionController: { ...system, serviceMonitor: { enabled: observability } }, webhooksCleanup: system }))],
     });
 
     const workloads = { nodeSelector: ctx.nodePools.workloads.nodeSelector, tolerations: ctx.nodePools.workloads.tolerations };
     const fromNamespace = (name: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } } });
-    const pushgatewayValues = sized("dojo-pushgateway", ctx, {
+    const pushgatewayValues = releaseValues(ctx, "dojo-pushgateway", {
       fullnameOverride: PUSHGATEWAY,
       ...workloads,
       serviceMonitor: { enabled: observability, namespace: this.id },
@@ -174,7 +170,7 @@ export class DojoComponent implements Component {
       dependsOn: [ns],
       manifests: [
         ...ingressHostValidation(ctx.domain),
-        ...reconcilerScope({ reconciler: `system:serviceaccount:${this.id}:${reconcilerName}`, validatorNamespace: VALIDATORS_NAMESPACE, argocdNamespace: argocd ? ARGOCD_NAMESPACE : undefined }),
+        ...reconcilerScope({ reconciler: `system:serviceaccount:${this.id}:${reconcilerName}`, validatorNamespace: VALIDATORS_NAMESPACE, argocdNamespace }),
         ...selfServiceClaims(this.learnerGroup),
       ],
     });
@@ -214,8 +210,8 @@ export class DojoComponent implements Component {
       clusterBinding(access, "Reconciler", role("Reconciler", rbac.ROLE_NAMES.reconciler, rbac.reconcilerRules(boundRoles)), rbac.ROLE_NAMES.reconciler, reconcilerSa),
       namespacedGrant(access, "ReconcilerValidators", rbac.ROLE_NAMES.reconciler, VALIDATORS_NAMESPACE, rbac.RECONCILER_VALIDATORS_RULES, reconcilerSa, [validatorsNs]),
     ];
-    if (argocd) {
-      reconcilerBindings.push(namespacedGrant(access, "ReconcilerArgocd", rbac.ROLE_NAMES.reconciler, ARGOCD_NAMESPACE, rbac.RECONCILER_ARGOCD_RULES, reconcilerSa, deps.ready("argocd")));
+    if (argocdNamespace) {
+      reconcilerBindings.push(namespacedGrant(access, "ReconcilerArgocd", rbac.ROLE_NAMES.reconciler, argocdNamespace, rbac.RECONCILER_ARGOCD_RULES, reconcilerSa, deps.ready("argocd")));
     }
     const validatorSa = identity("ValidatorIdentity", rbac.ROLE_NAMES.validator);
     const validatorBindings = [
@@ -328,7 +324,10 @@ export class DojoComponent implements Component {
   /** What the in-cluster engine renders slots from (pool.json). */
   poolDefinition(ctx: PlatformContext, deps: Installed): PoolDefinition {
     const monitoring = deps.maybe("monitoring")?.namespace;
-    const jenkins = deps.enabled.some((c) => c.id === JENKINS);
+    // Namespaces are asked for, not assumed: the ingress serves lab hosts; Jenkins (installed before
+    // or after the Dojo) runs the agents that smoke-test yellow labs.
+    const ingress = deps.namespaceOf("ingress");
+    const jenkins = deps.isEnabled("jenkins") ? deps.namespaceOf("jenkins") : undefined;
     const belts = {} as Record<Belt, BeltPool>;
     for (const belt of BELTS) {
       const b = this.belts[belt];
@@ -337,9 +336,9 @@ export class DojoComponent implements Component {
         quota: { cpu: b.cpu, memory: b.memory, storage: b.storage },
         learnerRole: rbac.ROLE_NAMES.learner(belt),
         // The platform ingress serves lab hosts, Prometheus scrapes lab monitors; Jenkins agents smoke-test yellow labs.
-        ingressFrom: [INGRESS_NAMESPACE, ...(monitoring ? [monitoring] : []), ...(belt === "yellow" && jenkins ? [JENKINS] : [])],
+        ingressFrom: [ingress, ...(monitoring ? [monitoring] : []), ...(belt === "yellow" && jenkins ? [jenkins] : [])],
         // Observability and architecture belts query Prometheus from their pods.
-        egressTo: [INGRESS_NAMESPACE, ...(monitoring && (belt === "brown" || belt === "black") ? [monitoring] : [])],
+        egressTo: [ingress, ...(monitoring && (belt === "brown" || belt === "black") ? [monitoring] : [])],
       };
     }
     const seeds: PoolDefinition["seeds"] = {};
@@ -355,7 +354,7 @@ export class DojoComponent implements Component {
       ttlHours: this.ttlHours,
       scheduling: { nodeSelector: { ...ctx.nodePools.dojo.nodeSelector }, tolerations: ctx.nodePools.dojo.tolerations.map((t) => ({ ...t })) },
       readerRole: rbac.ROLE_NAMES.reader,
-      argocd: deps.has("argocd") ? { namespace: ARGOCD_NAMESPACE } : null,
+      argocd: deps.has("argocd") ? { namespace: deps.namespaceOf("argocd") } : null,
       pushgateway: `http://${PUSHGATEWAY}.${this.id}.svc:9091`,
       belts,
       seeds,
@@ -380,11 +379,6 @@ function validateBelt(belt: Belt, p: DojoBeltProps): Required<DojoBeltProps> {
   quantity("memory", memoryMiB, MIN_QUOTA.memoryMiB, "4Gi");
   quantity("storage", memoryMiB, MIN_QUOTA.storageMiB, "10Gi");
   return out;
-}
-
-/** Operator values, then profile sizes, then what the code computes (see helm-values/dojo-*.yaml). */
-function sized(file: string, ctx: PlatformContext, overlay: Values): Values {
-  return mergeValues(mergeValues(valuesFile(file), profileValues(file, ctx.profile)), overlay);
 }
 
 let sources: [string, string][] | undefined;

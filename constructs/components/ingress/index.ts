@@ -1,6 +1,6 @@
-import { Construct } from "constructs";
+import type { Construct } from "constructs";
 import type { PlatformContext } from "../../context";
-import { chartValues, platformRelease } from "../../helm";
+import { platformRelease, releaseValues, renderYaml } from "../../helm";
 import { platformNamespace } from "../../namespace";
 import type { Component, ComponentOutput, Installed } from "../../platform";
 
@@ -22,8 +22,7 @@ export class IngressComponent implements Component {
     lifecycle: "production",
   } as const;
 
-  install(scope: Construct, ctx: PlatformContext, _deps: Installed): ComponentOutput {
-    const root = new Construct(scope, "Ingress");
+  install(root: Construct, ctx: PlatformContext, _deps: Installed): ComponentOutput {
     const ns = platformNamespace(root, ctx, this.id);
     const release = platformRelease(root, "Release", ctx, {
       chart: "traefik",
@@ -32,7 +31,7 @@ export class IngressComponent implements Component {
       createNamespace: false,
       dependsOn: [ns],
       values: [
-        chartValues(this.id, ctx.profile, {
+        renderYaml(releaseValues(ctx, this.id, {
           ingressClass: { name: INGRESS_CLASS },
           service: {
             annotations: ctx.loadBalancer.serviceAnnotations,
@@ -44,12 +43,18 @@ export class IngressComponent implements Component {
             : undefined,
           nodeSelector: ctx.nodePools.system.nodeSelector,
           tolerations: ctx.nodePools.system.tolerations,
-        }),
+        })),
       ],
     });
     return {
       ready: [release],
-      services: { ingressClassName: INGRESS_CLASS },
+      services: {
+        ingress: {
+          className: INGRESS_CLASS,
+          // Traefik: serve only on the TLS entrypoint; the web entrypoint redirects to it.
+          annotations: { "traefik.ingress.kubernetes.io/router.entrypoints": "websecure", "traefik.ingress.kubernetes.io/router.tls": "true" },
+        },
+      },
       monitors: [{ namespace: this.id, name: "traefik", selector: { "app.kubernetes.io/name": "traefik" }, port: "metrics", kind: "PodMonitor" }],
     };
   }

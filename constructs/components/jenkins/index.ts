@@ -1,13 +1,12 @@
 import type { ITerraformDependable } from "cdktf";
-import { Construct } from "constructs";
+import type { Construct } from "constructs";
 import { stringify } from "yaml";
 import type { PlatformContext } from "../../context";
-import { ingressFor, mergeValues, platformRelease, profileValues, renderYaml, valuesFile, type Values } from "../../helm";
+import { ingressFor, platformRelease, releaseValues, renderYaml, type Values } from "../../helm";
 import { monitoringCrds } from "../../monitoring";
 import { platformNamespace } from "../../namespace";
 import type { Component, ComponentOutput, Installed } from "../../platform";
 import { generatedSecret } from "../../secrets";
-import { SONARQUBE_TOKEN_KEY, SONARQUBE_TOKEN_SECRET, SONARQUBE_URL, sonarqubeTokenFor } from "../scanning";
 import { sumRequests } from "../../sizes";
 import { defaultAgentPod, kanikoAgentPod } from "./agents";
 import { casc, platformCasc, sonarqubeCasc } from "./jcasc";
@@ -38,7 +37,7 @@ const ADMIN_SECRET = "jenkins-admin";
 /**
  * Jenkins configured as code: pinned plugins, a generated admin password, builds in Kubernetes agent
  * pods on the workloads pool (none privileged; images built with kaniko, no Docker daemon), and,
- * when scanning is installed, SonarQube wired in with a token minted for Jenkins.
+ * when a code-analysis service is offered (scanning), SonarQube wired in with a token minted for Jenkins.
  */
 export class JenkinsComponent implements Component {
   readonly id = "jenkins";
@@ -72,13 +71,12 @@ export class JenkinsComponent implements Component {
     };
   }
 
-  install(scope: Construct, ctx: PlatformContext, deps: Installed): ComponentOutput {
-    const root = new Construct(scope, "Jenkins");
+  install(root: Construct, ctx: PlatformContext, deps: Installed): ComponentOutput {
     // Baseline, not restricted: kaniko runs as uid 0 in its (unprivileged) container. Baseline still
     // refuses privileged pods, host paths (the Docker socket) and host namespaces for every pod here,
     // including pod templates that pipelines define themselves.
     const ns = platformNamespace(root, ctx, this.id, "baseline");
-    const ingress = ingressFor(this.subdomain, ctx, { ingressClassName: deps.service("ingressClassName"), clusterIssuer: deps.service("clusterIssuer") });
+    const ingress = ingressFor(this.subdomain, ctx, deps);
     const pool = ctx.nodePools.workloads;
 
     const admin = generatedSecret(root, "AdminSecret", {
@@ -93,14 +91,16 @@ export class JenkinsComponent implements Component {
 
     const configScripts: Record<string, string> = { fawkes: casc(platformCasc(this.buildsToKeep)) };
     const waitFor: ITerraformDependable[] = [];
-    const scanning = deps.has("scanning");
-    if (scanning) {
-      waitFor.push(sonarqubeTokenFor(root, "SonarqubeToken", ctx, { namespace: this.id, dependsOn: [ns, ...deps.ready("scanning")] }));
-      configScripts.sonarqube = casc(sonarqubeCasc(SONARQUBE_URL, `${SONARQUBE_TOKEN_SECRET}-${SONARQUBE_TOKEN_KEY}`));
+    // SonarQube, if some component offers code analysis: a token minted for Jenkins, in its namespace.
+    const analysis = deps.maybe("codeAnalysis");
+    const token = analysis?.tokenFor(root, this.id, this.id, [ns]);
+    if (analysis && token) {
+      waitFor.push(...token.ready);
+      configScripts.sonarqube = casc(sonarqubeCasc(analysis.url, `${token.secret.name}-${token.secret.key}`));
     }
 
     const monitored = deps.has("observability");
-    const values = mergeValues(mergeValues(valuesFile(this.id), profileValues(this.id, ctx.profile)), {
+    const values = releaseValues(ctx, this.id, {
       controller: {
         // The chart mounts this secret for JCasC's local security realm; it creates none of its own.
         admin: { existingSecret: ADMIN_SECRET },
@@ -115,7 +115,7 @@ export class JenkinsComponent implements Component {
         tolerations: pool.tolerations,
         JCasC: { configScripts },
         // Mounted as /run/secrets/additional/<secret>-<key>, which JCasC reads as ${<secret>-<key>}.
-        additionalExistingSecrets: scanning ? [{ name: SONARQUBE_TOKEN_SECRET, keyName: SONARQUBE_TOKEN_KEY }] : undefined,
+        additionalExistingSecrets: token ? [{ name: token.secret.name, keyName: token.secret.key }] : undefined,
         // The chart's ServiceMonitor.
         prometheus: { enabled: monitored },
       },

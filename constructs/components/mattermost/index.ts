@@ -3,7 +3,7 @@ import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import type { PlatformContext } from "../../context";
-import { chartValues, ingressFor, manifestsRelease, mergeValues, platformRelease, profileValues, valuesFile, type Values } from "../../helm";
+import { ingressFor, manifestsRelease, platformRelease, releaseValues, renderYaml, type Values } from "../../helm";
 import { monitoringCrds } from "../../monitoring";
 import { platformNamespace } from "../../namespace";
 import type { Component, ComponentInfo, ComponentOutput, Installed } from "../../platform";
@@ -60,8 +60,7 @@ export class MattermostComponent implements Component {
     };
   }
 
-  install(scope: Construct, ctx: PlatformContext, deps: Installed): ComponentOutput {
-    const root = new Construct(scope, "Mattermost");
+  install(root: Construct, ctx: PlatformContext, deps: Installed): ComponentOutput {
     const ns = platformNamespace(root, ctx, this.id, "restricted");
     // The operator chart has no securityContext keys, so its pod only passes "baseline".
     const operatorNs = platformNamespace(new Construct(root, "Operator"), ctx, OPERATOR_NAMESPACE, "baseline");
@@ -71,7 +70,7 @@ export class MattermostComponent implements Component {
       namespace: operatorNs.metadata.name,
       createNamespace: false,
       dependsOn: [operatorNs],
-      values: [chartValues("mattermost-operator", ctx.profile)],
+      values: [renderYaml(releaseValues(ctx, "mattermost-operator"))],
     });
 
     const db = ctx.postgres(root, { name: this.id, namespace: this.id });
@@ -85,27 +84,29 @@ export class MattermostComponent implements Component {
       template: { DB_CONNECTION_STRING: `postgres://${db.username}:{{ .password | urlquery }}@${db.host}:${db.port}/${db.database}?${params}` },
     });
 
-    const settings = mergeValues(valuesFile(this.id), profileValues(this.id, ctx.profile));
+    const settings = releaseValues(ctx, this.id);
     const files = this.fileStore(root, ctx, ns, settings);
 
-    const ingress = ingressFor(this.subdomain, ctx, { ingressClassName: deps.service("ingressClassName"), clusterIssuer: deps.service("clusterIssuer") });
+    const ingress = ingressFor(this.subdomain, ctx, deps);
     const url = `https://${ingress.host}`;
     const pool = ctx.nodePools.workloads;
     const env: Record<string, string> = { ...((settings.env ?? {}) as Record<string, string>), ...files.env };
-    const spec = mergeValues((settings.spec ?? {}) as Values, {
-      ingress: { enabled: true, host: ingress.host, tlsSecret: ingress.tlsSecret, ingressClass: ingress.className, annotations: ingress.annotations },
-      database: { external: { secret: dbSecret.name } },
-      fileStore: files.fileStore,
-      scheduling: { nodeSelector: pool.nodeSelector, tolerations: pool.tolerations },
-      podTemplate: {
-        // What the "restricted" Pod Security level asks of every pod and container.
-        securityContext: { runAsNonRoot: true, runAsUser: MATTERMOST_UID, runAsGroup: MATTERMOST_UID, fsGroup: MATTERMOST_UID, seccompProfile: { type: "RuntimeDefault" } },
-        containerSecurityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
-        extraLabels: files.podLabels,
+    const { spec } = releaseValues(ctx, this.id, {
+      spec: {
+        ingress: { enabled: true, host: ingress.host, tlsSecret: ingress.tlsSecret, ingressClass: ingress.className, annotations: ingress.annotations },
+        database: { external: { secret: dbSecret.name } },
+        fileStore: files.fileStore,
+        scheduling: { nodeSelector: pool.nodeSelector, tolerations: pool.tolerations },
+        podTemplate: {
+          // What the "restricted" Pod Security level asks of every pod and container.
+          securityContext: { runAsNonRoot: true, runAsUser: MATTERMOST_UID, runAsGroup: MATTERMOST_UID, fsGroup: MATTERMOST_UID, seccompProfile: { type: "RuntimeDefault" } },
+          containerSecurityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+          extraLabels: files.podLabels,
+        },
+        ...files.rollout,
+        mattermostEnv: Object.entries(env).map(([name, value]) => ({ name, value: String(value) })),
       },
-      ...files.rollout,
-      mattermostEnv: Object.entries(env).map(([name, value]) => ({ name, value: String(value) })),
-    });
+    }) as { spec: Values };
 
     const observed = deps.has("observability");
     const installation = manifestsRelease(root, "Installation", ctx, {

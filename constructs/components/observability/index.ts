@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import type { PlatformContext } from "../../context";
-import { ingressFor, manifestsRelease, mergeValues, platformRelease, profileValues, renderYaml, valuesFile, type Values } from "../../helm";
+import { ingressFor, manifestsRelease, platformRelease, releaseValues, renderYaml, type Values } from "../../helm";
 import { DASHBOARD_FOLDER_ANNOTATION, DASHBOARD_LABEL } from "../../monitoring";
 import { platformNamespace } from "../../namespace";
 import type { Component, ComponentInfo, ComponentOutput, Installed } from "../../platform";
@@ -61,8 +61,7 @@ export class ObservabilityComponent implements Component {
     };
   }
 
-  install(scope: Construct, ctx: PlatformContext, deps: Installed): ComponentOutput {
-    const root = new Construct(scope, "Observability");
+  install(root: Construct, ctx: PlatformContext, deps: Installed): ComponentOutput {
     const ns = platformNamespace(root, ctx, this.id);
     const hostNs = platformNamespace(new Construct(root, "NodeExporter"), ctx, NODE_EXPORTER_NAMESPACE, "privileged");
     const pool = ctx.nodePools.workloads;
@@ -71,7 +70,7 @@ export class ObservabilityComponent implements Component {
     const alertmanagerUrl = `http://${STACK_RELEASE}-alertmanager.${this.id}.svc:9093`;
 
     const webhook = mattermostWebhookSecret(root, "MattermostWebhook", this.id, [ns]);
-    const stackValues = mergeValues(mergeValues(valuesFile(this.id), profileValues(this.id, ctx.profile)), {
+    const stackValues = releaseValues(ctx, this.id, {
       prometheus: {
         prometheusSpec: {
           // The platform contract (PlatformServices.monitoring): every monitor, rule and probe in
@@ -124,7 +123,7 @@ export class ObservabilityComponent implements Component {
           })
         : undefined;
 
-    const ingress = ingressFor(this.subdomain, ctx, { ingressClassName: deps.service("ingressClassName"), clusterIssuer: deps.service("clusterIssuer") });
+    const ingress = ingressFor(this.subdomain, ctx, deps);
     const url = `https://${ingress.host}`;
     const admin = generatedSecret(root, "AdminSecret", {
       component: this.id,
@@ -135,9 +134,9 @@ export class ObservabilityComponent implements Component {
       description: "Grafana admin password (user admin)",
       dependsOn: [ns],
     });
-    const enabled = new Set(deps.enabled.map((c) => c.id));
+    const enabled = new Set(deps.catalog().map((c) => c.id));
     const grafanaFile = `${this.id}-grafana`;
-    const grafanaValues = mergeValues(mergeValues(valuesFile(grafanaFile), profileValues(grafanaFile, ctx.profile)), {
+    const grafanaValues = releaseValues(ctx, grafanaFile, {
       admin: { existingSecret: ADMIN_SECRET, userKey: "admin-user", passwordKey: "admin-password" },
       ingress: {
         enabled: true,
@@ -207,7 +206,7 @@ export class ObservabilityComponent implements Component {
       ready: [stack, grafana, ...(monitors ? [monitors] : [])],
       endpoints: { grafana: url },
       adminSecrets: [admin.location],
-      services: { monitoring: { namespace: this.id, prometheusUrl, crds: [stack] } },
+      services: { monitoring: { namespace: this.id, prometheusUrl, grafanaUrl: url, crds: [stack] } },
       requests: sumRequests(podGroups(stackValues, grafanaValues)),
     };
   }

@@ -1,4 +1,4 @@
-import { Construct } from "constructs";
+import type { Construct } from "constructs";
 import type { PlatformContext } from "../../context";
 import { ingressFor, platformRelease, renderYaml, type Values } from "../../helm";
 import { grafanaDashboard, monitoringCrds } from "../../monitoring";
@@ -16,12 +16,13 @@ import {
   SONARQUBE_PASSCODE_KEY,
   SONARQUBE_PASSCODE_SECRET,
   SONARQUBE_RELEASE,
+  SONARQUBE_URL,
   sonarqubeValues,
 } from "./sonarqube";
+import { sonarqubeTokenFor } from "./analysis-token";
 import { TRIVY_RELEASE, trivyValues } from "./trivy";
 
 export { SONARQUBE_ADMIN_SECRET, SONARQUBE_URL } from "./sonarqube";
-export { SONARQUBE_TOKEN_KEY, SONARQUBE_TOKEN_NAME, SONARQUBE_TOKEN_SECRET, sonarqubeTokenFor } from "./jenkins-token";
 
 export interface ScanningProps {
   /**
@@ -68,11 +69,10 @@ export class ScanningComponent implements Component {
     };
   }
 
-  install(scope: Construct, ctx: PlatformContext, deps: Installed): ComponentOutput {
-    const root = new Construct(scope, "Scanning");
+  install(root: Construct, ctx: PlatformContext, deps: Installed): ComponentOutput {
     const ns = platformNamespace(root, ctx, this.id, "restricted");
     const monitoring = deps.has("observability");
-    const ingress = ingressFor(this.subdomain, ctx, { ingressClassName: deps.service("ingressClassName"), clusterIssuer: deps.service("clusterIssuer") });
+    const ingress = ingressFor(this.subdomain, ctx, deps);
 
     // SonarQube: managed PostgreSQL, connection synced into the namespace by external-secrets.
     const db = ctx.postgres(root, { name: "sonarqube", namespace: this.id });
@@ -153,6 +153,14 @@ export class ScanningComponent implements Component {
       ready: [sonarqubeRelease, trivyRelease],
       endpoints: { sonarqube: `https://${ingress.host}` },
       adminSecrets: [admin.location],
+      services: {
+        codeAnalysis: {
+          url: SONARQUBE_URL,
+          // After SonarQube (and Trivy, as the asking component used to wait for all of scanning).
+          tokenFor: (scope, namespace, forComponent, after = []) =>
+            sonarqubeTokenFor(scope, "SonarqubeToken", ctx, { namespace, forComponent, dependsOn: [...after, sonarqubeRelease, trivyRelease] }),
+        },
+      },
       // Scan jobs count at their concurrency limit: the pool must have room for them while they run.
       requests: sumRequests([
         { resources: sonarqube.resources },

@@ -1,5 +1,5 @@
 import type { PlatformContext } from "../../context";
-import { mergeValues, poolAffinity, profileValues, valuesFile, type IngressParts, type Values } from "../../helm";
+import { poolAffinity, releaseValues, valuesFile, type IngressParts, type Values } from "../../helm";
 
 /** Operator-editable values of the SonarQube chart: `helm-values/scanning-sonarqube.yaml` (+ profiles). */
 export const SONARQUBE_VALUES = "scanning-sonarqube";
@@ -43,7 +43,7 @@ export function sonarqubeJdbcTemplate(db: { host: string; port: number; database
  * Fawkes computes. Every connection secret comes from a Kubernetes secret, none through the values.
  */
 export function sonarqubeValues(ctx: PlatformContext, o: SonarqubeOverlay): Values {
-  return mergeValues(mergeValues(valuesFile(SONARQUBE_VALUES), profileValues(SONARQUBE_VALUES, ctx.profile)), {
+  return releaseValues(ctx, SONARQUBE_VALUES, {
     // URL, user and password all from the synced secret, loaded as environment (envFrom): the
     // chart's jdbcOverwrite would copy URL and user into a ConfigMap.
     extraConfig: { secrets: [o.databaseSecret] },
@@ -68,7 +68,7 @@ export function sonarqubeValues(ctx: PlatformContext, o: SonarqubeOverlay): Valu
 }
 
 /**
- * The image the chart runs (`image.tag`, else the pinned Community Build), reused by the Jenkins
+ * The image the chart runs (`image.tag`, else the pinned Community Build), reused by the analysis
  * token job: it has curl and a shell, and no second image needs pinning or trusting.
  */
 export function sonarqubeImage(): string {

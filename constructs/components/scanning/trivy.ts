@@ -1,5 +1,5 @@
 import type { PlatformContext } from "../../context";
-import { mergeValues, profileValues, valuesFile, type Values } from "../../helm";
+import { releaseValues, type Values } from "../../helm";
 
 /** Operator-editable values of the Trivy operator chart: `helm-values/scanning-trivy-operator.yaml` (+ profiles). */
 export const TRIVY_VALUES = "scanning-trivy-operator";
@@ -11,7 +11,7 @@ export const TRIVY_RELEASE = "trivy-operator";
  */
 export function trivyValues(ctx: PlatformContext, monitoring: boolean): Values {
   const pool = ctx.nodePools.workloads;
-  return mergeValues(mergeValues(valuesFile(TRIVY_VALUES), profileValues(TRIVY_VALUES, ctx.profile)), {
+  return releaseValues(ctx, TRIVY_VALUES, {
     nodeSelector: pool.nodeSelector,
     tolerations: pool.tolerations,
     trivyOperator: { scanJobNodeSelector: pool.nodeSelector, scanJobTolerations: pool.tolerations },

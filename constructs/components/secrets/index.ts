@@ -1,6 +1,6 @@
-import { Construct } from "constructs";
+import type { Construct } from "constructs";
 import type { PlatformContext } from "../../context";
-import { chartValues, manifestsRelease, platformRelease } from "../../helm";
+import { manifestsRelease, platformRelease, releaseValues, renderYaml } from "../../helm";
 import { platformNamespace } from "../../namespace";
 import type { Component, ComponentOutput, Installed } from "../../platform";
 
@@ -22,8 +22,7 @@ export class SecretsComponent implements Component {
     lifecycle: "production",
   } as const;
 
-  install(scope: Construct, ctx: PlatformContext, _deps: Installed): ComponentOutput {
-    const root = new Construct(scope, "Secrets");
+  install(root: Construct, ctx: PlatformContext, _deps: Installed): ComponentOutput {
     const ns = platformNamespace(root, ctx, this.id);
     const identity = ctx.workloadIdentity(root, { namespace: this.id, name: SERVICE_ACCOUNT }, [{ secrets: "read" }]);
     const placement = { nodeSelector: ctx.nodePools.system.nodeSelector, tolerations: ctx.nodePools.system.tolerations };
@@ -34,13 +33,13 @@ export class SecretsComponent implements Component {
       createNamespace: false,
       dependsOn: [ns, ...identity.dependsOn],
       values: [
-        chartValues(this.id, ctx.profile, {
+        renderYaml(releaseValues(ctx, this.id, {
           serviceAccount: { create: true, name: SERVICE_ACCOUNT, annotations: identity.serviceAccountAnnotations },
           podLabels: identity.podLabels,
           ...placement,
           webhook: placement,
           certController: placement,
-        }),
+        })),
       ],
     });
     const store = manifestsRelease(root, "Store", ctx, {

@@ -1,6 +1,6 @@
-import { Construct } from "constructs";
+import type { Construct } from "constructs";
 import type { PlatformContext } from "../../context";
-import { chartValues, manifestsRelease, platformRelease, poolAffinity } from "../../helm";
+import { manifestsRelease, platformRelease, poolAffinity, releaseValues, renderYaml } from "../../helm";
 import { platformNamespace } from "../../namespace";
 import type { Component, ComponentOutput, Installed } from "../../platform";
 
@@ -41,8 +41,7 @@ export class TlsComponent implements Component {
     if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(props.email)) throw new Error(`TlsProps.email must be an e-mail address, got "${props.email}"`);
   }
 
-  install(scope: Construct, ctx: PlatformContext, deps: Installed): ComponentOutput {
-    const root = new Construct(scope, "Tls");
+  install(root: Construct, ctx: PlatformContext, deps: Installed): ComponentOutput {
     const ns = platformNamespace(root, ctx, this.id);
     // cert-manager's default nodeSelector is not empty: place it with affinity instead.
     const placement = { affinity: poolAffinity(ctx.nodePools.system), tolerations: ctx.nodePools.system.tolerations };
@@ -53,15 +52,15 @@ export class TlsComponent implements Component {
       createNamespace: false,
       dependsOn: [ns],
       values: [
-        chartValues(this.id, ctx.profile, {
+        renderYaml(releaseValues(ctx, this.id, {
           ...placement,
           webhook: placement,
           cainjector: placement,
-        }),
+        })),
       ],
     });
 
-    const ingressClassName = deps.service("ingressClassName");
+    const ingressClassName = deps.service("ingress").className;
     const selfSigned = ctx.certificates.kind === "selfSigned";
     const issuers = selfSigned ? localCaIssuers(this.id) : (["staging", "production"] as const).map((env) => acmeIssuer(env, this.props.email, ingressClassName));
     const issuerRelease = manifestsRelease(root, "Issuers", ctx, {

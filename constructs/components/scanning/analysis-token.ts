@@ -1,68 +1,76 @@
-import type { Release } from "@cdktf/provider-helm/lib/release";
 import type { ITerraformDependable } from "cdktf";
 import type { Construct } from "constructs";
 import type { PlatformContext } from "../../context";
 import { manifestsRelease } from "../../helm";
+import type { AnalysisToken } from "../../services";
 import { SCANNING_NAMESPACE, SONARQUBE_ADMIN_SECRET, SONARQUBE_URL, sonarqubeImage } from "./sonarqube";
 
-/** Secret, in the CI namespace, holding the SonarQube analysis token under `SONARQUBE_TOKEN_KEY`. */
-export const SONARQUBE_TOKEN_SECRET = "sonarqube-token";
+/** The key of the token in the asking component's secret. */
 export const SONARQUBE_TOKEN_KEY = "token";
-/** Name of the token in SonarQube (My Account > Security), owned by admin, type Global Analysis. */
-export const SONARQUBE_TOKEN_NAME = "jenkins";
 
-const MINTER = "sonarqube-token-minter";
+/** Secret, in the asking component's namespace, holding its SonarQube analysis token under `SONARQUBE_TOKEN_KEY`. */
+export function sonarqubeTokenSecret(forComponent: string): string {
+  return `sonarqube-token-${forComponent}`;
+}
 
 export interface SonarqubeTokenProps {
-  /** Namespace of the CI server that reads the token; it must exist (put it in `dependsOn`). */
+  /** Namespace of the component that reads the token; it must exist (put it in `dependsOn`). */
   readonly namespace: string;
-  /** The SonarQube release (scanning's `ready`) and the CI namespace. */
+  /**
+   * The asking component: the token in SonarQube (My Account > Security, owned by admin, type Global
+   * Analysis), its secret and the minting job are named after it.
+   */
+  readonly forComponent: string;
+  /** The SonarQube release (scanning's `ready`) and the asking component's namespace. */
   readonly dependsOn: ITerraformDependable[];
 }
 
 /**
  * A SonarQube token can only be minted through SonarQube's web API once it runs, so a Job does it:
  * after the SonarQube release, with the generated admin credentials, it creates a Global Analysis
- * token (analysis only, not administration) and writes it into `SONARQUBE_TOKEN_SECRET` in the CI
- * namespace. The Job's service account may get and patch that one secret there and nothing else; the
- * token never passes through Terraform. A token the CI secret already holds is kept while SonarQube
- * still accepts it (CI servers read it at start); otherwise it is revoked and minted again.
+ * token (analysis only, not administration) and writes it into `sonarqube-token-<component>` in the
+ * asking component's namespace. The Job's service account may get and patch that one secret there and
+ * nothing else; the token never passes through Terraform. A token the secret already holds is kept
+ * while SonarQube still accepts it (CI servers read it at start); otherwise it is revoked and minted again.
  */
-export function sonarqubeTokenFor(scope: Construct, id: string, ctx: PlatformContext, props: SonarqubeTokenProps): Release {
+export function sonarqubeTokenFor(scope: Construct, id: string, ctx: PlatformContext, props: SonarqubeTokenProps): AnalysisToken {
   const ciNamespace = props.namespace;
   const pool = ctx.nodePools.workloads;
-  return manifestsRelease(scope, id, ctx, {
-    name: `${ciNamespace}-sonarqube-token`,
+  const tokenSecret = sonarqubeTokenSecret(props.forComponent);
+  // One minter per asking component: two askers never share (or fight over) an object.
+  const minter = `${props.forComponent}-sonarqube-token`;
+  const release = manifestsRelease(scope, id, ctx, {
+    name: minter,
     namespace: SCANNING_NAMESPACE,
     dependsOn: props.dependsOn,
     timeoutMinutes: 15,
     manifests: [
-      { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: MINTER, namespace: SCANNING_NAMESPACE } },
+      { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: minter, namespace: SCANNING_NAMESPACE } },
       // Created empty (no data in the manifest, so upgrades leave the minted token alone); the Job fills it.
       {
         apiVersion: "v1",
         kind: "Secret",
         type: "Opaque",
-        metadata: { name: SONARQUBE_TOKEN_SECRET, namespace: ciNamespace, labels: { "app.kubernetes.io/part-of": "fawkes" } },
+        metadata: { name: tokenSecret, namespace: ciNamespace, labels: { "app.kubernetes.io/part-of": "fawkes" } },
       },
       {
         apiVersion: "rbac.authorization.k8s.io/v1",
         kind: "Role",
-        metadata: { name: MINTER, namespace: ciNamespace },
-        rules: [{ apiGroups: [""], resources: ["secrets"], resourceNames: [SONARQUBE_TOKEN_SECRET], verbs: ["get", "patch"] }],
+        metadata: { name: minter, namespace: ciNamespace },
+        rules: [{ apiGroups: [""], resources: ["secrets"], resourceNames: [tokenSecret], verbs: ["get", "patch"] }],
       },
       {
         apiVersion: "rbac.authorization.k8s.io/v1",
         kind: "RoleBinding",
-        metadata: { name: MINTER, namespace: ciNamespace },
-        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: MINTER },
-        subjects: [{ kind: "ServiceAccount", name: MINTER, namespace: SCANNING_NAMESPACE }],
+        metadata: { name: minter, namespace: ciNamespace },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: minter },
+        subjects: [{ kind: "ServiceAccount", name: minter, namespace: SCANNING_NAMESPACE }],
       },
       {
         apiVersion: "batch/v1",
         kind: "Job",
         metadata: {
-          name: `${ciNamespace}-sonarqube-token`,
+          name: minter,
           namespace: SCANNING_NAMESPACE,
           // A hook runs again on every upgrade (a plain Job's spec is immutable) and Helm waits for it.
           annotations: { "helm.sh/hook": "post-install,post-upgrade", "helm.sh/hook-delete-policy": "before-hook-creation,hook-succeeded" },
@@ -72,7 +80,7 @@ export function sonarqubeTokenFor(scope: Construct, id: string, ctx: PlatformCon
           activeDeadlineSeconds: 840,
           template: {
             spec: {
-              serviceAccountName: MINTER,
+              serviceAccountName: minter,
               restartPolicy: "OnFailure",
               nodeSelector: pool.nodeSelector,
               tolerations: pool.tolerations,
@@ -84,8 +92,8 @@ export function sonarqubeTokenFor(scope: Construct, id: string, ctx: PlatformCon
                   command: ["/bin/sh", "-c", MINT_SCRIPT],
                   env: [
                     { name: "SONARQUBE_URL", value: SONARQUBE_URL },
-                    { name: "TOKEN_NAME", value: SONARQUBE_TOKEN_NAME },
-                    { name: "TARGET", value: `namespaces/${ciNamespace}/secrets/${SONARQUBE_TOKEN_SECRET}` },
+                    { name: "TOKEN_NAME", value: props.forComponent },
+                    { name: "TARGET", value: `namespaces/${ciNamespace}/secrets/${tokenSecret}` },
                     { name: "TOKEN_KEY", value: SONARQUBE_TOKEN_KEY },
                     { name: "ADMIN_PASSWORD", valueFrom: { secretKeyRef: { name: SONARQUBE_ADMIN_SECRET, key: "password" } } },
                   ],
@@ -99,6 +107,7 @@ export function sonarqubeTokenFor(scope: Construct, id: string, ctx: PlatformCon
       },
     ],
   });
+  return { secret: { namespace: ciNamespace, name: tokenSecret, key: SONARQUBE_TOKEN_KEY }, ready: [release] };
 }
 
 /**

@@ -1,0 +1,176 @@
+import type { ITerraformDependable } from "cdktf";
+import type { Construct } from "constructs";
+
+/**
+ * What components offer each other. A component offers a service in `ComponentOutput.services`; another
+ * uses it through `deps.service(key)` (required: fails synth naming both) or `deps.maybe(key)`
+ * (optional integration), and never imports the offering component's folder. Who offers and who uses
+ * each one is listed beside it; `test/imports.test.ts` refuses imports between component folders.
+ */
+export interface PlatformServices {
+  /** The front door (offered by `ingress`; used by `ingressFor`, `tls`). */
+  readonly ingress: IngressService;
+  /** ClusterIssuer that signs the platform's certificates (offered by `tls`; used by `ingressFor`). */
+  readonly clusterIssuer: string;
+  /** ClusterSecretStore that external-secrets reads from (offered by `secrets`; used by `databaseSecret`). */
+  readonly secretStoreName: string;
+  /** Prometheus, Grafana and the monitor CRDs (offered by `observability`; used by every component with metrics). */
+  readonly monitoring: MonitoringService;
+  /** Code analysis with SonarQube (offered by `scanning`; used by `jenkins`). */
+  readonly codeAnalysis: CodeAnalysisService;
+  /** Single sign-on for the platform's UIs. Declared for the identity issue; nothing offers it yet. */
+  readonly identity: IdentityService;
+  /** Where repositories live. Declared for the golden-path issue; nothing offers it yet. */
+  readonly git: GitService;
+  /** Where deployments and incidents are reported. Declared for the DORA issue; nothing offers it yet. */
+  readonly deliveryEvents: DeliveryEventsService;
+}
+
+/** What answers `service(key)`: a component's `deps`. */
+export interface ServiceLookup {
+  service<K extends keyof PlatformServices>(key: K): PlatformServices[K];
+}
+
+/** A key of a Kubernetes secret: where a credential lives, never its value. */
+export interface SecretKeyRef {
+  readonly namespace: string;
+  readonly name: string;
+  readonly key: string;
+}
+
+/** The ingress controller every UI is served through. */
+export interface IngressService {
+  /** IngressClass every UI names. */
+  readonly className: string;
+  /** Annotations the controller needs on every platform Ingress (e.g. Traefik's TLS-only entrypoint). */
+  readonly annotations: Record<string, string>;
+}
+
+/**
+ * Prometheus Operator is installed (ServiceMonitor, PodMonitor, PrometheusRule CRDs exist) and selects
+ * every monitor in the cluster; Grafana loads dashboards by the conventions in constructs/monitoring.ts.
+ */
+export interface MonitoringService {
+  /** Namespace of Prometheus (for network policies that let it scrape). */
+  readonly namespace: string;
+  /** Prometheus' API inside the cluster. */
+  readonly prometheusUrl: string;
+  /** Grafana's public URL, for links (catalog entries, alerts). */
+  readonly grafanaUrl: string;
+  /**
+   * What creates the monitoring.coreos.com CRDs (and the operator's admission webhook): every
+   * release that renders a ServiceMonitor, PodMonitor or PrometheusRule waits for it. Charts that
+   * check `.Capabilities` (Argo CD) otherwise render no monitor at all, and others fail the install.
+   */
+  readonly crds: ITerraformDependable[];
+}
+
+/** SonarQube, for CI servers and scanners. */
+export interface CodeAnalysisService {
+  /** SonarQube's web API inside the cluster (scanners and CI plugins call it). */
+  readonly url: string;
+  /**
+   * Mints an analysis token (analysis only, not administration) for `forComponent`, into a secret of
+   * `namespace` named after that component. Creates its resources under `scope` (id `SonarqubeToken`):
+   * one token per component and scope. `after` is what must exist first, at least the namespace.
+   */
+  tokenFor(scope: Construct, namespace: string, forComponent: string, after?: ITerraformDependable[]): AnalysisToken;
+}
+
+export interface AnalysisToken {
+  /** Where the token lands; the minting job fills it after SonarQube runs, and refreshes it when revoked. */
+  readonly secret: SecretKeyRef;
+  /** Wait for these before a pod reads the token. */
+  readonly ready: ITerraformDependable[];
+}
+
+/**
+ * Single sign-on: a component registers its UI as a client once, and gets back what its chart needs.
+ * The identity issue adds SSO to a UI with one `deps.maybe("identity")?.registerClient(...)` per component.
+ */
+export interface IdentityService {
+  /** The issuer every client trusts (OIDC discovery at `<issuer>/.well-known/openid-configuration`). */
+  readonly issuer: string;
+  /** Registers a client; its resources go under `scope`, named after `request.component`. */
+  registerClient(scope: Construct, request: ClientRequest): RegisteredClient;
+}
+
+export interface ClientRequest {
+  /** Id of the asking component: the client id and the secret's name derive from it. */
+  readonly component: string;
+  /** Namespace the client secret is written to (the component's, `deps.namespaceOf(component)`). */
+  readonly namespace: string;
+  /** Redirect (callback) URIs, e.g. `https://argocd.<domain>/auth/callback`. */
+  readonly redirectUris: string[];
+  /** @default "oidc" */
+  readonly protocol?: "oidc" | "saml";
+  /**
+   * Platform groups mapped to the application's own roles, e.g. `{ "platform-admins": "admin" }`; the
+   * mapping is delivered as the `groups` claim (OIDC) or attribute (SAML). @default - no group claim
+   */
+  readonly roles?: Record<string, string>;
+  /** Extra scopes beyond `openid profile email`. @default [] */
+  readonly scopes?: string[];
+}
+
+export interface RegisteredClient {
+  readonly issuer: string;
+  readonly clientId: string;
+  /** The client secret, generated and kept in a Kubernetes secret of the request's namespace. */
+  readonly secret: SecretKeyRef;
+  /** The claim that carries the mapped groups. */
+  readonly groupsClaim: string;
+  /** Wait for these before the UI starts with SSO. */
+  readonly ready: ITerraformDependable[];
+}
+
+/** Where repositories live, and how CI and Argo CD reach them. */
+export interface GitService {
+  /** Base URL of repositories, e.g. `https://git.<domain>/<org>`: a repository is `<baseUrl>/<name>.git`. */
+  readonly baseUrl: string;
+  /** Grants a component's robot account read (Argo CD) or write (CI) access; the credential lands in its namespace. */
+  credentialsFor(scope: Construct, request: { readonly component: string; readonly namespace: string; readonly access: "read" | "write" }): GitCredentials;
+  /** Registers a webhook that calls `url` on pushes to every repository (Jenkins, Argo CD). */
+  webhook(scope: Construct, request: { readonly component: string; readonly url: string; readonly events: ("push" | "pull_request")[] }): void;
+}
+
+export interface GitCredentials {
+  /** `username` and `password` (a token) keys, or an SSH key, as the consumer's chart reads them. */
+  readonly secret: SecretKeyRef;
+  readonly ready: ITerraformDependable[];
+}
+
+/**
+ * An image registry. Per the house plan this is a context capability (each cloud has its own
+ * registry), not a component's service: declared here so CI and the golden path share one shape.
+ * Nodes pull with their own cloud identity; only pushing needs a credential.
+ */
+export interface RegistryCapability {
+  /** Where images are pushed and pulled, e.g. `<account>.dkr.ecr.<region>.amazonaws.com/fawkes`. */
+  readonly pushUrl: string;
+  /** The cloud identity a CI service account pushes with (to pass to `workloadIdentity`). */
+  pushIdentityFor(scope: Construct, sa: { readonly namespace: string; readonly name: string }): { readonly serviceAccountAnnotations: Record<string, string>; readonly podLabels: Record<string, string> };
+}
+
+/** Where CI, Argo CD and Alertmanager report deployments and incidents (DORA metrics). */
+export interface DeliveryEventsService {
+  /** In-cluster URL that accepts deployment records (`POST`, JSON: service, environment, commit, status, time). */
+  readonly deploymentsUrl: string;
+  /** In-cluster URL that accepts incidents (Alertmanager webhook format). */
+  readonly incidentsUrl: string;
+  /** A webhook credential for the reporting component, in its namespace. */
+  credentialFor(scope: Construct, request: { readonly component: string; readonly namespace: string }): SecretKeyRef;
+}
+
+/** One enabled component as the platform describes it (Backstage's catalog, outputs). */
+export interface CatalogEntry {
+  readonly id: string;
+  readonly title: string;
+  readonly description: string;
+  /** Its UI, `https://<subdomain>.<domain>`; absent for components without one. */
+  readonly url?: string;
+  readonly docs: string;
+  readonly lifecycle: "production" | "experimental";
+  /** The namespace it runs in. */
+  readonly namespace: string;
+}
