@@ -31,6 +31,12 @@ describe("imports", () => {
     expect(offenders).toEqual([]);
   });
 
+  test("components build values with the one pipeline (releaseValues), not by hand-chaining merges", () => {
+    const components = files.filter((f) => f.startsWith(path.join("constructs", "components") + path.sep) && f.endsWith(".ts"));
+    const offenders = components.filter((f) => /\b(mergeValues|profileValues|chartValues)\(/.test(fs.readFileSync(path.join(ROOT, f), "utf8")));
+    expect(offenders).toEqual([]);
+  });
+
   test("the cross-folder check sees every way of reaching another component folder", () => {
     const jenkins = path.join("constructs", "components", "jenkins", "index.ts");
     const text = [

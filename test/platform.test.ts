@@ -1,8 +1,50 @@
 import { Testing } from "cdktf";
 import { Construct } from "constructs";
 import type { PlatformContext } from "../constructs/context";
-import { FawkesPlatform, installOrder, type Component, type Installed } from "../constructs/platform";
-import { FakeContext, testStack } from "./support";
+import { manifestsRelease } from "../constructs/helm";
+import { monitoringCrds } from "../constructs/monitoring";
+import { platformNamespace } from "../constructs/namespace";
+import { FawkesPlatform, installOrder, type Component, type ComponentOutput, type Installed } from "../constructs/platform";
+import { fakeObservability, FakeContext, manifests, release, releaseId, synthWith, testStack } from "./support";
+
+// DOCS_BLOCK_START:adding-a-component
+/** Nightly code-quality report: a SonarQube token of its own, an alert when a report is missing. */
+class QualityReportComponent implements Component {
+  readonly id = "quality-report";
+  readonly needs = ["ingress"];
+  readonly uses = ["scanning", "observability"]; // installed after them when they are on
+  readonly info = { title: "Quality report", description: "Nightly SonarQube report", docs: "https://docs.sonarsource.com/", lifecycle: "experimental" } as const;
+
+  install(scope: Construct, ctx: PlatformContext, deps: Installed): ComponentOutput {
+    const namespace = deps.namespaceOf(this.id);
+    const ns = platformNamespace(scope, ctx, namespace);
+    const analysis = deps.maybe("codeAnalysis"); // offered by scanning, when it is on
+    const monitoring = deps.maybe("monitoring"); // offered by observability, when it is on
+    const token = analysis?.tokenFor(scope, namespace, this.id, [ns]);
+    const report = manifestsRelease(scope, "Report", ctx, {
+      name: "quality-report",
+      namespace,
+      dependsOn: [ns, ...(token?.ready ?? []), ...monitoringCrds(deps)],
+      manifests: [
+        { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "quality-report", namespace }, data: { sonarqube: analysis?.url ?? "", tokenSecret: token?.secret.name ?? "" } },
+        ...(monitoring ? [{ apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata: { name: "quality-report", namespace }, spec: { groups: [] } }] : []),
+      ],
+    });
+    return { ready: [report] };
+  }
+}
+// DOCS_BLOCK_END:adding-a-component
+
+/** Stands in for scanning: offers codeAnalysis and nothing else. */
+const fakeAnalysis: Component = {
+  id: "scanning",
+  needs: [],
+  info: { title: "Analysis", description: "offers codeAnalysis", docs: "https://example.org/", lifecycle: "experimental" },
+  install: () => ({
+    ready: [],
+    services: { codeAnalysis: { url: "http://analysis.fake:9000", tokenFor: (_s, namespace, forComponent) => ({ secret: { namespace, name: `token-${forComponent}`, key: "token" }, ready: [] }) } },
+  }),
+};
 
 /** A component that only records when it was installed. */
 function fake(id: string, needs: string[] = [], uses: string[] = [], log: string[] = []): Component {
@@ -110,5 +152,19 @@ describe("FawkesPlatform contract", () => {
     expect(() => new FawkesPlatform(testStack(), "P", { context: new FakeContext(), components: [asker] })).toThrow(
       'Component "ci" needs the platform service "identity", which no installed component provides',
     );
+  });
+
+  test("a new component integrates with two others through services, importing neither (the README example)", () => {
+    const tf = synthWith([fakeObservability(), fakeAnalysis, new QualityReportComponent()]);
+    const report = release(tf, "quality-report");
+    const [config, rule] = manifests(report);
+    expect(config.data).toEqual({ sonarqube: "http://analysis.fake:9000", tokenSecret: "token-quality-report" });
+    expect(rule.kind).toBe("PrometheusRule");
+    expect(report.namespace).toBe("quality-report");
+    // Without them it still installs, with neither integration.
+    const alone = manifests(release(synthWith([new QualityReportComponent()]), "quality-report"));
+    expect(alone.map((o) => o.kind)).toEqual(["ConfigMap"]);
+    expect(alone[0].data.sonarqube).toBe("");
+    expect(releaseId(tf, "quality-report")).toMatch(/^helm_release\.Platform_QualityReport_/);
   });
 });
