@@ -27,7 +27,10 @@ export interface Component {
   readonly id: string;
   /** Components that must be installed first; a missing or disabled one fails synth naming both. */
   readonly needs: readonly string[];
-  /** Components installed first when they are enabled, but not required (e.g. observability for ServiceMonitors). */
+  /**
+   * Components installed first when they are enabled, but not required (e.g. observability for
+   * ServiceMonitors). Only the order: what they offer is asked through `deps.maybe(service)`.
+   */
   readonly uses?: readonly string[];
   /** How the component appears in outputs, the README and the Backstage catalog. */
   readonly info: ComponentInfo;
@@ -61,6 +64,7 @@ export interface ComponentOutput {
   /** UIs and APIs with their URLs, for outputs and the catalog. */
   readonly endpoints?: Record<string, string>;
   readonly adminSecrets?: SecretLocation[];
+  /** What this component offers the ones installed after it (`constructs/services.ts`). */
   readonly services?: Partial<PlatformServices>;
   /**
    * Metrics endpoints for Prometheus to scrape. The observability component turns these into
