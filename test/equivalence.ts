@@ -67,9 +67,9 @@ function platformOf(tfByStack: Record<string, any>) {
       const releases: Record<string, PlatformRelease> = {};
       for (const [id, r] of Object.entries<any>(tf.resource.helm_release ?? {})) {
         if (!id.startsWith("Platform_")) continue; // foundation add-ons (autoscaler, CloudNativePG) are the foundation's
-        // What ctx.postgres() / ctx.bucket() create in a component's scope is the context's implementation
+        // What ctx.database() / ctx.bucket() create in their request's scope is the context's implementation
         // (RDS on AWS, a CloudNativePG Cluster release locally).
-        if (/_(Database|Bucket)_[0-9A-F]{8}$/.test(id)) continue;
+        if (/_(Postgres|MySQL|Bucket)-[a-z0-9-]+_/.test(id)) continue;
         const chart = String(r.chart).startsWith("./assets/") ? "fawkes-manifests" : r.chart;
         releases[r.name] = { name: r.name, chart, version: r.version, values: normalize((r.values ?? []).map((v: string) => parseYaml(v))) };
       }
