@@ -154,8 +154,20 @@ describe("ScanningComponent: monitoring", () => {
   });
 });
 
+// A second component asking for a token, beside Jenkins: each gets its own, named after it.
+const portal: Component = {
+  id: "portal",
+  needs: ["scanning"],
+  info: { title: "Portal", description: "asks for a SonarQube token", docs: "https://example.org/", lifecycle: "experimental" },
+  install(scope, _ctx, deps) {
+    return { ready: deps.service("codeAnalysis").tokenFor(scope, "portal", "portal").ready };
+  },
+};
+/** Scanning with two components asking it for tokens: Jenkins and the portal above (one synth for both describes). */
+const askers = synthWith([new ScanningComponent(), new JenkinsComponent(), portal]);
+
 describe("ScanningComponent: the SonarQube token for Jenkins", () => {
-  const { tf } = synthComponents(["jenkins", "scanning"]);
+  const tf = askers;
   const rel = release(tf, "jenkins-sonarqube-token");
   const objs = manifests(rel);
   const byKind = (kind: string) => objs.find((o) => o.kind === kind);
@@ -195,16 +207,7 @@ describe("ScanningComponent: the SonarQube token for Jenkins", () => {
 });
 
 describe("ScanningComponent: the codeAnalysis service", () => {
-  // A second component asking for a token, beside Jenkins: each gets its own, named after it.
-  const portal: Component = {
-    id: "portal",
-    needs: ["scanning"],
-    info: { title: "Portal", description: "asks for a SonarQube token", docs: "https://example.org/", lifecycle: "experimental" },
-    install(scope, _ctx, deps) {
-      return { ready: deps.service("codeAnalysis").tokenFor(scope, "portal", "portal").ready };
-    },
-  };
-  const tf = synthWith([new ScanningComponent(), new JenkinsComponent(), portal]);
+  const tf = askers;
   const objects = (name: string) => manifests(release(tf, name));
 
   test("each asking component gets its own token, secret and minter, in its own scope", () => {
