@@ -150,7 +150,7 @@ export class LocalData extends Construct {
    */
   private postgres(scope: Construct, request: DatabaseEngineRequest): DatabaseRef {
     const operator = this.operatorRelease;
-    if (!operator) throw new Error("LocalData.postgres() needs the operator: call installOperator() first");
+    if (!operator) throw new Error("LocalData.database() needs the operator: call installOperator() first");
     const ident = request.name.replace(/-/g, "_");
     const { nodeSelector, tolerations } = this.props.workloads;
     const spec = mergeValues(mergeValues(valuesFile("local-postgres"), profileValues("local-postgres", this.props.profile)), {
