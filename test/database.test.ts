@@ -35,7 +35,9 @@ function probe(name: StackName): Probed {
   // Through outputs, so the refs read as Terraform expressions, not tokens (two tokens always differ).
   for (const [key, ref] of Object.entries(asked)) new TerraformOutput(stack, `probe_${key}`, { value: { ...ref, dependsOn: undefined } });
   const tf = JSON.parse(Testing.synth(stack, true));
-  const refs = Object.fromEntries(Object.entries(asked).map(([key, ref]) => [key, { ...tf.output[`probe_${key}`].value, dependsOn: ref.dependsOn }])) as Probed["refs"];
+  const refs = Object.fromEntries(
+    Object.entries(asked).map(([key, ref]) => [key, { ...tf.output[`probe_${key}`].value, dependsOn: ref.dependsOn }]),
+  ) as Probed["refs"];
   return { tf, stack, refs };
 }
 const aws = probe("fawkes-aws");
@@ -44,7 +46,10 @@ const gcp = probe("fawkes-gcp");
 const local = probe("fawkes-local");
 
 /** Resources of a type whose Terraform address is under the probe's scope for `request` (`Postgres-notes`). */
-const under = (tf: any, type: string, scope: string) => resources(tf, type).filter(([id]) => id.startsWith(`DataProbe_${scope}_`)).map(([, r]) => r);
+const under = (tf: any, type: string, scope: string) =>
+  resources(tf, type)
+    .filter(([id]) => id.startsWith(`DataProbe_${scope}_`))
+    .map(([, r]) => r);
 const only = (tf: any, type: string, scope: string) => {
   const found = under(tf, type, scope);
   expect(found).toHaveLength(1);
@@ -79,7 +84,9 @@ describe("database() and bucket() requests fail clearly", () => {
   ])("%s: a name asked for twice (whatever the engine), a long MySQL name, a bucket asked for twice", (_name, { stack }) => {
     const scope = new Construct(stack, "Again");
     const ctx = stack.foundation;
-    expect(() => ctx.database(scope, { name: "notes", namespace: "x", engine: "mysql" })).toThrow('DatabaseRequest.name must be unique on a platform, got "notes" twice (postgres, then mysql)');
+    expect(() => ctx.database(scope, { name: "notes", namespace: "x", engine: "mysql" })).toThrow(
+      'DatabaseRequest.name must be unique on a platform, got "notes" twice (postgres, then mysql)',
+    );
     expect(() => ctx.postgres(scope, { name: "events", namespace: "x" })).toThrow('got "events" twice (mysql, then postgres)');
     expect(() => ctx.database(scope, { name: "a-mysql-name-of-17", namespace: "x", engine: "mysql" })).toThrow(
       'DatabaseRequest.name must be at most 16 characters for mysql (RDS\'s limit on the user name), got "a-mysql-name-of-17"',
@@ -104,8 +111,17 @@ describe("fawkes-aws: RDS PostgreSQL 17 and MySQL 8.4", () => {
     expect(pg.identifier).not.toEqual(my.identifier);
   });
 
-  test.each([["postgres", pg], ["mysql", my]])("%s: private, encrypted with the data key, backed up 7+ days, protected, generated password", (_e, db) => {
-    expect(db).toMatchObject({ publicly_accessible: false, storage_encrypted: true, deletion_protection: true, skip_final_snapshot: false, lifecycle: { prevent_destroy: true } });
+  test.each([
+    ["postgres", pg],
+    ["mysql", my],
+  ])("%s: private, encrypted with the data key, backed up 7+ days, protected, generated password", (_e, db) => {
+    expect(db).toMatchObject({
+      publicly_accessible: false,
+      storage_encrypted: true,
+      deletion_protection: true,
+      skip_final_snapshot: false,
+      lifecycle: { prevent_destroy: true },
+    });
     expect(db.kms_key_id).toMatch(/^\$\{aws_kms_key\.Foundation_DataKey_\w+\.arn\}$/);
     expect(db.backup_retention_period).toBeGreaterThanOrEqual(7);
     expect(db.password).toMatch(generated);
@@ -118,7 +134,9 @@ describe("fawkes-aws: RDS PostgreSQL 17 and MySQL 8.4", () => {
   });
 
   test("the nodes reach each engine's port, and nothing else does", () => {
-    const rules = resources(tf, "aws_vpc_security_group_ingress_rule").map(([, r]) => r).filter((r) => /Foundation_Data_SecurityGroup/.test(r.security_group_id));
+    const rules = resources(tf, "aws_vpc_security_group_ingress_rule")
+      .map(([, r]) => r)
+      .filter((r) => /Foundation_Data_SecurityGroup/.test(r.security_group_id));
     expect(rules.map((r) => r.from_port).sort()).toEqual([3306, 5432]);
     for (const r of rules) expect(r.referenced_security_group_id).toMatch(/aws_eks_cluster\..*cluster_security_group_id/);
   });
@@ -128,14 +146,19 @@ describe("fawkes-aws: RDS PostgreSQL 17 and MySQL 8.4", () => {
     const secret = only(tf, "aws_secretsmanager_secret", "MySQL-events");
     expect(secret.name_prefix).toBe("fawkes-dev/mysql/events-");
     expect(secret.kms_key_id).toMatch(/aws_kms_key\.Foundation_DataKey_\w+\.arn/);
-    expect(aws.refs.events.password).toEqual({ key: expect.stringMatching(/^\$\{aws_secretsmanager_secret\.DataProbe_MySQL-events_\w+\.arn\}$/), property: "password" });
+    expect(aws.refs.events.password).toEqual({
+      key: expect.stringMatching(/^\$\{aws_secretsmanager_secret\.DataProbe_MySQL-events_\w+\.arn\}$/),
+      property: "password",
+    });
   });
 
   test("two buckets, each private, encrypted with the data key and TLS-only", () => {
     for (const name of ["uploads", "exports"]) {
       expect(only(tf, "aws_s3_bucket", `Bucket-${name}`).bucket_prefix).toBe(`fawkes-dev-${name}-`);
       expect(only(tf, "aws_s3_bucket_public_access_block", `Bucket-${name}`)).toMatchObject({ block_public_acls: true, restrict_public_buckets: true });
-      expect(only(tf, "aws_s3_bucket_server_side_encryption_configuration", `Bucket-${name}`).rule[0].apply_server_side_encryption_by_default.kms_master_key_id).toMatch(/Foundation_DataKey/);
+      expect(
+        only(tf, "aws_s3_bucket_server_side_encryption_configuration", `Bucket-${name}`).rule[0].apply_server_side_encryption_by_default.kms_master_key_id,
+      ).toMatch(/Foundation_DataKey/);
       expect(only(tf, "aws_s3_bucket_policy", `Bucket-${name}`).policy).toMatch(/aws:SecureTransport/);
     }
   });
@@ -156,23 +179,34 @@ describe("fawkes-azure: Flexible Server for PostgreSQL and for MySQL", () => {
     expect(my.private_dns_zone_id).toMatch(/azurerm_private_dns_zone\.Foundation_Network_MysqlZone_\w+\.id/);
   });
 
-  test.each([["postgres", pg], ["mysql", my]])("%s: backed up 7+ days, protected (prevent_destroy and a lock), generated password in Key Vault", (engine, server) => {
+  test.each([
+    ["postgres", pg],
+    ["mysql", my],
+  ])("%s: backed up 7+ days, protected (prevent_destroy and a lock), generated password in Key Vault", (engine, server) => {
     expect(server.backup_retention_days).toBeGreaterThanOrEqual(7);
     expect(server.lifecycle.prevent_destroy).toBe(true);
     expect(server.administrator_password).toMatch(generated);
     const scope = engine === "postgres" ? "Postgres-notes" : "MySQL-events";
     expect(only(tf, "azurerm_management_lock", scope)).toMatchObject({ lock_level: "CanNotDelete" });
-    expect(only(tf, "azurerm_key_vault_secret", scope)).toMatchObject({ name: `${engine}-${engine === "postgres" ? "notes" : "events"}`, value: server.administrator_password });
+    expect(only(tf, "azurerm_key_vault_secret", scope)).toMatchObject({
+      name: `${engine}-${engine === "postgres" ? "notes" : "events"}`,
+      value: server.administrator_password,
+    });
   });
 
   test("MySQL requires TLS (1.2 or newer), like PostgreSQL", () => {
     const config = Object.fromEntries(under(tf, "azurerm_mysql_flexible_server_configuration", "MySQL-events").map((c) => [c.name, c.value]));
     expect(config).toEqual({ require_secure_transport: "ON", tls_version: "TLSv1.2,TLSv1.3" });
-    expect(only(tf, "azurerm_mysql_flexible_database", "MySQL-events")).toMatchObject({ name: "events", charset: "utf8mb4", lifecycle: { prevent_destroy: true } });
+    expect(only(tf, "azurerm_mysql_flexible_database", "MySQL-events")).toMatchObject({
+      name: "events",
+      charset: "utf8mb4",
+      lifecycle: { prevent_destroy: true },
+    });
   });
 
   test("two private Blob containers", () => {
-    for (const name of ["uploads", "exports"]) expect(only(tf, "azurerm_storage_container", `Bucket-${name}`)).toMatchObject({ name, container_access_type: "private" });
+    for (const name of ["uploads", "exports"])
+      expect(only(tf, "azurerm_storage_container", `Bucket-${name}`)).toMatchObject({ name, container_access_type: "private" });
   });
 });
 
@@ -181,7 +215,10 @@ describe("fawkes-gcp: Cloud SQL for PostgreSQL 17 and MySQL 8.4", () => {
   const pg = only(tf, "google_sql_database_instance", "Postgres-notes");
   const my = only(tf, "google_sql_database_instance", "MySQL-events");
 
-  test.each([["postgres", pg], ["mysql", my]])("%s: private IP only, TLS only, backups with point-in-time recovery, protected", (_e, sql) => {
+  test.each([
+    ["postgres", pg],
+    ["mysql", my],
+  ])("%s: private IP only, TLS only, backups with point-in-time recovery, protected", (_e, sql) => {
     expect(sql.settings.ip_configuration).toMatchObject({ ipv4_enabled: false, ssl_mode: "ENCRYPTED_ONLY" });
     expect(sql.settings.ip_configuration.private_network).toMatch(/google_compute_network\.\w+\.id/);
     expect(sql.settings.backup_configuration.enabled).toBe(true);
@@ -198,7 +235,10 @@ describe("fawkes-gcp: Cloud SQL for PostgreSQL 17 and MySQL 8.4", () => {
   });
 
   test("each password is generated and kept in its own Secret Manager secret", () => {
-    for (const [scope, id] of [["Postgres-notes", "fawkes-dev-notes-db-password"], ["MySQL-events", "fawkes-dev-events-db-password"]]) {
+    for (const [scope, id] of [
+      ["Postgres-notes", "fawkes-dev-notes-db-password"],
+      ["MySQL-events", "fawkes-dev-events-db-password"],
+    ]) {
       expect(only(tf, "google_sql_user", scope).password).toMatch(generated);
       expect(only(tf, "google_secret_manager_secret", scope)).toMatchObject({ secret_id: id, deletion_protection: true });
     }
@@ -233,8 +273,14 @@ describe("fawkes-local: CloudNativePG for PostgreSQL, the official mysql image f
     expect(secrets["events-app"].data).toMatchObject({ username: "events", database: "events", password: expect.stringMatching(generated) });
     expect(secrets["events-root"].data.password).toMatch(generated);
     const env = Object.fromEntries(pod.containers[0].env.map((e: any) => [e.name, e.valueFrom?.secretKeyRef ?? e.value]));
-    expect(env).toMatchObject({ MYSQL_PASSWORD: { name: "events-app", key: "password" }, MYSQL_ROOT_PASSWORD: { name: "events-root", key: "password" }, MYSQL_ROOT_HOST: "localhost" });
-    const [role] = resources(tf, "kubernetes_role_v1").map(([, r]) => r).filter((r) => r.metadata.name === "fawkes-secret-store");
+    expect(env).toMatchObject({
+      MYSQL_PASSWORD: { name: "events-app", key: "password" },
+      MYSQL_ROOT_PASSWORD: { name: "events-root", key: "password" },
+      MYSQL_ROOT_HOST: "localhost",
+    });
+    const [role] = resources(tf, "kubernetes_role_v1")
+      .map(([, r]) => r)
+      .filter((r) => r.metadata.name === "fawkes-secret-store");
     expect(role.rule[0].resource_names).toEqual(["events-app", "notes-app"]);
     expect(local.refs.events).toMatchObject({ host: "events.fawkes-data.svc", password: { key: "events-app", property: "password" } });
   });
