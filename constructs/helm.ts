@@ -5,7 +5,7 @@ import { AssetType, TerraformAsset, TerraformStack, type ITerraformDependable } 
 import { Construct } from "constructs";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { CHARTS, LOCAL_CHARTS, type ChartId, type LocalChartId } from "./catalog";
-import type { PlatformContext, Scheduling } from "./context";
+import type { PlatformContext, Profile, Scheduling } from "./context";
 import type { ServiceLookup } from "./services";
 
 export const HELM_VALUES_DIR = path.join(__dirname, "..", "helm-values");
@@ -38,7 +38,6 @@ export function valuesFile(file: string, optional = false): Values {
   return structuredClone(parsed as Values);
 }
 
-export type Profile = PlatformContext["profile"];
 
 /** Profile overlays fall back: lab uses the small sizes unless it has its own file. */
 const PROFILE_FALLBACK: Record<Profile, Profile[]> = { lab: ["lab", "small"], small: ["small"], standard: ["standard"] };

@@ -2,7 +2,7 @@ import { DataHttp } from "@cdktf/provider-http/lib/data-http";
 import { HttpProvider } from "@cdktf/provider-http/lib/provider";
 import { Annotations, Fn, TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
-import { disabledComponents, platformComponents } from "../constructs/components";
+import { disabledComponents, platformComponents } from "./components";
 import type { PlatformContext } from "../constructs/context";
 import { FawkesPlatform } from "../constructs/platform";
 import { PlatformPolicy } from "../constructs/policy";

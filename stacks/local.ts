@@ -1,6 +1,6 @@
 import { Annotations, Lazy, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
-import { platformComponents } from "../constructs/components";
+import { platformComponents } from "./components";
 import { ExistingClusterFoundation } from "../constructs/foundations/existing-cluster";
 import { addRequests } from "../constructs/sizes";
 import { resourcePrefix } from "../constructs/foundations/shared";

@@ -1,7 +1,7 @@
 import { TerraformOutput, Testing } from "cdktf";
 import { RBAC_PROPAGATION } from "../constructs/foundations/aks/data";
 import { Construct } from "constructs";
-import { COMPONENT_IDS } from "../constructs/components";
+import { COMPONENT_IDS } from "../stacks/components";
 import { validateAksProps, type AksFoundationProps } from "../constructs/foundations/aks";
 import { parseConfig } from "../stacks/config/load";
 import { FawkesAzureStack } from "../stacks/azure";

@@ -1,6 +1,6 @@
 import { Release } from "@cdktf/provider-helm/lib/release";
 import { TerraformResource } from "cdktf";
-import { COMPONENTS, platformComponents } from "../constructs/components";
+import { COMPONENTS, platformComponents } from "../stacks/components";
 import { strings, synthComponents, testConfig } from "./support";
 
 /**

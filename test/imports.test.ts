@@ -37,6 +37,31 @@ describe("imports", () => {
     expect(offenders).toEqual([]);
   });
 
+  test("layering: no import cycle between top-level folders, and constructs/ never imports stacks/", () => {
+    // Which top-level folder imports which (runtime and type imports alike), from relative imports.
+    const TOP = ["constructs", "stacks", "providers", "scripts"];
+    const edges = new Map<string, Set<string>>(TOP.map((t) => [t, new Set<string>()]));
+    for (const f of files) {
+      const from = f.split(path.sep)[0];
+      if (!edges.has(from)) continue;
+      for (const [, spec] of fs.readFileSync(path.join(ROOT, f), "utf8").matchAll(/(?:from\s+|require\(\s*|import\s*\(\s*)["'](\.[^"']+)["']/g)) {
+        const to = path.normalize(path.join(path.dirname(f), spec)).split(path.sep)[0];
+        if (to !== from && edges.has(to)) edges.get(from)!.add(to);
+      }
+    }
+    expect([...edges.get("constructs")!]).not.toContain("stacks");
+    const cycles: string[] = [];
+    const visit = (node: string, trail: string[]): void => {
+      if (trail.includes(node)) {
+        cycles.push([...trail.slice(trail.indexOf(node)), node].join(" -> "));
+        return;
+      }
+      for (const next of edges.get(node)!) visit(next, [...trail, node]);
+    };
+    for (const t of TOP) visit(t, []);
+    expect(cycles).toEqual([]);
+  });
+
   test("the cross-folder check sees every way of reaching another component folder", () => {
     const jenkins = path.join("constructs", "components", "jenkins", "index.ts");
     const text = [

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { TerraformOutput, Testing } from "cdktf";
 import { parse as parseYaml } from "yaml";
 import { CHARTS } from "../constructs/catalog";
-import { COMPONENT_IDS } from "../constructs/components";
+import { COMPONENT_IDS } from "../stacks/components";
 import { ExistingClusterFoundation, LOCAL_POSTGRES_IMAGE } from "../constructs/foundations/existing-cluster";
 import { poolAffinity } from "../constructs/helm";
 import type { Component } from "../constructs/platform";

@@ -1,7 +1,7 @@
 import { Testing, TerraformStack, type App } from "cdktf";
 import type { Construct } from "constructs";
 import { parse as parseYaml } from "yaml";
-import { COMPONENTS, platformComponents } from "../constructs/components";
+import { COMPONENTS, platformComponents } from "../stacks/components";
 import type {
   BucketRef,
   DatabaseEngineRequest,
@@ -9,6 +9,7 @@ import type {
   DatabaseRequest,
   Grant,
   PlatformContext,
+  Profile,
   ServiceAccountRef,
   WorkloadIdentity,
 } from "../constructs/context";
@@ -44,7 +45,7 @@ export class FakeContext implements PlatformContext {
   readonly cloud = "local";
   readonly cluster = { name: "test", configPath: "~/.kube/config", configContext: "test" };
   readonly domain = "fawkes.test";
-  readonly profile: "lab" | "small" | "standard";
+  readonly profile: Profile;
   readonly storageClass = "fake-encrypted";
   readonly nodePools = poolScheduling();
   readonly loadBalancer = { serviceType: "LoadBalancer" as const, serviceAnnotations: { "fake.cloud/lb": "public" }, externalTrafficPolicy: "Local" as const };
@@ -56,7 +57,7 @@ export class FakeContext implements PlatformContext {
   readonly buckets: string[] = [];
   readonly identities: { sa: ServiceAccountRef; grants: Grant[] }[] = [];
 
-  constructor(profile: "lab" | "small" | "standard" = "small") {
+  constructor(profile: Profile = "small") {
     this.profile = profile;
   }
 
@@ -119,7 +120,7 @@ export interface Synthesized {
  */
 export function synthComponents(
   ids: string[] | "all",
-  options: { config?: ConfigInput; profile?: "lab" | "small" | "standard"; context?: (ctx: FakeContext) => void } = {},
+  options: { config?: ConfigInput; profile?: Profile; context?: (ctx: FakeContext) => void } = {},
 ): Synthesized {
   const config = testConfig(options.config);
   const stack = testStack();

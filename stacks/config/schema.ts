@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { COMPONENT_IDS, platformComponents } from "../../constructs/components";
+import { COMPONENT_IDS } from "../component-ids";
+import { platformComponents } from "../components";
 import { POD_CIDR as AKS_POD_CIDR, SERVICE_CIDR as AKS_SERVICE_CIDR } from "../../constructs/foundations/aks/network";
 import { calendarToday, DEFAULT_KUBERNETES_VERSION, offeredAnywhere } from "../../constructs/kubernetes-versions";
 
@@ -383,7 +384,6 @@ export const configSchema = z.strictObject({
 /** The validated configuration, with every default filled in. */
 export type FawkesConfig = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
-export type Profile = FawkesConfig["profile"];
 export type BeltName = keyof FawkesConfig["dojo"]["belts"];
 
 /** A rule across keys, checked after the schema: the key path it is about and what was expected. */

@@ -1,0 +1,50 @@
+import type { Component } from "../constructs/platform";
+import { COMPONENT_IDS, type ComponentId } from "./component-ids";
+import type { FawkesConfig } from "./config/schema";
+import { ArgocdComponent } from "../constructs/components/argocd";
+import { BackstageComponent } from "../constructs/components/backstage";
+import { DnsComponent } from "../constructs/components/dns";
+import { ARGOCD_APPLICATION_NAMESPACES, DojoComponent } from "../constructs/components/dojo";
+import { IngressComponent } from "../constructs/components/ingress";
+import { JenkinsComponent } from "../constructs/components/jenkins";
+import { MattermostComponent } from "../constructs/components/mattermost";
+import { ObservabilityComponent } from "../constructs/components/observability";
+import { ScanningComponent } from "../constructs/components/scanning";
+import { SecretsComponent } from "../constructs/components/secrets";
+import { TlsComponent } from "../constructs/components/tls";
+
+/**
+ * The component registry: one line per component, from the config to its props (including the
+ * Argo CD <-> Dojo wiring). The key is the component id and its config switch
+ * (`components.<id>: false`); the install order comes from each component's `needs`. It lives in
+ * stacks/ because it reads the config: constructs/ never imports from stacks/.
+ */
+export const COMPONENTS = {
+  ingress: () => new IngressComponent(),
+  tls: (c) => new TlsComponent({ email: c.letsEncrypt.email, issuer: c.letsEncrypt.issuer }),
+  dns: () => new DnsComponent(),
+  secrets: () => new SecretsComponent(),
+  backstage: () => new BackstageComponent(),
+  argocd: (c) => new ArgocdComponent({ applicationNamespaces: c.components.dojo === false ? [] : ARGOCD_APPLICATION_NAMESPACES }),
+  observability: () => new ObservabilityComponent(),
+  mattermost: () => new MattermostComponent(),
+  scanning: () => new ScanningComponent(),
+  jenkins: () => new JenkinsComponent(),
+  dojo: (c) => new DojoComponent({ ttlHours: c.dojo.ttlHours, belts: c.dojo.belts }),
+} satisfies Record<ComponentId, (config: FawkesConfig) => Component>;
+
+export { COMPONENT_IDS, type ComponentId };
+
+/** Every registered component, built from the config, in catalog order. */
+export function platformComponents(config: FawkesConfig): Component[] {
+  return COMPONENT_IDS.map((id) => {
+    const component = COMPONENTS[id](config);
+    if (component.id !== id) throw new Error(`stacks/components.ts: the entry "${id}" builds a component with id "${component.id}"`);
+    return component;
+  });
+}
+
+/** Ids switched off in the config. */
+export function disabledComponents(config: FawkesConfig): string[] {
+  return COMPONENT_IDS.filter((id) => config.components[id] === false);
+}
