@@ -174,10 +174,7 @@ export interface ServiceAccountRef {
 }
 
 /** Cloud permissions a workload asks for, by intent. Foundations map each to their IAM. */
-export type Grant =
-  | { readonly secrets: "read" }
-  | { readonly dns: "write" }
-  | { readonly bucket: BucketRef; readonly access: "read" | "readwrite" };
+export type Grant = { readonly secrets: "read" } | { readonly dns: "write" } | { readonly bucket: BucketRef; readonly access: "read" | "readwrite" };
 
 export interface WorkloadIdentity {
   readonly serviceAccountAnnotations: Record<string, string>;

@@ -8,7 +8,7 @@ import { CHARTS, LOCAL_CHARTS, type ChartId, type LocalChartId } from "./catalog
 import type { PlatformContext, Profile, Scheduling } from "./context";
 import type { ServiceLookup } from "./services";
 
-export const HELM_VALUES_DIR = path.join(__dirname, "..", "helm-values");
+const HELM_VALUES_DIR = path.join(__dirname, "..", "helm-values");
 const LOCAL_CHARTS_DIR = path.join(__dirname, "..", "charts");
 
 export type Values = Record<string, unknown>;
@@ -37,7 +37,6 @@ export function valuesFile(file: string, optional = false): Values {
   fileCache.set(file, parsed as Values);
   return structuredClone(parsed as Values);
 }
-
 
 /** Profile overlays fall back: lab uses the small sizes unless it has its own file. */
 const PROFILE_FALLBACK: Record<Profile, Profile[]> = { lab: ["lab", "small"], small: ["small"], standard: ["standard"] };
@@ -166,7 +165,7 @@ export function manifestsRelease(scope: Construct, id: string, ctx: PlatformCont
 }
 
 /** A release of a chart kept in this repository's `charts/`, copied into the stack as an asset. */
-export function localChartRelease(
+function localChartRelease(
   scope: Construct,
   id: string,
   ctx: PlatformContext,
@@ -226,11 +225,6 @@ export function ingressFor(subdomain: string, ctx: PlatformContext, deps: Servic
     tlsSecret: `${subdomain}-tls`,
     annotations: { "cert-manager.io/cluster-issuer": deps.service("clusterIssuer"), ...ingress.annotations },
   };
-}
-
-/** Walks a Construct tree and returns every helm release (for tests and summaries). */
-export function releasesIn(scope: Construct): Release[] {
-  return scope.node.findAll().filter((c): c is Release => c instanceof Release);
 }
 
 /**

@@ -18,7 +18,7 @@
 export type ManagedCloud = "aws" | "azure" | "gcp";
 
 /** Days before the end of standard support from which synth warns. */
-export const WARN_DAYS = 90;
+const WARN_DAYS = 90;
 
 /** One minor on one cloud: generally available from `since`, in standard support until `until` (exclusive). */
 interface Window {
@@ -153,13 +153,18 @@ export function kubernetesVersionWarnings(cloud: ManagedCloud, minor: string, to
   const name = CLOUD_NAMES[cloud];
   const s = supportStatus(cloud, minor, today);
   const choices = offeredMinors(cloud, today).join(", ") || "none listed: update constructs/kubernetes-versions.ts";
-  if (s.state === "unknown") throw new Error(`${where}: must be a minor ${name} offers (${choices}); its release calendar (constructs/kubernetes-versions.ts) has no ${minor}`);
+  if (s.state === "unknown")
+    throw new Error(`${where}: must be a minor ${name} offers (${choices}); its release calendar (constructs/kubernetes-versions.ts) has no ${minor}`);
   if (s.state === "not-yet") throw new Error(`${where}: must be a minor ${name} offers (${choices}); ${name} offers ${minor} from ${s.since}, got "${minor}"`);
   if (s.state === "ended") {
-    throw new Error(`${where}: must be a minor ${name} offers (${choices}); ${minor} left ${name} standard support on ${s.until}, so ${name} refuses or force-upgrades it, got "${minor}"`);
+    throw new Error(
+      `${where}: must be a minor ${name} offers (${choices}); ${minor} left ${name} standard support on ${s.until}, so ${name} refuses or force-upgrades it, got "${minor}"`,
+    );
   }
   if (s.daysLeft > WARN_DAYS) return [];
-  return [`${where}: Kubernetes ${minor} leaves ${name} standard support on ${s.until}, in ${s.daysLeft} day${s.daysLeft === 1 ? "" : "s"}: plan the upgrade (${name} offers ${choices})`];
+  return [
+    `${where}: Kubernetes ${minor} leaves ${name} standard support on ${s.until}, in ${s.daysLeft} day${s.daysLeft === 1 ? "" : "s"}: plan the upgrade (${name} offers ${choices})`,
+  ];
 }
 
 /**

@@ -23,7 +23,11 @@ export const DASHBOARD_LABEL = { grafana_dashboard: "1" } as const;
 export const DASHBOARD_FOLDER_ANNOTATION = "grafana_folder";
 
 /** A Grafana dashboard shipped as a labelled ConfigMap (works whether or not Grafana is installed yet). */
-export function grafanaDashboard(scope: Construct, id: string, props: { namespace: string; name: string; folder: string; json: string; dependsOn?: ITerraformDependable[] }): ConfigMapV1 {
+export function grafanaDashboard(
+  scope: Construct,
+  id: string,
+  props: { namespace: string; name: string; folder: string; json: string; dependsOn?: ITerraformDependable[] },
+): ConfigMapV1 {
   return new ConfigMapV1(scope, id, {
     metadata: {
       name: props.name,

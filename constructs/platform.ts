@@ -176,8 +176,11 @@ function componentNamespace(c: Component): string {
 }
 
 /** The construct id of a component's scope: PascalCase of its id (`front-door` → `FrontDoor`). */
-export function scopeId(id: string): string {
-  return id.split("-").map((p) => p[0].toUpperCase() + p.slice(1)).join("");
+function scopeId(id: string): string {
+  return id
+    .split("-")
+    .map((p) => p[0].toUpperCase() + p.slice(1))
+    .join("");
 }
 
 export interface FawkesPlatformProps {

@@ -15,7 +15,8 @@ export class PlatformPolicy implements IValidation {
     for (const node of this.scope.node.findAll()) {
       if (node instanceof Release) {
         const where = node.node.path;
-        if (!node.versionInput || !/^v?\d+\.\d+\.\d+([-.][0-9A-Za-z.-]+)?$/.test(node.versionInput)) errors.push(`${where}: chart version must be pinned (x.y.z), got "${node.versionInput ?? ""}"`);
+        if (!node.versionInput || !/^v?\d+\.\d+\.\d+([-.][0-9A-Za-z.-]+)?$/.test(node.versionInput))
+          errors.push(`${where}: chart version must be pinned (x.y.z), got "${node.versionInput ?? ""}"`);
         if (node.atomicInput !== true) errors.push(`${where}: helm release must be atomic`);
         if (node.waitInput !== true) errors.push(`${where}: helm release must wait for readiness`);
         if (!(Number(node.timeoutInput) > 0)) errors.push(`${where}: helm release needs a timeout`);

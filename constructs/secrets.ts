@@ -7,7 +7,7 @@ import { manifestsRelease } from "./helm";
 import type { Installed, SecretLocation } from "./platform";
 
 /** Label on every admin secret: `scripts/secret <component>` finds credentials by it. */
-export const ADMIN_SECRET_LABEL = "fawkes.dev/admin-secret";
+const ADMIN_SECRET_LABEL = "fawkes.dev/admin-secret";
 
 export interface GeneratedSecretProps {
   /** Component id: the label `scripts/secret` looks for. */
@@ -87,7 +87,7 @@ export interface DatabaseSecret {
 }
 
 /** The default connection keys of a database secret. */
-export function connectionTemplate(db: DatabaseRef): Record<string, string> {
+function connectionTemplate(db: DatabaseRef): Record<string, string> {
   const ssl = db.tls ? "?sslmode=require" : "";
   return {
     host: db.host,
@@ -104,7 +104,14 @@ export function connectionTemplate(db: DatabaseRef): Record<string, string> {
  * Secret object (so its name is a reference, and it goes when the component goes); external-secrets
  * fills it from wherever the foundation keeps the password, which never passes through Terraform.
  */
-export function databaseSecret(scope: Construct, id: string, ctx: PlatformContext, deps: Installed, db: DatabaseRef, props: DatabaseSecretProps): DatabaseSecret {
+export function databaseSecret(
+  scope: Construct,
+  id: string,
+  ctx: PlatformContext,
+  deps: Installed,
+  db: DatabaseRef,
+  props: DatabaseSecretProps,
+): DatabaseSecret {
   const root = new Construct(scope, id);
   const shell = new SecretV1(root, "Secret", {
     metadata: { name: props.name, namespace: props.namespace, labels: { "app.kubernetes.io/part-of": "fawkes" } },

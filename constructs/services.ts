@@ -149,7 +149,10 @@ export interface RegistryCapability {
   /** Where images are pushed and pulled, e.g. `<account>.dkr.ecr.<region>.amazonaws.com/fawkes`. */
   readonly pushUrl: string;
   /** The cloud identity a CI service account pushes with (to pass to `workloadIdentity`). */
-  pushIdentityFor(scope: Construct, sa: { readonly namespace: string; readonly name: string }): { readonly serviceAccountAnnotations: Record<string, string>; readonly podLabels: Record<string, string> };
+  pushIdentityFor(
+    scope: Construct,
+    sa: { readonly namespace: string; readonly name: string },
+  ): { readonly serviceAccountAnnotations: Record<string, string>; readonly podLabels: Record<string, string> };
 }
 
 /** Where CI, Argo CD and Alertmanager report deployments and incidents (DORA metrics). */

@@ -8,7 +8,7 @@ export interface Requests {
 }
 
 /** Kubernetes CPU quantity ("250m", "1", "0.5") in cores. */
-export function cpuCores(q: unknown): number {
+function cpuCores(q: unknown): number {
   if (q === undefined || q === null || q === "") return 0;
   const m = /^(\d+(?:\.\d+)?)(m?)$/.exec(String(q));
   if (!m) throw new Error(`not a CPU quantity: "${String(q)}"`);

@@ -14,7 +14,11 @@ let sucrase; // loaded on the first cache miss only
 function compile(source, filename) {
   const key = crypto.createHash("sha1").update(filename).update("\0").update(source).digest("hex");
   const cached = path.join(cacheDir, `${key}.js`);
-  try { return fs.readFileSync(cached, "utf8"); } catch { /* miss */ }
+  try {
+    return fs.readFileSync(cached, "utf8");
+  } catch {
+    /* miss */
+  }
   sucrase ??= require("sucrase");
   const out = sucrase.transform(source, { transforms: ["typescript", "imports"], filePath: filename, production: true }).code;
   try {
@@ -22,7 +26,9 @@ function compile(source, filename) {
     const tmp = `${cached}.${process.pid}`;
     fs.writeFileSync(tmp, out);
     fs.renameSync(tmp, cached); // atomic: parallel runs never read half a file
-  } catch { /* a read-only tree still works, just slower */ }
+  } catch {
+    /* a read-only tree still works, just slower */
+  }
   return out;
 }
 

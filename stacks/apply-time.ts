@@ -176,7 +176,10 @@ export function estimateApply(tf: any): CriticalPath {
 export function pathLabel(tf: any, address: string): string {
   const [type, name] = address.split(".");
   if (type === "helm_release") return tf.resource?.helm_release?.[name]?.name ?? name;
-  return type.replace(/^(aws|azurerm|google|kubernetes|random|time)_/, "").replace(/_v1$/, "").replace(/_/g, " ");
+  return type
+    .replace(/^(aws|azurerm|google|kubernetes|random|time)_/, "")
+    .replace(/_v1$/, "")
+    .replace(/_/g, " ");
 }
 
 /** One summary line: `≈ 31 min (critical path: vpc → eks cluster → …)`, listing steps of a minute or more. */

@@ -43,7 +43,10 @@ export class FawkesAwsStack extends TerraformStack {
     installPlatform(this, this.foundation, config);
 
     new TerraformOutput(this, "cluster_name", { value: name });
-    new TerraformOutput(this, "kubeconfig_command", { value: `aws eks update-kubeconfig --name ${name} --region ${aws.region}`, description: "Adds the cluster to your kubeconfig" });
+    new TerraformOutput(this, "kubeconfig_command", {
+      value: `aws eks update-kubeconfig --name ${name} --region ${aws.region}`,
+      description: "Adds the cluster to your kubeconfig",
+    });
     if (this.foundation.nameServers) {
       new TerraformOutput(this, "name_servers", { value: this.foundation.nameServers, description: `Delegate ${config.domain} to these name servers` });
     }

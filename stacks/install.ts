@@ -33,7 +33,8 @@ export function installPlatform(stack: Construct, ctx: PlatformContext, config: 
   const secrets: Record<string, string> = {};
   for (const [id, out] of platform.outputs) {
     for (const [name, url] of Object.entries(out.endpoints ?? {})) urls[name] = url;
-    for (const s of out.adminSecrets ?? []) secrets[`${id}: ${s.description}`] = `kubectl -n ${s.namespace} get secret ${s.name} -o jsonpath='{.data.${s.key.replace(/\./g, "\\.")}}' | base64 -d`;
+    for (const s of out.adminSecrets ?? [])
+      secrets[`${id}: ${s.description}`] = `kubectl -n ${s.namespace} get secret ${s.name} -o jsonpath='{.data.${s.key.replace(/\./g, "\\.")}}' | base64 -d`;
   }
   new TerraformOutput(stack, "domain", { value: ctx.domain, description: "Every platform UI is served at https://<component>.<domain>" });
   new TerraformOutput(stack, "urls", { value: urls, description: "Platform UIs" });

@@ -28,7 +28,7 @@ export function localComponentSwitches(
 ): Record<string, boolean> {
   const wanted = config.local.components;
   const off = new Set(heavy.filter((id) => components.some((c) => c.id === id) && wanted[id] !== true));
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const c of components) {
       if (!off.has(c.id) && wanted[c.id] !== true && c.needs.some((n) => off.has(n))) {
@@ -83,7 +83,10 @@ export class FawkesLocalStack extends TerraformStack {
     const laptopOff = Object.entries(platformConfig.components)
       .filter(([id, on]) => !on && config.components[id] !== false)
       .map(([id]) => id);
-    new TerraformOutput(this, "kube_context", { value: local.context, description: `The kubeconfig context the platform was applied to (from ${local.kubeconfig})` });
+    new TerraformOutput(this, "kube_context", {
+      value: local.context,
+      description: `The kubeconfig context the platform was applied to (from ${local.kubeconfig})`,
+    });
     new TerraformOutput(this, "trust_ca", {
       value: `scripts/trust-local-ca.sh ${local.context}`,
       description: "Makes this machine trust the platform's local CA, so https://*.<domain> opens without warnings",

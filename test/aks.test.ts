@@ -25,7 +25,10 @@ function synthAzure(overrides: ConfigInput = {}, patch: (c: FawkesConfig) => Faw
   // 41-character prefix its "-" falls at the server name's cut (56).
   if (longNames) stack.foundation.postgres(new Construct(stack, "LongProbe"), { name: "long-database-name-of-32-chars-x", namespace: "portal" });
   const bucket = stack.foundation.bucket(probe, "portal-files");
-  const identity = stack.foundation.workloadIdentity(probe, { namespace: "portal", name: "portal-app" }, [{ bucket, access: "readwrite" }, { secrets: "read" }]);
+  const identity = stack.foundation.workloadIdentity(probe, { namespace: "portal", name: "portal-app" }, [
+    { bucket, access: "readwrite" },
+    { secrets: "read" },
+  ]);
   new TerraformOutput(stack, "probe_password_key", { value: db.password.key });
   new TerraformOutput(stack, "probe_host", { value: db.host });
   new TerraformOutput(stack, "probe_client_id", { value: identity.serviceAccountAnnotations["azure.workload.identity/client-id"] });
@@ -94,7 +97,10 @@ describe("AksFoundation cluster", () => {
     expect(cluster(tf).role_based_access_control_enabled).toBe(true);
     expect(cluster(tf).azure_active_directory_role_based_access_control).toMatchObject({ azure_rbac_enabled: true, admin_group_object_ids: [] });
     expect(cluster(standard.tf).azure_active_directory_role_based_access_control.admin_group_object_ids).toEqual(["0b5a3c7e-8f41-4d2a-9c6b-2e7f1a9d3b55"]);
-    expect(roleOn(standard.tf, "Azure Kubernetes Service Cluster User Role")[0]).toMatchObject({ principal_id: "0b5a3c7e-8f41-4d2a-9c6b-2e7f1a9d3b55", principal_type: "Group" });
+    expect(roleOn(standard.tf, "Azure Kubernetes Service Cluster User Role")[0]).toMatchObject({
+      principal_id: "0b5a3c7e-8f41-4d2a-9c6b-2e7f1a9d3b55",
+      principal_type: "Group",
+    });
   });
 
   test("the deployer is cluster admin through Azure RBAC, and releases wait for the role to propagate", () => {
@@ -180,7 +186,12 @@ describe("AksFoundation nodes", () => {
 
   test("every pool is labelled with its name, autoscaled, and encrypts at host", () => {
     const pools = [cluster(tf).default_node_pool, pool(tf, "workloads"), pool(tf, "dojo")];
-    for (const p of pools) expect(p).toMatchObject({ node_labels: expect.objectContaining({ "fawkes.dev/pool": p.name }), auto_scaling_enabled: true, host_encryption_enabled: true });
+    for (const p of pools)
+      expect(p).toMatchObject({
+        node_labels: expect.objectContaining({ "fawkes.dev/pool": p.name }),
+        auto_scaling_enabled: true,
+        host_encryption_enabled: true,
+      });
     expect(pool(standard.tf, "workloads").host_encryption_enabled).toBe(false);
   });
 
@@ -204,9 +215,18 @@ describe("AksFoundation secret store", () => {
   test("Key Vault uses RBAC authorization, and purge protection and 90-day soft delete whatever allowDestroy says", () => {
     // Purge protection cannot be turned off once on, and retention is fixed at creation: allowDestroy
     // flipping them would fail the deploy that sets it.
-    expect(one(tf, "azurerm_key_vault")).toMatchObject({ rbac_authorization_enabled: true, purge_protection_enabled: true, soft_delete_retention_days: 90, lifecycle: { prevent_destroy: true } });
+    expect(one(tf, "azurerm_key_vault")).toMatchObject({
+      rbac_authorization_enabled: true,
+      purge_protection_enabled: true,
+      soft_delete_retention_days: 90,
+      lifecycle: { prevent_destroy: true },
+    });
     expect(one(tf, "azurerm_key_vault").access_policy).toBeUndefined();
-    expect(one(lab.tf, "azurerm_key_vault")).toMatchObject({ purge_protection_enabled: true, soft_delete_retention_days: 90, lifecycle: { prevent_destroy: false } });
+    expect(one(lab.tf, "azurerm_key_vault")).toMatchObject({
+      purge_protection_enabled: true,
+      soft_delete_retention_days: 90,
+      lifecycle: { prevent_destroy: false },
+    });
   });
 
   test("Key Vault is reached through a private endpoint; its public endpoint is off, or admits only the configured networks", () => {
@@ -258,7 +278,10 @@ describe("AksFoundation postgres()", () => {
   test("high availability for the standard profile only: zone-redundant across the configured zones", () => {
     expect(probeServer(tf).high_availability).toBeUndefined();
     expect(probeServer(lab.tf).high_availability).toBeUndefined();
-    expect(probeServer(standard.tf)).toMatchObject({ sku_name: expect.stringMatching(/^GP_/), high_availability: { mode: "ZoneRedundant", standby_availability_zone: "2" } });
+    expect(probeServer(standard.tf)).toMatchObject({
+      sku_name: expect.stringMatching(/^GP_/),
+      high_availability: { mode: "ZoneRedundant", standby_availability_zone: "2" },
+    });
   });
 
   test("clients must use TLS 1.2 or newer", () => {
@@ -314,7 +337,10 @@ describe("AksFoundation bucket()", () => {
     expect(container).toMatchObject({ name: "portal-files", container_access_type: "private" });
     expect(container.storage_account_id).toMatch(/azurerm_storage_account\.[\w-]+\.id/);
     expect(container.storage_account_name).toBeUndefined();
-    expect(tf.provider.azurerm[0]).toMatchObject({ storage_use_azuread: true, features: [expect.objectContaining({ storage: [{ data_plane_available: false }] })] });
+    expect(tf.provider.azurerm[0]).toMatchObject({
+      storage_use_azuread: true,
+      features: [expect.objectContaining({ storage: [{ data_plane_available: false }] })],
+    });
   });
 
   test("buckets are no S3 endpoint; the storage account is protected unless allowDestroy", () => {
@@ -412,7 +438,9 @@ describe("fawkes-azure stack", () => {
 
   test("outputs: cluster name, kubeconfig command, domain, where secrets live", () => {
     expect(tf.output.cluster_name.value).toBe("fawkes-dev");
-    expect(tf.output.kubeconfig_command.value).toBe("az aks get-credentials --resource-group fawkes-dev --name fawkes-dev && kubelogin convert-kubeconfig -l azurecli");
+    expect(tf.output.kubeconfig_command.value).toBe(
+      "az aks get-credentials --resource-group fawkes-dev --name fawkes-dev && kubelogin convert-kubeconfig -l azurecli",
+    );
     expect(tf.output.secret_store.value).toBe("Azure Key Vault (westeurope)");
   });
 
@@ -439,7 +467,9 @@ describe("AksFoundation validation and config", () => {
   });
 
   test("fails fast on a VNet that overlaps the pod or service ranges, naming prop and value", () => {
-    expect(() => validateAksProps(props({ vnetCidr: "10.244.0.0/16" }))).toThrow('AksFoundationProps.vnetCidr must not overlap the pod range 10.244.0.0/16, got "10.244.0.0/16"');
+    expect(() => validateAksProps(props({ vnetCidr: "10.244.0.0/16" }))).toThrow(
+      'AksFoundationProps.vnetCidr must not overlap the pod range 10.244.0.0/16, got "10.244.0.0/16"',
+    );
     expect(() => validateAksProps(props({ vnetCidr: "10.41.0.0/24" }))).toThrow(/must be a \/20 or larger/);
   });
 
@@ -451,7 +481,9 @@ describe("AksFoundation validation and config", () => {
 
   test("fails fast on repeated zones (the HA standby would land in the primary's zone) and on private networks that overlap the VNet", () => {
     expect(() => validateAksProps(props({ zones: ["1", "1"] }))).toThrow('AksFoundationProps.zones must be distinct, got ["1","1"]');
-    expect(() => validateAksProps(props({ apiPrivateCidrs: ["10.41.8.0/24"] }))).toThrow('AksFoundationProps.apiPrivateCidrs must not overlap vnetCidr 10.41.0.0/16, got "10.41.8.0/24"');
+    expect(() => validateAksProps(props({ apiPrivateCidrs: ["10.41.8.0/24"] }))).toThrow(
+      'AksFoundationProps.apiPrivateCidrs must not overlap vnetCidr 10.41.0.0/16, got "10.41.8.0/24"',
+    );
     expect(() => validateAksProps(props({ zones: ["3", "1"], apiPrivateCidrs: ["192.168.0.0/16"] }))).not.toThrow();
   });
 
@@ -497,7 +529,14 @@ describe("AksFoundation destroy (allowDestroy)", () => {
     expect(teardown.destroy_duration).toBe("120s");
     expect(teardown.create_duration).toBeUndefined();
     const deps = teardown.depends_on.join(" ");
-    for (const what of [/azurerm_virtual_network\./, /azurerm_subnet\.\w+Nodes/, /azurerm_subnet\.\w+Databases/, /azurerm_subnet\.\w+PrivateEndpoints/, /azurerm_kubernetes_cluster\./, /azurerm_kubernetes_cluster_node_pool\.\w+Workloads/]) {
+    for (const what of [
+      /azurerm_virtual_network\./,
+      /azurerm_subnet\.\w+Nodes/,
+      /azurerm_subnet\.\w+Databases/,
+      /azurerm_subnet\.\w+PrivateEndpoints/,
+      /azurerm_kubernetes_cluster\./,
+      /azurerm_kubernetes_cluster_node_pool\.\w+Workloads/,
+    ]) {
       expect(deps).toMatch(what);
     }
     // Every release depends on it (through ctx.ready), so Terraform destroys them first.
@@ -580,7 +619,9 @@ describe("Azure names, for every name and environment the config accepts", () =>
     const out = synthEdge(...edges[0]);
     expect(resolve(one(out, "azurerm_key_vault").name)).toBe("abcdefghijklmnopq-x9z0q");
     expect(resolve(one(out, "azurerm_storage_account").name)).toBe("abcdefghijklmnopqrsx9z0q");
-    const servers = all(out, "azurerm_postgresql_flexible_server").map((s) => resolve(s.name)).sort();
+    const servers = all(out, "azurerm_postgresql_flexible_server")
+      .map((s) => resolve(s.name))
+      .sort();
     expect(servers).toEqual(["abcdefghijklmnopq-rs-uvwxyzabcdefghijklmn-long-database-x9z0q", "abcdefghijklmnopq-rs-uvwxyzabcdefghijklmn-portal-db-x9z0q"]);
   });
 });

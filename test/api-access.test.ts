@@ -27,7 +27,9 @@ describe("API access (defect: a private API that the deploy cannot reach)", () =
   });
 
   test("an empty list is refused at synth, naming the file and the key, unless the deploy runs inside the network", () => {
-    expect(() => parseConfig({ api: { allowedCidrs: [] } }, "prod.yaml")).toThrow(/^prod\.yaml: api\.allowedCidrs: expected at least one network .*api\.deployFromInsideNetwork: true/);
+    expect(() => parseConfig({ api: { allowedCidrs: [] } }, "prod.yaml")).toThrow(
+      /^prod\.yaml: api\.allowedCidrs: expected at least one network .*api\.deployFromInsideNetwork: true/,
+    );
     const inside = parseConfig({ api: { allowedCidrs: [], deployFromInsideNetwork: true } }, "prod.yaml");
     const stack = new TerraformStack(Testing.app(), "t");
     expect(apiAccess(stack, inside).publicCidrs).toEqual([]);

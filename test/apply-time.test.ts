@@ -5,7 +5,8 @@ import { summarize } from "../stacks/summary";
 import { applyGraph, createSeconds, describeEstimate, estimateApply, finishTimes, longestPath, type GraphNode } from "../stacks/apply-time";
 import { synthesized } from "./synthesized";
 
-const graphOf = (nodes: Record<string, [number, string[]]>) => new Map<string, GraphNode>(Object.entries(nodes).map(([a, [seconds, deps]]) => [a, { seconds, deps }]));
+const graphOf = (nodes: Record<string, [number, string[]]>) =>
+  new Map<string, GraphNode>(Object.entries(nodes).map(([a, [seconds, deps]]) => [a, { seconds, deps }]));
 const releaseAddress = (tf: any, name: string) => `helm_release.${Object.entries<any>(tf.resource.helm_release).find(([, r]) => r.name === name)![0]}`;
 
 describe("longestPath", () => {
@@ -39,7 +40,10 @@ describe("applyGraph", () => {
       aws_iam_role: { r: {} },
       aws_db_instance: { single: {}, ha: { multi_az: true } },
       time_sleep: { wait: { create_duration: "1m30s", depends_on: ["aws_iam_role.r"] }, teardown: { destroy_duration: "5m" } },
-      helm_release: { app: { timeout: 600, chart: "app" }, crs: { timeout: 300, chart: "./assets/Chart-fawkes-manifests/ABC", values: ["manifests:\n  - kind: ClusterIssuer\n"] } },
+      helm_release: {
+        app: { timeout: 600, chart: "app" },
+        crs: { timeout: 300, chart: "./assets/Chart-fawkes-manifests/ABC", values: ["manifests:\n  - kind: ClusterIssuer\n"] },
+      },
     },
   };
   const g = applyGraph(tf);
@@ -78,7 +82,11 @@ describe("the AWS stack", () => {
 
   test("Grafana does not wait for the ClusterIssuers, nor the Dojo's Kyverno for Grafana", () => {
     const upstream = (address: string, seen = new Set<string>()): Set<string> => {
-      for (const d of graph.get(address)?.deps ?? []) if (!seen.has(d)) (seen.add(d), upstream(d, seen));
+      for (const d of graph.get(address)?.deps ?? []) {
+        if (seen.has(d)) continue;
+        seen.add(d);
+        upstream(d, seen);
+      }
       return seen;
     };
     expect(upstream(releaseAddress(tf, "grafana"))).not.toContain(releaseAddress(tf, "cluster-issuers"));

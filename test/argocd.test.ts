@@ -95,8 +95,12 @@ describe("Argo CD", () => {
   });
 
   test("bad project namespaces fail at construction, naming the prop and the value", () => {
-    expect(() => new ArgocdComponent({ projectNamespaces: ["argocd"] })).toThrow(`ArgocdProps.projectNamespaces must not include Argo CD's own namespace, got "argocd"`);
-    expect(() => new ArgocdComponent({ projectNamespaces: ["Team_A"] })).toThrow(`ArgocdProps.projectNamespaces must be namespace names (DNS labels), got "Team_A"`);
+    expect(() => new ArgocdComponent({ projectNamespaces: ["argocd"] })).toThrow(
+      `ArgocdProps.projectNamespaces must not include Argo CD's own namespace, got "argocd"`,
+    );
+    expect(() => new ArgocdComponent({ projectNamespaces: ["Team_A"] })).toThrow(
+      `ArgocdProps.projectNamespaces must be namespace names (DNS labels), got "Team_A"`,
+    );
     expect(() => new ArgocdComponent({ sourceRepos: [] })).toThrow("ArgocdProps.sourceRepos must list at least one repository");
   });
 });

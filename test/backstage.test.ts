@@ -46,18 +46,28 @@ describe("Backstage", () => {
     expect(helmValues(release(withObs, "backstage")).metrics.serviceMonitor.enabled).toBe(true);
     // The upstream image serves no /metrics: no ServiceMonitor unless asked for, observability or not.
     expect(values(release(synthWith([fakeObservability(), new BackstageComponent()]), "backstage")).metrics.serviceMonitor.enabled).toBe(false);
-    expect(catalogEntities(tf).flatMap((e) => e.metadata.links ?? []).map((l: any) => l.title)).not.toContain("Grafana dashboards");
+    expect(
+      catalogEntities(tf)
+        .flatMap((e) => e.metadata.links ?? [])
+        .map((l: any) => l.title),
+    ).not.toContain("Grafana dashboards");
   });
 
   test("the catalog is a mounted ConfigMap read as a file location; templates come from templatesUrl", () => {
     const mount = v.backstage.extraVolumeMounts.find((m: any) => m.name === "platform-catalog");
     expect(v.backstage.extraVolumes).toContainEqual({ name: "platform-catalog", configMap: { name: "backstage-platform-catalog" } });
-    expect(appConfig.catalog.locations[0]).toEqual({ type: "file", target: `${mount.mountPath}/platform.yaml`, rules: [{ allow: ["Component", "System", "Group"] }] });
+    expect(appConfig.catalog.locations[0]).toEqual({
+      type: "file",
+      target: `${mount.mountPath}/platform.yaml`,
+      rules: [{ allow: ["Component", "System", "Group"] }],
+    });
     expect(appConfig.catalog.locations[1]).toEqual({ type: "url", target: DEFAULT_TEMPLATES_URL, rules: [{ allow: ["Template", "Location"] }] });
     expect(appConfig.catalog.rules[0].allow).toContain("Template");
     const custom = helmValues(release(synthWith([new BackstageComponent({ templatesUrl: "https://git.acme.io/templates/all.yaml" })]), "backstage"));
     expect(custom.backstage.appConfig.catalog.locations[1].target).toBe("https://git.acme.io/templates/all.yaml");
-    expect(rel.depends_on).toContain(`kubernetes_config_map_v1.${resources(tf, "kubernetes_config_map_v1").find(([, c]) => c.metadata.name === "backstage-platform-catalog")![0]}`);
+    expect(rel.depends_on).toContain(
+      `kubernetes_config_map_v1.${resources(tf, "kubernetes_config_map_v1").find(([, c]) => c.metadata.name === "backstage-platform-catalog")![0]}`,
+    );
   });
 
   test("the database comes from ctx.postgres through a synced secret, one schema per plugin; no bundled PostgreSQL", () => {
@@ -87,7 +97,12 @@ describe("Backstage", () => {
   });
 
   test("served at https://backstage.<domain> through the platform ingress, TLS by cert-manager", () => {
-    expect(v.ingress).toMatchObject({ enabled: true, className: "traefik", host: "backstage.fawkes.test", tls: { enabled: true, secretName: "backstage-tls" } });
+    expect(v.ingress).toMatchObject({
+      enabled: true,
+      className: "traefik",
+      host: "backstage.fawkes.test",
+      tls: { enabled: true, secretName: "backstage-tls" },
+    });
     expect(v.ingress.annotations["cert-manager.io/cluster-issuer"]).toBe("letsencrypt-staging");
     expect(appConfig.app.baseUrl).toBe("https://backstage.fawkes.test");
     expect(appConfig.backend.baseUrl).toBe("https://backstage.fawkes.test");
@@ -111,10 +126,15 @@ describe("Backstage", () => {
     expect(secret.metadata.labels["fawkes.dev/admin-secret"]).toBe("backstage");
     expect(secret.data["api-token"]).toMatch(/^\$\{random_password\.[\w-]+\.result\}$/);
     expect(secret.data["session-secret"]).toMatch(/^\$\{random_password\.[\w-]+\.result\}$/);
-    expect(platform.outputs.get("backstage")!.adminSecrets).toEqual([expect.objectContaining({ namespace: "backstage", name: "backstage-secrets", key: "api-token" })]);
+    expect(platform.outputs.get("backstage")!.adminSecrets).toEqual([
+      expect.objectContaining({ namespace: "backstage", name: "backstage-secrets", key: "api-token" }),
+    ]);
     expect(appConfig.backend.auth.externalAccess).toEqual([{ type: "static", options: { token: "${BACKSTAGE_API_TOKEN}", subject: "fawkes-automation" } }]);
     expect(appConfig.auth.session.secret).toBe("${AUTH_SESSION_SECRET}");
-    expect(v.backstage.extraEnvVars).toContainEqual({ name: "BACKSTAGE_API_TOKEN", valueFrom: { secretKeyRef: { name: "backstage-secrets", key: "api-token" } } });
+    expect(v.backstage.extraEnvVars).toContainEqual({
+      name: "BACKSTAGE_API_TOKEN",
+      valueFrom: { secretKeyRef: { name: "backstage-secrets", key: "api-token" } },
+    });
   });
 
   test("guest sign-in is on by default and can be switched off", () => {

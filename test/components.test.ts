@@ -50,7 +50,11 @@ describe.each(ids)("component %s", (id) => {
     for (const [, r] of own) {
       for (const [s, where] of strings(r.values ?? [])) {
         for (const m of s.matchAll(/^[ \t]*([\w.-]*(password|passwd|token|apikey))[ \t]*:[ \t]*(\S+)[ \t]*$/gim)) {
-          expect({ where, key: m[1], value: m[3] }).toEqual({ where, key: m[1], value: expect.stringMatching(/^("?\$\$?\{.+\}"?|'?\{\{.+\}\}'?|""|''|null|~|\[\]|\{\}|true|false|[A-Z_]+)$/) });
+          expect({ where, key: m[1], value: m[3] }).toEqual({
+            where,
+            key: m[1],
+            value: expect.stringMatching(/^("?\$\$?\{.+\}"?|'?\{\{.+\}\}'?|""|''|null|~|\[\]|\{\}|true|false|[A-Z_]+)$/),
+          });
         }
       }
     }
@@ -66,9 +70,16 @@ describe.each(ids)("component %s", (id) => {
 });
 
 function pascal(id: string): string {
-  return id.split("-").map((p) => p[0].toUpperCase() + p.slice(1)).join("");
+  return id
+    .split("-")
+    .map((p) => p[0].toUpperCase() + p.slice(1))
+    .join("");
 }
 
 test("the contract covers every registered component", () => {
-  expect(ids.sort()).toEqual(platformComponents(testConfig()).map((c) => c.id).sort());
+  expect(ids.sort()).toEqual(
+    platformComponents(testConfig())
+      .map((c) => c.id)
+      .sort(),
+  );
 });

@@ -22,7 +22,10 @@ describe("config", () => {
 
   test.each([
     [{ profile: "huge" }, 'fawkes.yaml: profile: expected one of "lab"|"small"|"standard", got "huge"'],
-    [{ api: { allowedCidrs: ["0.0.0.0/0"] } }, "fawkes.yaml: api.allowedCidrs.0: expected a CIDR narrower than /0 (the API endpoint is never open to the whole internet), got \"0.0.0.0/0\""],
+    [
+      { api: { allowedCidrs: ["0.0.0.0/0"] } },
+      'fawkes.yaml: api.allowedCidrs.0: expected a CIDR narrower than /0 (the API endpoint is never open to the whole internet), got "0.0.0.0/0"',
+    ],
     [{ api: { allowedCidrs: ["10.0.0.1"] } }, 'fawkes.yaml: api.allowedCidrs.0: expected an IPv4 CIDR such as 203.0.113.0/24, got "10.0.0.1"'],
     [{ domain: "Not A Domain" }, 'fawkes.yaml: domain: expected a lower-case DNS domain such as platform.example.org, got "Not A Domain"'],
     [{ kubernetes: { version: 1.33 } }, "fawkes.yaml: kubernetes.version: expected string, received number, got 1.33"],
@@ -61,23 +64,32 @@ describe("a config that validates is one the clouds accept", () => {
     [{ name: "sthree-x" }, 'f.yaml: name: expected a name not starting with "xn--", "sthree-" or "goog"'],
     [{ name: "googly" }, 'f.yaml: name: expected a name not starting with "xn--", "sthree-" or "goog"'],
     [{ environment: "my-google" }, 'f.yaml: environment: expected an environment without "google"'],
-    [{ environment: "dev-" }, 'f.yaml: environment: expected a lower-case DNS label of 1-20 characters'],
+    [{ environment: "dev-" }, "f.yaml: environment: expected a lower-case DNS label of 1-20 characters"],
     // Kubernetes versions
-    [{ kubernetes: { version: "1.39" } }, 'f.yaml: kubernetes.version: expected a minor EKS, AKS or GKE offers today (1.34, 1.35, 1.36); 1.39 is not offered by any of them yet, got "1.39"'],
-    [{ kubernetes: { version: "1.31" } }, 'f.yaml: kubernetes.version: expected a minor in standard support today (1.34, 1.35, 1.36); 1.31 is past the end of standard support on EKS, AKS and GKE, got "1.31"'],
+    [
+      { kubernetes: { version: "1.39" } },
+      'f.yaml: kubernetes.version: expected a minor EKS, AKS or GKE offers today (1.34, 1.35, 1.36); 1.39 is not offered by any of them yet, got "1.39"',
+    ],
+    [
+      { kubernetes: { version: "1.31" } },
+      'f.yaml: kubernetes.version: expected a minor in standard support today (1.34, 1.35, 1.36); 1.31 is past the end of standard support on EKS, AKS and GKE, got "1.31"',
+    ],
     // pools, ports, zones
     [{ nodePools: { system: { min: 0, desired: 0 } } }, "f.yaml: nodePools.system.min: expected at least 1 (AKS needs a system node"],
     [{ local: { httpNodePort: 30443 } }, "f.yaml: local.httpsNodePort: expected a node port other than local.httpNodePort (30443), got 30443"],
     [{ azure: { zones: ["1", "1"] } }, 'f.yaml: azure.zones: expected distinct zones (each of "1", "2", "3" at most once), got ["1","1"]'],
     // regions
     [{ aws: { region: "eu-wset-1" } }, 'f.yaml: aws.region: expected an AWS region such as eu-west-1 (did you mean eu-west-1?), got "eu-wset-1"'],
-    [{ azure: { location: "westeurop" } }, 'f.yaml: azure.location: expected an Azure region name such as westeurope (did you mean westeurope?), got "westeurop"'],
-    [{ gcp: { region: "europe-west7" } }, 'f.yaml: gcp.region: expected a GCP region such as europe-west1 (did you mean'],
+    [
+      { azure: { location: "westeurop" } },
+      'f.yaml: azure.location: expected an Azure region name such as westeurope (did you mean westeurope?), got "westeurop"',
+    ],
+    [{ gcp: { region: "europe-west7" } }, "f.yaml: gcp.region: expected a GCP region such as europe-west1 (did you mean"],
     [{ aws: { region: "mars-north-1" } }, 'f.yaml: aws.region: expected an AWS region such as eu-west-1, got "mars-north-1"'],
     // network math
     [{ aws: { vpcCidr: "10.40.0.1/16" } }, 'f.yaml: aws.vpcCidr: expected a network address (no host bits): 10.40.0.0/16, got "10.40.0.1/16"'],
-    [{ aws: { vpcCidr: "10.0.0.0/8" } }, 'f.yaml: aws.vpcCidr: expected a /16 to /20 (AWS allows /16-/28 subnets'],
-    [{ aws: { vpcCidr: "10.40.0.0/24" } }, 'f.yaml: aws.vpcCidr: expected a /16 to /20'],
+    [{ aws: { vpcCidr: "10.0.0.0/8" } }, "f.yaml: aws.vpcCidr: expected a /16 to /20 (AWS allows /16-/28 subnets"],
+    [{ aws: { vpcCidr: "10.40.0.0/24" } }, "f.yaml: aws.vpcCidr: expected a /16 to /20"],
     [{ aws: { vpcCidr: "8.8.0.0/16" } }, "f.yaml: aws.vpcCidr: expected a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10)"],
     [{ azure: { vnetCidr: "10.244.0.0/16" } }, "f.yaml: azure.vnetCidr: expected a range apart from the AKS pod range 10.244.0.0/16"],
     [{ azure: { vnetCidr: "10.41.0.0/22" } }, "f.yaml: azure.vnetCidr: expected a /8 to /20"],
@@ -88,10 +100,13 @@ describe("a config that validates is one the clouds accept", () => {
     [{ api: { privateCidrs: ["192.168.1.1/24"] } }, "f.yaml: api.privateCidrs.0: expected a network address (no host bits): 192.168.1.0/24"],
     // component needs, named by key (not by FawkesPlatform at synth)
     [{ components: { ingress: false } }, "f.yaml: components.ingress: expected true (or left out): "],
-    [{ components: { tls: false } }, "f.yaml: components.tls: expected true (or left out): backstage needs tls; to leave tls out, set components.backstage: false too, got false"],
+    [
+      { components: { tls: false } },
+      "f.yaml: components.tls: expected true (or left out): backstage needs tls; to leave tls out, set components.backstage: false too, got false",
+    ],
     [{ local: { components: { scanning: true, secrets: false } } }, "f.yaml: local.components.secrets: expected true (or left out): scanning needs secrets"],
     [{ kubernetes: { version: "1.33" } }, "1.33 is past the end of standard support on EKS, AKS and GKE"], // the old default (defect 4)
-    [{ local: { kubeconfig: " " } }, 'f.yaml: local.kubeconfig: expected a kubeconfig file path'],
+    [{ local: { kubeconfig: " " } }, "f.yaml: local.kubeconfig: expected a kubeconfig file path"],
   ])("rejects %j naming file, key and expectation", (input, message) => {
     expect(() => parseConfig(input, "f.yaml", today)).toThrow(ConfigError);
     expect(() => parseConfig(input, "f.yaml", today)).toThrow(message);
@@ -113,9 +128,14 @@ describe("a config that validates is one the clouds accept", () => {
 describe("loading", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fawkes-"));
 
-  test.each([["empty.yaml", ""], ["comments.yaml", "# only a comment\n\n  # another\n"]])("%s: an empty file is an error, not the defaults", (file, text) => {
+  test.each([
+    ["empty.yaml", ""],
+    ["comments.yaml", "# only a comment\n\n  # another\n"],
+  ])("%s: an empty file is an error, not the defaults", (file, text) => {
     fs.writeFileSync(path.join(dir, file), text);
-    expect(() => loadConfig({ FAWKES_CONFIG: file }, dir)).toThrow(`${file}: the file is empty; delete it to use the embedded defaults, or set at least one key`);
+    expect(() => loadConfig({ FAWKES_CONFIG: file }, dir)).toThrow(
+      `${file}: the file is empty; delete it to use the embedded defaults, or set at least one key`,
+    );
   });
 
   test("a file that is not UTF-8 says so, with the byte and its offset", () => {

@@ -26,7 +26,6 @@ const PROTECTION_ATTRIBUTES = new Set([
 /** Resources that exist only to protect (present when protected, absent when destroy is allowed). */
 const PROTECTION_RESOURCES = new Set(["azurerm_management_lock"]);
 
-
 /** Differences between two JSON documents as paths; helm values are compared as parsed YAML. */
 function diff(a: unknown, b: unknown, path: string[] = [], out: string[][] = []): string[][] {
   if (typeof a === "string" && typeof b === "string" && a !== b && path.includes("values")) {

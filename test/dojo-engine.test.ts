@@ -14,10 +14,22 @@ import {
   planReconcile,
   releaseSlot,
 } from "../constructs/components/dojo/engine/pool";
-import { ANNOTATIONS, BELTS, LABELS, renderSlot, slotName, specHash, type Belt, type K8sObject, type PoolDefinition } from "../constructs/components/dojo/engine/slot";
+import {
+  ANNOTATIONS,
+  BELTS,
+  LABELS,
+  renderSlot,
+  slotName,
+  specHash,
+  type Belt,
+  type K8sObject,
+  type PoolDefinition,
+} from "../constructs/components/dojo/engine/slot";
 import { loadCurriculum } from "../constructs/components/dojo/curriculum";
 // The engine's own module objects (plain CommonJS): main.js calls kube.inClusterClient and kube.send through them.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const main = require("../constructs/components/dojo/engine/main.js");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const kube = require("../constructs/components/dojo/engine/kube.js");
 import { synthComponents } from "./support";
 
@@ -48,7 +60,9 @@ class FakeApi implements Api {
     const selector = new URLSearchParams(query ?? "").get("labelSelector");
     if (method === "GET") {
       if (this.objects.has(path)) return structuredClone(this.objects.get(path));
-      const items = [...this.objects.entries()].filter(([k]) => k.startsWith(path + "/") && !k.slice(path.length + 1).includes("/")).map(([, v]) => structuredClone(v));
+      const items = [...this.objects.entries()]
+        .filter(([k]) => k.startsWith(path + "/") && !k.slice(path.length + 1).includes("/"))
+        .map(([, v]) => structuredClone(v));
       if (!items.length && !this.isCollection(path)) throw new KubeError(404, "NotFound", `${path} not found`);
       return { items: items.filter((o) => matches(o, selector)) };
     }
@@ -76,7 +90,8 @@ class FakeApi implements Api {
       const cur = this.objects.get(path);
       if (!cur) throw new KubeError(404, "NotFound", `${path} not found`);
       const pre = body?.preconditions ?? {};
-      if ((pre.uid && pre.uid !== cur.metadata.uid) || (pre.resourceVersion && pre.resourceVersion !== cur.metadata.resourceVersion)) throw new KubeError(409, "Conflict", "precondition failed");
+      if ((pre.uid && pre.uid !== cur.metadata.uid) || (pre.resourceVersion && pre.resourceVersion !== cur.metadata.resourceVersion))
+        throw new KubeError(409, "Conflict", "precondition failed");
       this.objects.delete(path);
       if (path.startsWith("/api/v1/namespaces/")) {
         const ns = path.split("/")[4];
@@ -146,7 +161,15 @@ describe("renderSlot: every slot of every belt", () => {
       const [quota] = find(objects, "ResourceQuota");
       const q = POOL.belts[belt].quota;
       expect(quota.metadata.namespace).toBe(name);
-      expect((quota as any).spec.hard).toMatchObject({ "requests.cpu": q.cpu, "limits.cpu": q.cpu, "requests.memory": q.memory, "limits.memory": q.memory, "requests.storage": q.storage, "services.loadbalancers": "0", "services.nodeports": "0" });
+      expect((quota as any).spec.hard).toMatchObject({
+        "requests.cpu": q.cpu,
+        "limits.cpu": q.cpu,
+        "requests.memory": q.memory,
+        "limits.memory": q.memory,
+        "requests.storage": q.storage,
+        "services.loadbalancers": "0",
+        "services.nodeports": "0",
+      });
     }
   });
 
@@ -183,7 +206,9 @@ describe("renderSlot: every slot of every belt", () => {
 
   test("only the observability and architecture belts may reach Prometheus", () => {
     for (const { belt, objects } of slots) {
-      const egress = (find(objects, "NetworkPolicy", "allow-to-platform")[0] as any).spec.egress[0].to.map((t: any) => t.namespaceSelector.matchLabels["kubernetes.io/metadata.name"]);
+      const egress = (find(objects, "NetworkPolicy", "allow-to-platform")[0] as any).spec.egress[0].to.map(
+        (t: any) => t.namespaceSelector.matchLabels["kubernetes.io/metadata.name"],
+      );
       expect(egress.includes("observability")).toBe(belt === "brown" || belt === "black");
     }
   });
@@ -236,7 +261,10 @@ describe("renderSlot: every slot of every belt", () => {
 
   test("every namespaced object but the validator identity and AppProject lives in the slot", () => {
     for (const { name, objects } of slots) {
-      const outside = objects.slice(1).filter((o) => o.metadata.namespace !== name).map((o) => o.kind);
+      const outside = objects
+        .slice(1)
+        .filter((o) => o.metadata.namespace !== name)
+        .map((o) => o.kind);
       expect(outside.sort()).toEqual((objects.some((o) => o.kind === "AppProject") ? ["AppProject", "ServiceAccount"] : ["ServiceAccount"]).sort());
     }
   });
@@ -273,12 +301,16 @@ describe("claim, release and expiry", () => {
   test("no free slot: a clear error naming the setting to raise", async () => {
     const api = await runningPool(onlyWhite(1));
     await claimSlot(api, { belt: "white", learner: "alice", now: NOW, ttlHours: 24 });
-    await expect(claimSlot(api, { belt: "white", learner: "bob", now: NOW, ttlHours: 24 })).rejects.toThrow(/no free white slot .*raise dojo\.belts\.white\.slots/);
+    await expect(claimSlot(api, { belt: "white", learner: "bob", now: NOW, ttlHours: 24 })).rejects.toThrow(
+      /no free white slot .*raise dojo\.belts\.white\.slots/,
+    );
   });
 
   test("learner ids must be usable as labels; cluster user names are turned into one", async () => {
     const api = await runningPool(onlyWhite(1));
-    await expect(claimSlot(api, { belt: "white", learner: "Alice Smith", now: NOW, ttlHours: 24 })).rejects.toThrow('learner must be 1-63 lower-case letters, digits, "-" or "."');
+    await expect(claimSlot(api, { belt: "white", learner: "Alice Smith", now: NOW, ttlHours: 24 })).rejects.toThrow(
+      'learner must be 1-63 lower-case letters, digits, "-" or "."',
+    );
     expect(learnerFromUser("Alice.Smith@Example.com")).toBe("alice.smith-example.com");
     expect(learnerFromUser("https://issuer.example.com#0a1b2c")).toBe("0a1b2c");
   });
@@ -300,7 +332,13 @@ describe("claim, release and expiry", () => {
     expect(expiryOf(ns, 24)).toBe(hours(24).getTime());
     expect(isExpired(ns, hours(23.9), 24)).toBe(false);
     expect(isExpired(ns, hours(24), 24)).toBe(true);
-    const extended = { ...ns, metadata: { ...ns.metadata, annotations: { ...ns.metadata.annotations, [ANNOTATIONS.expiresAt]: hours(100).toISOString(), [ANNOTATIONS.observedAt]: hours(0.01).toISOString() } } };
+    const extended = {
+      ...ns,
+      metadata: {
+        ...ns.metadata,
+        annotations: { ...ns.metadata.annotations, [ANNOTATIONS.expiresAt]: hours(100).toISOString(), [ANNOTATIONS.observedAt]: hours(0.01).toISOString() },
+      },
+    };
     expect(isExpired(extended, hours(24.02), 24)).toBe(true);
     const noTimes = { ...ns, metadata: { ...ns.metadata, annotations: {} } };
     expect(isExpired(noTimes, NOW, 24)).toBe(true);
@@ -322,7 +360,9 @@ describe("the reconciler's plan", () => {
     const ns = api.namespace("dojo-white-001");
     expect(ns.metadata.labels[LABELS.state]).toBe("free");
     for (const o of renderSlot("white", 1, POOL).objects.slice(1)) {
-      expect([...api.objects.values()].some((x) => x.kind === o.kind && x.metadata.name === o.metadata.name && x.metadata.namespace === o.metadata.namespace)).toBe(true);
+      expect(
+        [...api.objects.values()].some((x) => x.kind === o.kind && x.metadata.name === o.metadata.name && x.metadata.namespace === o.metadata.namespace),
+      ).toBe(true);
     }
   });
 
@@ -362,7 +402,10 @@ describe("the reconciler's plan", () => {
     const plan = planReconcile(onlyWhite(1), api.namespaces(), hours(25));
     // The learner's module changes between the read and the delete.
     const ns = api.namespace(a.slot);
-    await api.request("PUT", `/api/v1/namespaces/${a.slot}`, { ...ns, metadata: { ...ns.metadata, annotations: { ...ns.metadata.annotations, [ANNOTATIONS.module]: "02-expose" } } });
+    await api.request("PUT", `/api/v1/namespaces/${a.slot}`, {
+      ...ns,
+      metadata: { ...ns.metadata, annotations: { ...ns.metadata.annotations, [ANNOTATIONS.module]: "02-expose" } },
+    });
     const errors = await applyPlan(api, onlyWhite(1), plan, hours(25));
     expect(errors).toEqual([]);
     expect(api.namespace(a.slot)).toBeDefined();
@@ -390,15 +433,29 @@ describe("the reconciler's plan", () => {
 
   test("one slot per learner and belt: a second claim is wiped, the first kept", () => {
     const base = renderSlot("white", 1, POOL).objects[0];
-    const mk = (i: number, at: Date) => ({ ...claimNamespace({ ...renderSlot("white", i, POOL).objects[0], metadata: { ...base.metadata, name: slotName("white", i), labels: { ...base.metadata.labels, [LABELS.index]: String(i) } } }, { learner: "alice", now: at, ttlHours: 24 }) });
+    const mk = (i: number, at: Date) => ({
+      ...claimNamespace(
+        {
+          ...renderSlot("white", i, POOL).objects[0],
+          metadata: { ...base.metadata, name: slotName("white", i), labels: { ...base.metadata.labels, [LABELS.index]: String(i) } },
+        },
+        { learner: "alice", now: at, ttlHours: 24 },
+      ),
+    });
     const plan = planReconcile(onlyWhite(2), [mk(1, NOW), mk(2, hours(1))], hours(2));
     expect(plan.remove.map((r) => [r.name, r.reason])).toEqual([["dojo-white-002", "duplicate claim"]]);
     expect(plan.observe.map((o) => o.name)).toEqual(["dojo-white-001"]);
   });
 
   test("a slot still terminating is neither recreated nor touched; objects of vanished slots are orphans", () => {
-    const ns = { ...renderSlot("white", 1, POOL).objects[0], metadata: { ...renderSlot("white", 1, POOL).objects[0].metadata, deletionTimestamp: NOW.toISOString() } };
-    const orphan = { kind: "ServiceAccount", metadata: { name: "dojo-white-009", namespace: POOL.validatorNamespace, labels: { [LABELS.slot]: "dojo-white-009" } } } as K8sObject;
+    const ns = {
+      ...renderSlot("white", 1, POOL).objects[0],
+      metadata: { ...renderSlot("white", 1, POOL).objects[0].metadata, deletionTimestamp: NOW.toISOString() },
+    };
+    const orphan = {
+      kind: "ServiceAccount",
+      metadata: { name: "dojo-white-009", namespace: POOL.validatorNamespace, labels: { [LABELS.slot]: "dojo-white-009" } },
+    } as K8sObject;
     const plan = planReconcile(onlyWhite(1), [ns], NOW, [orphan]);
     expect(plan.create).toEqual([]);
     expect(plan.remove).toEqual([]);
@@ -423,14 +480,28 @@ describe("the check language", () => {
         metadata: { labels: { app: "podinfo", track: "green" } },
         spec: {
           securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
-          containers: [{ name: "podinfo", image: "ghcr.io/stefanprodan/podinfo:6.14.1", resources: { requests: { cpu: "100m", memory: "64Mi" } }, readinessProbe: { httpGet: { path: "/readyz" } } }],
+          containers: [
+            {
+              name: "podinfo",
+              image: "ghcr.io/stefanprodan/podinfo:6.14.1",
+              resources: { requests: { cpu: "100m", memory: "64Mi" } },
+              readinessProbe: { httpGet: { path: "/readyz" } },
+            },
+          ],
         },
       },
     },
     status: { availableReplicas: 2, conditions: [{ type: "Available", status: "True" }] },
   };
-  const service = { kind: "Service", metadata: { name: "podinfo", labels: { app: "podinfo" } }, spec: { selector: { app: "podinfo" }, ports: [{ name: "http", port: 80, targetPort: 9898 }] } };
-  const lister = (objects: Record<string, any[]>): Lister => async (kind) => objects[kind] ?? [];
+  const service = {
+    kind: "Service",
+    metadata: { name: "podinfo", labels: { app: "podinfo" } },
+    spec: { selector: { app: "podinfo" }, ports: [{ name: "http", port: 80, targetPort: 9898 }] },
+  };
+  const lister =
+    (objects: Record<string, any[]>): Lister =>
+    async (kind) =>
+      objects[kind] ?? [];
   const vars = { slot: "dojo-white-001", domain: "fawkes.test", belt: "white", learner: "alice" };
 
   test("paths: keys, quoted keys, wildcards, indexes and filters", () => {
@@ -451,12 +522,50 @@ describe("the check language", () => {
   test("every module of the white belt passes against a slot that did the work", async () => {
     const white = loadCurriculum().white;
     const done = {
-      Deployment: [{ ...deployment, spec: { ...deployment.spec, template: { ...deployment.spec.template, spec: { ...deployment.spec.template.spec, containers: [{ ...deployment.spec.template.spec.containers[0], envFrom: [{ configMapRef: { name: "podinfo-config" } }], livenessProbe: { httpGet: { path: "/healthz" } } }] } } }, status: { ...deployment.status, updatedReplicas: 2 } }],
+      Deployment: [
+        {
+          ...deployment,
+          spec: {
+            ...deployment.spec,
+            template: {
+              ...deployment.spec.template,
+              spec: {
+                ...deployment.spec.template.spec,
+                containers: [
+                  {
+                    ...deployment.spec.template.spec.containers[0],
+                    envFrom: [{ configMapRef: { name: "podinfo-config" } }],
+                    livenessProbe: { httpGet: { path: "/healthz" } },
+                  },
+                ],
+              },
+            },
+          },
+          status: { ...deployment.status, updatedReplicas: 2 },
+        },
+      ],
       Service: [service],
-      Ingress: [{ metadata: { name: "podinfo", annotations: { "cert-manager.io/cluster-issuer": "letsencrypt-staging" } }, spec: { ingressClassName: "traefik", rules: [{ host: "podinfo-dojo-white-001.fawkes.test", http: { paths: [{ backend: { service: { name: "podinfo" } } }] } }], tls: [{ hosts: ["podinfo-dojo-white-001.fawkes.test"], secretName: "podinfo-tls" }] } }],
-      Certificate: [{ metadata: { name: "podinfo-tls" }, spec: { dnsNames: ["podinfo-dojo-white-001.fawkes.test"] }, status: { conditions: [{ type: "Ready", status: "True" }] } }],
+      Ingress: [
+        {
+          metadata: { name: "podinfo", annotations: { "cert-manager.io/cluster-issuer": "letsencrypt-staging" } },
+          spec: {
+            ingressClassName: "traefik",
+            rules: [{ host: "podinfo-dojo-white-001.fawkes.test", http: { paths: [{ backend: { service: { name: "podinfo" } } }] } }],
+            tls: [{ hosts: ["podinfo-dojo-white-001.fawkes.test"], secretName: "podinfo-tls" }],
+          },
+        },
+      ],
+      Certificate: [
+        {
+          metadata: { name: "podinfo-tls" },
+          spec: { dnsNames: ["podinfo-dojo-white-001.fawkes.test"] },
+          status: { conditions: [{ type: "Ready", status: "True" }] },
+        },
+      ],
       ConfigMap: [{ metadata: { name: "podinfo-config" }, data: { PODINFO_UI_MESSAGE: "hello" } }],
-      ServiceMonitor: [{ metadata: { name: "podinfo" }, spec: { selector: { matchLabels: { app: "podinfo" } }, endpoints: [{ port: "http", path: "/metrics" }] } }],
+      ServiceMonitor: [
+        { metadata: { name: "podinfo" }, spec: { selector: { matchLabels: { app: "podinfo" } }, endpoints: [{ port: "http", path: "/metrics" }] } },
+      ],
       Pod: [1, 2].map((i) => ({ metadata: { name: `podinfo-${i}`, labels: { app: "podinfo" } }, status: { conditions: [{ type: "Ready", status: "True" }] } })),
     };
     for (const mod of white) {
@@ -466,22 +575,57 @@ describe("the check language", () => {
   });
 
   test("a failing check says what is wrong, on which object", async () => {
-    const check: Check = { id: "available", description: "2 replicas", kind: "Deployment", name: "podinfo", expect: [{ path: "status.availableReplicas", op: ">=", value: 3 }] };
-    expect(await runCheck(check, lister({ Deployment: [deployment] }), vars)).toMatchObject({ passed: false, message: "Deployment/podinfo: status.availableReplicas is 2, expected >= 3" });
+    const check: Check = {
+      id: "available",
+      description: "2 replicas",
+      kind: "Deployment",
+      name: "podinfo",
+      expect: [{ path: "status.availableReplicas", op: ">=", value: 3 }],
+    };
+    expect(await runCheck(check, lister({ Deployment: [deployment] }), vars)).toMatchObject({
+      passed: false,
+      message: "Deployment/podinfo: status.availableReplicas is 2, expected >= 3",
+    });
     expect(await runCheck(check, lister({}), vars)).toMatchObject({ passed: false, message: "no Deployment named podinfo in dojo-white-001" });
-    const host: Check = { id: "host", description: "host", kind: "Ingress", name: "podinfo", expect: [{ path: "spec.rules[*].host", op: "==", value: "podinfo-{{slot}}.{{domain}}" }] };
+    const host: Check = {
+      id: "host",
+      description: "host",
+      kind: "Ingress",
+      name: "podinfo",
+      expect: [{ path: "spec.rules[*].host", op: "==", value: "podinfo-{{slot}}.{{domain}}" }],
+    };
     const wrong = { metadata: { name: "podinfo" }, spec: { rules: [{ host: "podinfo.fawkes.test" }] } };
-    expect((await runCheck(host, lister({ Ingress: [wrong] }), vars)).message).toBe('Ingress/podinfo: spec.rules[*].host is "podinfo.fawkes.test", expected == "podinfo-dojo-white-001.fawkes.test"');
+    expect((await runCheck(host, lister({ Ingress: [wrong] }), vars)).message).toBe(
+      'Ingress/podinfo: spec.rules[*].host is "podinfo.fawkes.test", expected == "podinfo-dojo-white-001.fawkes.test"',
+    );
   });
 
   test("`all` needs every selected object to pass; `every` needs every value to pass", async () => {
-    const pinned = { ...deployment, spec: { ...deployment.spec, template: { ...deployment.spec.template, spec: { containers: [{ image: "a@sha256:" + "a".repeat(64) }, { image: "b:latest" }] } } } };
-    const digest: Check = { id: "digest", description: "d", kind: "Deployment", name: "podinfo", expect: [{ path: "spec.template.spec.containers[*].image", op: "matches", value: "@sha256:[0-9a-f]{64}$", every: true }] };
-    expect(await runCheck(digest, lister({ Deployment: [pinned] }), vars)).toMatchObject({ passed: false, message: 'Deployment/podinfo: spec.template.spec.containers[*].image is "b:latest", expected every value matches "@sha256:[0-9a-f]{64}$"' });
+    const pinned = {
+      ...deployment,
+      spec: {
+        ...deployment.spec,
+        template: { ...deployment.spec.template, spec: { containers: [{ image: "a@sha256:" + "a".repeat(64) }, { image: "b:latest" }] } },
+      },
+    };
+    const digest: Check = {
+      id: "digest",
+      description: "d",
+      kind: "Deployment",
+      name: "podinfo",
+      expect: [{ path: "spec.template.spec.containers[*].image", op: "matches", value: "@sha256:[0-9a-f]{64}$", every: true }],
+    };
+    expect(await runCheck(digest, lister({ Deployment: [pinned] }), vars)).toMatchObject({
+      passed: false,
+      message: 'Deployment/podinfo: spec.template.spec.containers[*].image is "b:latest", expected every value matches "@sha256:[0-9a-f]{64}$"',
+    });
     const labelled: Check = { id: "labels", description: "l", kind: "Deployment", all: true, expect: [{ path: "metadata.labels.team" }] };
     const a = { metadata: { name: "a", labels: { team: "x" } } };
     const b = { metadata: { name: "b" } };
-    expect(await runCheck(labelled, lister({ Deployment: [a, b] }), vars)).toMatchObject({ passed: false, message: "Deployment/b: metadata.labels.team is not set" });
+    expect(await runCheck(labelled, lister({ Deployment: [a, b] }), vars)).toMatchObject({
+      passed: false,
+      message: "Deployment/b: metadata.labels.team is not set",
+    });
     expect(await runCheck(labelled, lister({ Deployment: [a] }), vars)).toMatchObject({ passed: true });
   });
 
@@ -495,13 +639,20 @@ describe("the check language", () => {
 });
 
 describe("progress metrics", () => {
-  const results = (passed: Record<string, boolean>) => Object.entries(passed).map(([module, ok]) => ({ module, title: module, passed: ok, checks: [{ id: "c", description: "c", passed: ok, message: "" }] }));
+  const results = (passed: Record<string, boolean>) =>
+    Object.entries(passed).map(([module, ok]) => ({ module, title: module, passed: ok, checks: [{ id: "c", description: "c", passed: ok, message: "" }] }));
   const answer = (text: string, learner = "alice", belt = "white") => {
     // The Pushgateway's /api/v1/metrics shape (api/v1/api.go): one entry per group, metric families by name.
     const families: Record<string, any> = {};
     for (const line of text.split("\n").filter((l) => l && !l.startsWith("#"))) {
       const m = /^([a-z_]+)(?:\{(.*)\})? (.*)$/.exec(line)!;
-      const labels = Object.fromEntries((m[2] ?? "").split(",").filter(Boolean).map((kv) => kv.split("=")).map(([k, v]) => [k, v.replace(/"/g, "")]));
+      const labels = Object.fromEntries(
+        (m[2] ?? "")
+          .split(",")
+          .filter(Boolean)
+          .map((kv) => kv.split("="))
+          .map(([k, v]) => [k, v.replace(/"/g, "")]),
+      );
       (families[m[1]] ??= { type: "GAUGE", metrics: [] }).metrics.push({ labels, value: m[3] });
     }
     return { status: "success", data: [{ labels: { job: "dojo", learner, belt }, ...families }] };
@@ -509,12 +660,28 @@ describe("progress metrics", () => {
 
   test("a module's first completion time is kept across validations, and across a wiped slot", () => {
     const ids = ["01-deploy", "02-expose"];
-    const first = progressMetrics({ results: results({ "01-deploy": true, "02-expose": false }), previous: previousProgress(undefined, "alice", "white"), moduleIds: ids, claimedAt: NOW.toISOString(), now: hours(1) });
+    const first = progressMetrics({
+      results: results({ "01-deploy": true, "02-expose": false }),
+      previous: previousProgress(undefined, "alice", "white"),
+      moduleIds: ids,
+      claimedAt: NOW.toISOString(),
+      now: hours(1),
+    });
     expect(first.text).toContain('dojo_module_completed_timestamp_seconds{module="01-deploy"} ' + hours(1).getTime() / 1000);
     expect(first.text).toContain("dojo_belt_completion_ratio 0.5");
     // Later, in a new slot, module 01 fails (the slot was wiped) and 02 passes: the belt is earned.
-    const later = progressMetrics({ results: results({ "01-deploy": false, "02-expose": true }), previous: previousProgress(answer(first.text), "alice", "white"), moduleIds: ids, claimedAt: hours(30).toISOString(), now: hours(31) });
-    expect(later.progress).toMatchObject({ earned: true, startedAt: NOW.getTime() / 1000, completedAt: { "01-deploy": hours(1).getTime() / 1000, "02-expose": hours(31).getTime() / 1000 } });
+    const later = progressMetrics({
+      results: results({ "01-deploy": false, "02-expose": true }),
+      previous: previousProgress(answer(first.text), "alice", "white"),
+      moduleIds: ids,
+      claimedAt: hours(30).toISOString(),
+      now: hours(31),
+    });
+    expect(later.progress).toMatchObject({
+      earned: true,
+      startedAt: NOW.getTime() / 1000,
+      completedAt: { "01-deploy": hours(1).getTime() / 1000, "02-expose": hours(31).getTime() / 1000 },
+    });
     expect(later.text).toContain("dojo_belt_earned 1");
     expect(later.text).toContain('dojo_check_passed{module="01-deploy",check="c"} 0');
   });
@@ -577,7 +744,10 @@ describe("the in-cluster jobs (main.js) against a fake API server and Pushgatewa
     const slotReads = asIdentity.filter((c) => c.token);
     expect(slotReads.length).toBeGreaterThan(0);
     for (const c of slotReads) expect(c.path).toContain(`/namespaces/${c.token!.replace("token-of-", "")}/`);
-    const puts = pushed.filter((p) => p.method === "PUT").map((p) => p.url).sort();
+    const puts = pushed
+      .filter((p) => p.method === "PUT")
+      .map((p) => p.url)
+      .sort();
     expect(puts).toEqual([`${POOL.pushgateway}/metrics/job/dojo/learner/alice/belt/white`, `${POOL.pushgateway}/metrics/job/dojo/learner/bob/belt/white`]);
     expect(pushed.find((p) => p.url.endsWith("alice/belt/white"))!.body).toContain('dojo_module_passed{module="01-deploy"} 0');
     const printed = out.mock.calls.map((c) => String(c[0])).join("");

@@ -21,6 +21,7 @@ interface DojoIo {
   cwd?: string;
 }
 // Plain CommonJS without an extension (an executable): loaded as is, typed here.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const dojo: { main: (argv: string[], io?: DojoIo) => Promise<number> } = require("../scripts/dojo");
 
 interface FakeState {
@@ -93,7 +94,10 @@ const POOL: PoolDefinition = {
   validatorNamespace: "dojo-validators",
   domain: "fawkes.test",
   ttlHours: 24,
-  scheduling: { nodeSelector: { "fawkes.dev/pool": "dojo" }, tolerations: [{ key: "fawkes.dev/pool", operator: "Equal", value: "dojo", effect: "NoSchedule" }] },
+  scheduling: {
+    nodeSelector: { "fawkes.dev/pool": "dojo" },
+    tolerations: [{ key: "fawkes.dev/pool", operator: "Equal", value: "dojo", effect: "NoSchedule" }],
+  },
   readerRole: "dojo-slot-reader",
   argocd: null,
   pushgateway: "http://dojo-pushgateway.dojo.svc:9091",
@@ -176,7 +180,14 @@ describe("scripts/dojo", () => {
     w.state.objects["/api/v1/namespaces/dojo-white-001/configmaps/dojo-slot"] = slot;
     w.state.objects["/apis/apps/v1/namespaces/dojo-white-001/deployments/podinfo"] = {
       metadata: { name: "podinfo" },
-      spec: { template: { spec: { securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } }, containers: [{ image: "ghcr.io/stefanprodan/podinfo:6.14.1" }] } } },
+      spec: {
+        template: {
+          spec: {
+            securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+            containers: [{ image: "ghcr.io/stefanprodan/podinfo:6.14.1" }],
+          },
+        },
+      },
       status: { availableReplicas: 2, conditions: [{ type: "Available", status: "True" }] },
     };
     const out = (await w.run("check", "dojo-white-001")).stdout;
@@ -190,7 +201,9 @@ describe("scripts/dojo", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dojo-script-"));
     fs.writeFileSync(path.join(dir, "namespaces.json"), JSON.stringify({ items: [freeSlot(1)] }));
     // A shell stand-in (no second node start): records its args, answers with one free slot.
-    fs.writeFileSync(path.join(dir, "kubectl"), '#!/bin/sh\nprintf \'%s\\n\' "$*" >> "$(dirname "$0")/log"\ncat "$(dirname "$0")/namespaces.json"\n', { mode: 0o755 });
+    fs.writeFileSync(path.join(dir, "kubectl"), '#!/bin/sh\nprintf \'%s\\n\' "$*" >> "$(dirname "$0")/log"\ncat "$(dirname "$0")/namespaces.json"\n', {
+      mode: 0o755,
+    });
     const r = spawnSync(process.execPath, [path.join(ROOT, "scripts", "dojo"), "status", "--context", "lab"], {
       cwd: dir,
       encoding: "utf8",
@@ -199,11 +212,15 @@ describe("scripts/dojo", () => {
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/dojo-white-001\s+white\s+free/);
-    expect(fs.readFileSync(path.join(dir, "log"), "utf8")).toBe(`--context lab get --raw /api/v1/namespaces?labelSelector=${encodeURIComponent(LABELS.belt)}\n`);
+    expect(fs.readFileSync(path.join(dir, "log"), "utf8")).toBe(
+      `--context lab get --raw /api/v1/namespaces?labelSelector=${encodeURIComponent(LABELS.belt)}\n`,
+    );
   });
 });
 
 test("the kubectl client maps kubectl's errors to HTTP statuses (409 drives the claim retry)", async () => {
-  const api = kubectlClient({ spawnSync: (() => ({ status: 1, stderr: 'Error from server (Conflict): Operation cannot be fulfilled on namespaces "x"', stdout: "" })) as any });
+  const api = kubectlClient({
+    spawnSync: (() => ({ status: 1, stderr: 'Error from server (Conflict): Operation cannot be fulfilled on namespaces "x"', stdout: "" })) as any,
+  });
   await expect(api.request("PUT", "/api/v1/namespaces/x", {})).rejects.toMatchObject({ status: 409, reason: "Conflict" });
 });

@@ -50,7 +50,12 @@ describe("curriculum", () => {
   const good = fs.readFileSync(path.join(ROOT, "constructs/components/dojo/curriculum/white/01-deploy.yaml"), "utf8");
 
   test("a malformed module fails synth naming the file and the field", () => {
-    const dir = tmpCurriculum({ "green/02-rollback.yaml": good.replace("kind: Deployment\n    name: podinfo\n    expect:\n      - { path: status.availableReplicas", "kind: Foo\n    name: podinfo\n    expect:\n      - { path: status.availableReplicas") });
+    const dir = tmpCurriculum({
+      "green/02-rollback.yaml": good.replace(
+        "kind: Deployment\n    name: podinfo\n    expect:\n      - { path: status.availableReplicas",
+        "kind: Foo\n    name: podinfo\n    expect:\n      - { path: status.availableReplicas",
+      ),
+    });
     const file = path.join(dir, "green/02-rollback.yaml");
     expect(() => new DojoComponent({ curriculumDir: dir })).toThrow(`${file}: checks.0.kind: expected one of ${CHECK_KINDS.join(", ")}, got "Foo"`);
   });
@@ -102,7 +107,8 @@ describe("the Dojo component", () => {
     const dojo = ctx.nodePools.dojo;
     const expr: string = mpol.spec.mutations[0].jsonPatch.expression;
     for (const [k, v] of Object.entries(dojo.nodeSelector)) expect(expr).toContain(`jsonpatch.escapeKey('${k}'), value: '${v}'`);
-    for (const t of dojo.tolerations) expect(expr).toContain(`{'key': '${t.key}', 'operator': '${t.operator}', 'value': '${t.value}', 'effect': '${t.effect}'}`);
+    for (const t of dojo.tolerations)
+      expect(expr).toContain(`{'key': '${t.key}', 'operator': '${t.operator}', 'value': '${t.value}', 'effect': '${t.effect}'}`);
     expect(expr).not.toMatch(/'(system|workloads)'/);
     expect(mpol.spec.autogen).toEqual({ podControllers: { controllers: [] } });
     // The policy selects slot namespaces (as the reconciler labels them) and nothing else.
@@ -132,20 +138,29 @@ describe("the Dojo component", () => {
 
   test("a different dojo pool in the context changes the policies, not a hard-coded label", () => {
     const custom = synthComponents(["dojo"], {
-      context: (c) => ((c as any).nodePools = { ...c.nodePools, dojo: { nodeSelector: { "example.com/lab": "yes" }, tolerations: [{ key: "example.com/lab", operator: "Exists", effect: "NoExecute" }] } }),
+      context: (c) =>
+        ((c as any).nodePools = {
+          ...c.nodePools,
+          dojo: { nodeSelector: { "example.com/lab": "yes" }, tolerations: [{ key: "example.com/lab", operator: "Exists", effect: "NoExecute" }] },
+        }),
     });
     const objs = manifests(release(custom.tf, "dojo-placement"));
     const text = JSON.stringify(objs);
     expect(text).toContain("example.com/lab");
     expect(text).not.toContain("fawkes.dev/pool");
-    expect(pool(custom.tf).scheduling).toEqual({ nodeSelector: { "example.com/lab": "yes" }, tolerations: [{ key: "example.com/lab", operator: "Exists", effect: "NoExecute" }] });
+    expect(pool(custom.tf).scheduling).toEqual({
+      nodeSelector: { "example.com/lab": "yes" },
+      tolerations: [{ key: "example.com/lab", operator: "Exists", effect: "NoExecute" }],
+    });
   });
 
   test("lab Ingress hosts are confined to <name>-<slot>.<domain>", () => {
     const vap = manifests(release(tf, "dojo-policies")).find((o) => o.metadata.name === "dojo-lab-ingress-hosts" && o.kind === "ValidatingAdmissionPolicy");
     expect(vap.spec.variables).toEqual([{ name: "suffix", expression: "'-' + request.namespace + '.fawkes.test'" }]);
     const rule = vap.spec.validations[0].expression;
-    expect(rule).toBe("has(object.spec.rules) && object.spec.rules.all(r, has(r.host) && (r.host.endsWith(variables.suffix) && r.host.substring(0, r.host.size() - variables.suffix.size()).matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')))");
+    expect(rule).toBe(
+      "has(object.spec.rules) && object.spec.rules.all(r, has(r.host) && (r.host.endsWith(variables.suffix) && r.host.substring(0, r.host.size() - variables.suffix.size()).matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')))",
+    );
     // The same rule in JavaScript, on the hosts that matter.
     const allowed = (host: string, slot: string) => {
       const suffix = `-${slot}.fawkes.test`;
@@ -158,7 +173,9 @@ describe("the Dojo component", () => {
   });
 
   test("a laptop cluster without pool labels: no node selector is added or required, the toleration still is", () => {
-    const laptop = synthComponents(["dojo"], { context: (c) => ((c as any).nodePools = { ...c.nodePools, dojo: { nodeSelector: {}, tolerations: c.nodePools.dojo.tolerations } }) });
+    const laptop = synthComponents(["dojo"], {
+      context: (c) => ((c as any).nodePools = { ...c.nodePools, dojo: { nodeSelector: {}, tolerations: c.nodePools.dojo.tolerations } }),
+    });
     const objs = manifests(release(laptop.tf, "dojo-placement"));
     const expr: string = objs.find((o) => o.kind === "MutatingPolicy").spec.mutations[0].jsonPatch.expression;
     expect(expr).not.toContain("nodeSelector");
@@ -182,12 +199,15 @@ describe("the Dojo component", () => {
       expect(b.role_ref.name).not.toBe("dojo-slot-reader");
       for (const s of b.subject) expect(s.namespace).not.toBe("dojo-validators");
     }
-    const bindingsOfReader = BELTS.flatMap((belt) => renderSlot(belt, 1, pool(tf)).objects).filter((o: any) => o.kind === "RoleBinding" && o.roleRef.name === "dojo-slot-reader");
+    const bindingsOfReader = BELTS.flatMap((belt) => renderSlot(belt, 1, pool(tf)).objects).filter(
+      (o: any) => o.kind === "RoleBinding" && o.roleRef.name === "dojo-slot-reader",
+    );
     expect(bindingsOfReader.every((b: any) => b.metadata.namespace === b.subjects[0].name)).toBe(true);
   });
 
   test("learner roles: everything an app needs in the slot, guardrails read-only, Argo CD from green, tenant objects by name for black", () => {
-    const can = (belt: string, resource: string, verb: string) => roles[`dojo-learner-${belt}`].some((r: any) => r.resources.includes(resource) && r.verbs.includes(verb) && !r.resource_names);
+    const can = (belt: string, resource: string, verb: string) =>
+      roles[`dojo-learner-${belt}`].some((r: any) => r.resources.includes(resource) && r.verbs.includes(verb) && !r.resource_names);
     expect(can("white", "deployments", "create")).toBe(true);
     expect(can("white", "networkpolicies", "delete")).toBe(false);
     expect(can("white", "resourcequotas", "update")).toBe(false);
@@ -196,7 +216,9 @@ describe("the Dojo component", () => {
     expect(can("green", "applications", "create")).toBe(true);
     const named = roles["dojo-learner-black"].find((r: any) => r.resources.includes("rolebindings") && r.verbs.includes("delete"));
     expect(named.resource_names).toEqual(["team-a-developers"]);
-    expect(roles["dojo-learner-black"].find((r: any) => r.resources.includes("resourcequotas") && r.verbs.includes("update")).resource_names).toEqual(["team-quota"]);
+    expect(roles["dojo-learner-black"].find((r: any) => r.resources.includes("resourcequotas") && r.verbs.includes("update")).resource_names).toEqual([
+      "team-quota",
+    ]);
     for (const belt of BELTS) expect(JSON.stringify(roles[`dojo-learner-${belt}`])).not.toMatch(/"\*"|serviceaccounts\/token|escalate|impersonate/);
   });
 
@@ -204,14 +226,18 @@ describe("the Dojo component", () => {
     const bind = roles["dojo-reconciler"].find((r: any) => r.verbs.includes("bind"));
     expect(bind.resource_names.sort()).toEqual([...BELTS.map((b) => `dojo-learner-${b}`), "dojo-slot-reader"].sort());
     const scope = manifests(release(tf, "dojo-policies")).find((o) => o.metadata.name === "dojo-reconciler-scope" && o.kind === "ValidatingAdmissionPolicy");
-    expect(scope.spec.matchConditions).toEqual([{ name: "is-reconciler", expression: "request.userInfo.username == 'system:serviceaccount:dojo:dojo-reconciler'" }]);
+    expect(scope.spec.matchConditions).toEqual([
+      { name: "is-reconciler", expression: "request.userInfo.username == 'system:serviceaccount:dojo:dojo-reconciler'" },
+    ]);
     expect(scope.spec.validations[0].expression).toContain(`'${LABELS.belt}' in namespaceObject.metadata.labels`);
   });
 
   test("learners claim for themselves through a group, and a policy lets them change only their own claim", () => {
     const binding = resources(tf, "kubernetes_cluster_role_binding_v1").find(([, b]) => b.metadata.name === "dojo-claimer")![1];
     expect(binding.subject).toEqual([{ kind: "Group", api_group: "rbac.authorization.k8s.io", name: "dojo-learners" }]);
-    const policy = manifests(release(tf, "dojo-policies")).find((o) => o.metadata.name === "dojo-self-service-claims" && o.kind === "ValidatingAdmissionPolicy");
+    const policy = manifests(release(tf, "dojo-policies")).find(
+      (o) => o.metadata.name === "dojo-self-service-claims" && o.kind === "ValidatingAdmissionPolicy",
+    );
     expect(policy.spec.matchConditions[0].expression).toBe("'dojo-learners' in request.userInfo.groups");
     const text = policy.spec.validations.map((v: any) => v.expression).join("\n");
     expect(text).toContain("variables.newUser == request.userInfo.username");
@@ -226,7 +252,10 @@ describe("the Dojo component", () => {
     expect(Object.keys(engine.data).sort()).toEqual(["checks.js", "kinds.json", "kube.js", "main.js", "metrics.js", "pool.js", "slot.js"]);
     expect(NODE_IMAGE).toMatch(/^docker\.io\/library\/node:\d+\.\d+\.\d+-alpine\d+\.\d+$/);
     const jobs = release(tf, "dojo-jobs");
-    for (const [name, args] of [["dojo-reconciler", ["reconcile"]], ["dojo-validator", ["validate"]]] as const) {
+    for (const [name, args] of [
+      ["dojo-reconciler", ["reconcile"]],
+      ["dojo-validator", ["validate"]],
+    ] as const) {
       const job = manifests(jobs).find((m: any) => m.kind === "CronJob" && m.metadata.name === name);
       expect(job.spec.concurrencyPolicy).toBe("Forbid");
       const pod = job.spec.jobTemplate.spec.template.spec;
@@ -240,7 +269,8 @@ describe("the Dojo component", () => {
       expect(c.volumeMounts.map((m: any) => m.mountPath)).toEqual(["/opt/dojo", "/etc/dojo"]);
     }
     // The jobs start only after the placement and guard policies exist.
-    for (const dep of ["dojo-placement", "dojo-policies"]) expect(jobs.depends_on).toContain(`helm_release.${resources(tf, "helm_release").find(([, r]) => r.name === dep)![0]}`);
+    for (const dep of ["dojo-placement", "dojo-policies"])
+      expect(jobs.depends_on).toContain(`helm_release.${resources(tf, "helm_release").find(([, r]) => r.name === dep)![0]}`);
   });
 
   test("progress is recorded in a Pushgateway that only the Dojo's jobs and Prometheus can reach, scraped by a ServiceMonitor", () => {
@@ -260,8 +290,12 @@ describe("the Dojo component", () => {
     expect(dash.title).toBe("Dojo progress");
     const titles = dash.panels.map((p: any) => p.title);
     expect(titles).toEqual(expect.arrayContaining(["Completion by belt", "Time to complete each module", "Failing checks", "Earned belts"]));
-    const exprs = dash.panels.flatMap((p: any) => p.targets ?? []).map((t: any) => t.expr).join("\n");
-    for (const metric of ["dojo_belt_completion_ratio", "dojo_module_completed_timestamp_seconds", "dojo_check_passed", "dojo_belt_earned"]) expect(exprs).toContain(metric);
+    const exprs = dash.panels
+      .flatMap((p: any) => p.targets ?? [])
+      .map((t: any) => t.expr)
+      .join("\n");
+    for (const metric of ["dojo_belt_completion_ratio", "dojo_module_completed_timestamp_seconds", "dojo_check_passed", "dojo_belt_earned"])
+      expect(exprs).toContain(metric);
   });
 
   test("with observability: alerts on the Dojo itself; Kyverno's ServiceMonitor on", () => {
@@ -269,7 +303,8 @@ describe("the Dojo component", () => {
     expect(rule.spec.groups[0].rules.map((r: any) => r.alert)).toEqual(["DojoReconcilerStale", "DojoNoFreeSlots"]);
     expect(values(release(tf, "kyverno")).admissionController.serviceMonitor.enabled).toBe(true);
     // Their ServiceMonitors need the Prometheus Operator's CRDs first.
-    for (const name of ["kyverno", "dojo-pushgateway"]) expect(release(tf, name).depends_on.some((d: string) => d.startsWith("helm_release.Platform_Observability_"))).toBe(true);
+    for (const name of ["kyverno", "dojo-pushgateway"])
+      expect(release(tf, name).depends_on.some((d: string) => d.startsWith("helm_release.Platform_Observability_"))).toBe(true);
   });
 
   test("without observability and Argo CD: no monitors, no AppProjects, slots still isolated", () => {
@@ -293,7 +328,9 @@ describe("the Dojo component", () => {
     expect(() => new DojoComponent({ ttlHours: 0 })).toThrow("DojoProps.ttlHours must be a whole number of hours from 1 to 720, got 0");
     expect(() => new DojoComponent({ belts: { white: { slots: 501 } } })).toThrow("DojoProps.belts.white.slots must be a whole number from 0 to 500, got 501");
     expect(() => new DojoComponent({ belts: { green: { cpu: "lots" } } })).toThrow('DojoProps.belts.green.cpu must be a quantity such as "2", got "lots"');
-    expect(() => new DojoComponent({ belts: { black: { memory: "256Mi" } } })).toThrow('DojoProps.belts.black.memory must be at least 512Mi (the curriculum\'s workloads need it), got "256Mi"');
+    expect(() => new DojoComponent({ belts: { black: { memory: "256Mi" } } })).toThrow(
+      'DojoProps.belts.black.memory must be at least 512Mi (the curriculum\'s workloads need it), got "256Mi"',
+    );
     expect(() => new DojoComponent({ validateEveryMinutes: 60 })).toThrow("DojoProps.validateEveryMinutes must be a whole number from 1 to 59, got 60");
   });
 

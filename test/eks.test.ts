@@ -50,7 +50,11 @@ const edge = (() => {
 /** A private API (no public endpoint), an existing hosted zone, destroy protected, the 41-character name. */
 const privateApi = (() => {
   const app = Testing.app();
-  const stack = new FawkesAwsStack(app, "fawkes-aws", withName({ api: { allowedCidrs: [], deployFromInsideNetwork: true }, aws: { hostedZoneId: "Z0123456789ABC" }, components: FRONT_DOOR_ONLY }));
+  const stack = new FawkesAwsStack(
+    app,
+    "fawkes-aws",
+    withName({ api: { allowedCidrs: [], deployFromInsideNetwork: true }, aws: { hostedZoneId: "Z0123456789ABC" }, components: FRONT_DOOR_ONLY }),
+  );
   stack.foundation.postgres(stack, { name: "abcdefghijklmnopqrstuvwxyz01234", namespace: "x" });
   return { tf: JSON.parse(Testing.synth(stack)) };
 })();
@@ -168,10 +172,16 @@ describe("EksFoundation data and identity", () => {
   });
 
   test("external-secrets and external-dns get IRSA roles scoped to their service accounts", () => {
-    const trusts = Object.values<any>(tf.data.aws_iam_policy_document).flatMap((d) => d.statement).filter((s) => s.actions.includes("sts:AssumeRoleWithWebIdentity"));
+    const trusts = Object.values<any>(tf.data.aws_iam_policy_document)
+      .flatMap((d) => d.statement)
+      .filter((s) => s.actions.includes("sts:AssumeRoleWithWebIdentity"));
     const subjects = trusts.flatMap((s) => s.condition.filter((c: any) => c.variable.endsWith(":sub")).flatMap((c: any) => c.values));
     expect(subjects).toEqual(
-      expect.arrayContaining(["system:serviceaccount:secrets:external-secrets", "system:serviceaccount:dns:external-dns", "system:serviceaccount:kube-system:cluster-autoscaler"]),
+      expect.arrayContaining([
+        "system:serviceaccount:secrets:external-secrets",
+        "system:serviceaccount:dns:external-dns",
+        "system:serviceaccount:kube-system:cluster-autoscaler",
+      ]),
     );
     expect(values(release(tf, "external-secrets")).serviceAccount.annotations["eks.amazonaws.com/role-arn"]).toMatch(/aws_iam_role/);
   });
@@ -272,7 +282,9 @@ describe("EksFoundation postgres() and bucket()", () => {
       ignore_public_acls: true,
       restrict_public_buckets: true,
     });
-    expect(resources(out, "aws_s3_bucket_server_side_encryption_configuration")[0][1].rule[0].apply_server_side_encryption_by_default.sse_algorithm).toBe("aws:kms");
+    expect(resources(out, "aws_s3_bucket_server_side_encryption_configuration")[0][1].rule[0].apply_server_side_encryption_by_default.sse_algorithm).toBe(
+      "aws:kms",
+    );
     expect(resources(out, "aws_s3_bucket_versioning")[0][1].versioning_configuration.status).toBe("Enabled");
     expect(resources(out, "aws_s3_bucket_policy")[0][1].policy).toMatch(/aws:SecureTransport/);
     expect(resources(out, "aws_s3_bucket")[0][1]).toMatchObject({ force_destroy: false, lifecycle: { prevent_destroy: true } });
@@ -334,7 +346,9 @@ describe("upgrades: raising kubernetes.version moves nodes, add-ons and the auto
   });
 
   test("a minor with no known cluster-autoscaler fails synth, naming it", () => {
-    expect(() => clusterAutoscalerTag("1.30")).toThrow(/EksFoundationProps\.kubernetesVersion must be a minor with a known cluster-autoscaler release .*got "1\.30"/);
+    expect(() => clusterAutoscalerTag("1.30")).toThrow(
+      /EksFoundationProps\.kubernetesVersion must be a minor with a known cluster-autoscaler release .*got "1\.30"/,
+    );
     expect(() => clusterAutoscalerTag("1.38")).toThrow(/got "1\.38"/);
   });
 });
@@ -392,7 +406,11 @@ describe("destroy (allowDestroy)", () => {
 
   test("nothing stateful is left protected", () => {
     const t = edge.tf;
-    expect(resources(t, "aws_db_instance")[0][1]).toMatchObject({ deletion_protection: false, skip_final_snapshot: true, lifecycle: { prevent_destroy: false } });
+    expect(resources(t, "aws_db_instance")[0][1]).toMatchObject({
+      deletion_protection: false,
+      skip_final_snapshot: true,
+      lifecycle: { prevent_destroy: false },
+    });
     expect(resources(t, "aws_s3_bucket")[0][1]).toMatchObject({ force_destroy: true, lifecycle: { prevent_destroy: false } });
     expect(resources(t, "kubernetes_storage_class_v1")[0][1].reclaim_policy).toBe("Delete");
     expect(one("kubernetes_storage_class_v1").reclaim_policy).toBe("Retain");
@@ -410,7 +428,9 @@ describe("destroy (allowDestroy)", () => {
         ...ids("aws_nat_gateway"),
         ...ids("aws_eks_node_group"),
         ...ids("aws_eks_addon"),
-        ...resources(tf, "aws_subnet").filter(([, s]) => /-public-/.test(s.tags.Name)).map(([id]) => `aws_subnet.${id}`),
+        ...resources(tf, "aws_subnet")
+          .filter(([, s]) => /-public-/.test(s.tags.Name))
+          .map(([id]) => `aws_subnet.${id}`),
       ]),
     );
     // The ingress (Traefik, whose Service owns the NLB) and every other release are destroyed before it.
@@ -494,7 +514,11 @@ describe("AWS names for the longest accepted prefix", () => {
 
   test("a name the foundation cannot derive AWS names from fails, naming it", () => {
     const config = testConfig({ components: FRONT_DOOR_ONLY });
-    expect(() => new FawkesAwsStack(Testing.app(), "x", { ...config, name: "a--b" })).toThrow(/EksFoundationProps\.name must be 1-41 characters .*got "a--b-dev"/);
-    expect(() => new FawkesAwsStack(Testing.app(), "x", { ...config, name: "a".repeat(30), environment: "b".repeat(20) })).toThrow(/EksFoundationProps\.name .*got "a{30}-b{20}"/);
+    expect(() => new FawkesAwsStack(Testing.app(), "x", { ...config, name: "a--b" })).toThrow(
+      /EksFoundationProps\.name must be 1-41 characters .*got "a--b-dev"/,
+    );
+    expect(() => new FawkesAwsStack(Testing.app(), "x", { ...config, name: "a".repeat(30), environment: "b".repeat(20) })).toThrow(
+      /EksFoundationProps\.name .*got "a{30}-b{20}"/,
+    );
   });
 });

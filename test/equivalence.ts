@@ -49,7 +49,11 @@ function normalize(v: unknown, key = ""): unknown {
   if (Array.isArray(v)) return v.filter((x) => !CONTEXT_ENV.test((x as { name?: string })?.name ?? "")).map((x) => normalize(x, key));
   if (v && typeof v === "object") {
     // A context key is dropped whole: present on one foundation (Azure's azure.json volume), absent on another.
-    return Object.fromEntries(Object.entries(v).filter(([k]) => !CONTEXT_KEYS.has(k) && !PLACEMENT.test(k)).map(([k, x]) => [k, normalize(x, k)]));
+    return Object.fromEntries(
+      Object.entries(v)
+        .filter(([k]) => !CONTEXT_KEYS.has(k) && !PLACEMENT.test(k))
+        .map(([k, x]) => [k, normalize(x, k)]),
+    );
   }
   // Terraform references differ by construct path and cloud resource; hosts by domain.
   if (typeof v === "string") return v.replace(/\$\{[^}]*\}/g, "<ref>");
@@ -93,12 +97,18 @@ export function describeEquivalence(tfByStack: Record<string, any>): void {
     });
 
     test.each(clouds.filter((s) => s !== "fawkes-aws"))("%s installs the same releases (name, chart, version) as fawkes-aws", (name) => {
-      const summary = (s: typeof reference) => Object.values(s.releases).map((r) => `${r.name} ${r.chart}@${r.version}`).sort();
+      const summary = (s: typeof reference) =>
+        Object.values(s.releases)
+          .map((r) => `${r.name} ${r.chart}@${r.version}`)
+          .sort();
       expect(summary(stacks[name])).toEqual(summary(reference));
     });
 
     test("fawkes-local installs the same releases, but external-dns (names resolve without DNS there)", () => {
-      const summary = (s: typeof reference) => Object.values(s.releases).map((r) => `${r.name} ${r.chart}@${r.version}`).sort();
+      const summary = (s: typeof reference) =>
+        Object.values(s.releases)
+          .map((r) => `${r.name} ${r.chart}@${r.version}`)
+          .sort();
       expect(summary(stacks["fawkes-local"])).toEqual(summary(reference).filter((r) => !r.startsWith("external-dns ")));
     });
 
@@ -119,7 +129,6 @@ export function describeEquivalence(tfByStack: Record<string, any>): void {
       expect(diffs.filter((d) => !allowed.some((a) => a.test(d)))).toEqual([]);
     });
   });
-
 }
 
 function firstDifference(a: unknown, b: unknown, path = ""): string {

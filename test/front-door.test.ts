@@ -40,7 +40,8 @@ describe("front door components", () => {
   });
 
   test("every namespace enforces a Pod Security level", () => {
-    for (const [, ns] of resources(tf, "kubernetes_namespace_v1")) expect(ns.metadata.labels["pod-security.kubernetes.io/enforce"]).toMatch(/restricted|baseline/);
+    for (const [, ns] of resources(tf, "kubernetes_namespace_v1"))
+      expect(ns.metadata.labels["pod-security.kubernetes.io/enforce"]).toMatch(/restricted|baseline/);
   });
 
   test("a self-signed foundation gets a local CA issuer instead of Let's Encrypt", () => {

@@ -53,7 +53,18 @@ describe("GkeFoundation project", () => {
 
   test("the APIs the foundation uses are enabled, and never disabled on destroy", () => {
     const enabled = services.map((s) => s.service);
-    for (const api of ["container", "compute", "sqladmin", "servicenetworking", "secretmanager", "dns", "iam", "iamcredentials", "cloudresourcemanager", "cloudkms"]) {
+    for (const api of [
+      "container",
+      "compute",
+      "sqladmin",
+      "servicenetworking",
+      "secretmanager",
+      "dns",
+      "iam",
+      "iamcredentials",
+      "cloudresourcemanager",
+      "cloudkms",
+    ]) {
       expect(enabled).toContain(`${api}.googleapis.com`);
     }
     expect([...enabled].sort()).toEqual([...REQUIRED_SERVICES].sort());
@@ -63,7 +74,8 @@ describe("GkeFoundation project", () => {
   test("every other Google resource and data source waits for the APIs (directly or through what it references)", () => {
     const bodies = new Map<string, unknown>();
     for (const [type, byName] of Object.entries<any>(tf.resource)) for (const [name, body] of Object.entries(byName)) bodies.set(`${type}.${name}`, body);
-    for (const [type, byName] of Object.entries<any>(tf.data ?? {})) for (const [name, body] of Object.entries(byName)) bodies.set(`data.${type}.${name}`, body);
+    for (const [type, byName] of Object.entries<any>(tf.data ?? {}))
+      for (const [name, body] of Object.entries(byName)) bodies.set(`data.${type}.${name}`, body);
     const reaches = (start: string) => {
       const seen = new Set<string>();
       const todo = [start];
@@ -115,7 +127,8 @@ describe("GkeFoundation cluster", () => {
   test("nodes are shielded VMs with secure boot and integrity monitoring", () => {
     expect(cluster.enable_shielded_nodes).toBe(true);
     expect(Object.keys(pools).sort()).toEqual(["dojo", "system", "workloads"]);
-    for (const p of Object.values<any>(pools)) expect(p.node_config.shielded_instance_config).toEqual({ enable_secure_boot: true, enable_integrity_monitoring: true });
+    for (const p of Object.values<any>(pools))
+      expect(p.node_config.shielded_instance_config).toEqual({ enable_secure_boot: true, enable_integrity_monitoring: true });
   });
 
   test("Dataplane V2 enforces network policy", () => {
@@ -228,7 +241,9 @@ describe("GkeFoundation nodes", () => {
   test("nodes run as a dedicated service account with the minimal node role, and pods see only the GKE metadata server", () => {
     const [saId, sa] = resources(tf, "google_service_account").find(([id]) => id.startsWith("Foundation_NodeIdentity"))!;
     expect(sa.account_id).toMatch(/^fawkes-dev-nodes-[0-9a-f]{6}$/);
-    const roles = resources(tf, "google_project_iam_member").filter(([, m]) => m.member.includes(saId)).map(([, m]) => m.role);
+    const roles = resources(tf, "google_project_iam_member")
+      .filter(([, m]) => m.member.includes(saId))
+      .map(([, m]) => m.role);
     expect(roles).toEqual(["roles/container.defaultNodeServiceAccount"]);
     for (const p of Object.values<any>(pools)) {
       expect(p.node_config.service_account).toBe(`\${google_service_account.${saId}.email}`);
@@ -249,7 +264,9 @@ describe("GkeFoundation nodes", () => {
 
 describe("GkeFoundation identity, DNS and secrets", () => {
   test("workload identity: a Google service account per Kubernetes service account, bound by its IAM name", () => {
-    const binding = resources(tf, "google_service_account_iam_member").map(([, b]) => b).find((b) => b.member.endsWith("[secrets/external-secrets]"))!;
+    const binding = resources(tf, "google_service_account_iam_member")
+      .map(([, b]) => b)
+      .find((b) => b.member.endsWith("[secrets/external-secrets]"))!;
     expect(binding).toMatchObject({ role: "roles/iam.workloadIdentityUser", member: "serviceAccount:fawkes-sandbox.svc.id.goog[secrets/external-secrets]" });
     expect(binding.depends_on).toContain(`google_container_cluster.${resources(tf, "google_container_cluster")[0][0]}`);
     const sa = values(release(tf, "external-secrets")).serviceAccount;
@@ -270,7 +287,9 @@ describe("GkeFoundation identity, DNS and secrets", () => {
     expect(v.provider).toEqual({ name: "google" });
     expect(v.extraArgs).toEqual(["--google-project=fawkes-sandbox", "--google-zone-visibility=public", "--zone-id-filter=fawkes-dev"]);
     const dnsSa = resources(tf, "google_service_account").find(([id]) => id.includes("dns-external-dns"))![0];
-    const grant = resources(tf, "google_project_iam_member").map(([, m]) => m).find((m) => m.member.includes(dnsSa))!;
+    const grant = resources(tf, "google_project_iam_member")
+      .map(([, m]) => m)
+      .find((m) => m.member.includes(dnsSa))!;
     expect(grant).toMatchObject({ project: "fawkes-sandbox", role: "roles/dns.admin" });
   });
 
@@ -282,7 +301,11 @@ describe("GkeFoundation identity, DNS and secrets", () => {
 
   test("helm and kubernetes providers use exec auth (gke-gcloud-auth-plugin), never a token", () => {
     const helm = tf.provider.helm[0].kubernetes;
-    expect(helm.exec).toEqual({ api_version: "client.authentication.k8s.io/v1beta1", command: "gke-gcloud-auth-plugin", args: ["--use_application_default_credentials"] });
+    expect(helm.exec).toEqual({
+      api_version: "client.authentication.k8s.io/v1beta1",
+      command: "gke-gcloud-auth-plugin",
+      args: ["--use_application_default_credentials"],
+    });
     expect(helm.token).toBeUndefined();
     expect(tf.provider.kubernetes[0].exec[0].command).toBe("gke-gcloud-auth-plugin");
     expect(tf.provider.kubernetes[0].cluster_ca_certificate).toMatch(/base64decode\(google_container_cluster\.\w+\.master_auth\[0\]\.cluster_ca_certificate\)/);
@@ -330,7 +353,11 @@ describe("fawkes-gcp stack", () => {
       kubernetesVersion: "1.33",
       profile: "small",
       podsCidr: "10.42.0.0/16",
-      nodePools: { system: { min: 1, max: 2, desired: 1, machineType: "e2" }, workloads: { min: 1, max: 2, desired: 1, machineType: "e2" }, dojo: { min: 0, max: 1, desired: 0, machineType: "e2" } },
+      nodePools: {
+        system: { min: 1, max: 2, desired: 1, machineType: "e2" },
+        workloads: { min: 1, max: 2, desired: 1, machineType: "e2" },
+        dojo: { min: 0, max: 1, desired: 0, machineType: "e2" },
+      },
     };
     expect(() => validateGkeProps(props)).toThrow('GkeFoundationProps.subnetCidr and podsCidr must not overlap, got "10.42.0.0/20" and "10.42.0.0/16"');
     expect(() => validateGkeProps({ ...props, podsCidr: undefined, masterCidr: "172.16.0.0/24" })).toThrow(/masterCidr must be a \/28/);
@@ -388,7 +415,9 @@ describe("GkeFoundation postgres() and bucket()", () => {
 
   test("external-secrets may read that secret (its own binding), and nothing project-wide", () => {
     const [secretId] = portalSecret();
-    const access = resources(out, "google_secret_manager_secret_iam_member").map(([, m]) => m).filter((m) => m.secret_id.includes(secretId));
+    const access = resources(out, "google_secret_manager_secret_iam_member")
+      .map(([, m]) => m)
+      .filter((m) => m.secret_id.includes(secretId));
     expect(access).toHaveLength(1);
     expect(access[0]).toMatchObject({ role: "roles/secretmanager.secretAccessor" });
     expect(access[0].member).toMatch(/google_service_account\.Platform_Secrets_Identity-secrets-external-secrets_\w+\.member/);
@@ -574,7 +603,10 @@ describe("GCP names at the edges of what the config accepts", () => {
   test("cut names stay valid and distinct wherever a hyphen falls", () => {
     for (let at = 1; at < MAX_PREFIX - 1; at++) {
       const prefix = `${"a".repeat(at)}-${"b".repeat(MAX_PREFIX - at - 1)}`;
-      for (const [max, rule] of [[GCP_NAME_LIMITS.cluster, /^[a-z]([a-z0-9-]*[a-z0-9])?$/], [20, /^[a-z]([a-z0-9-]*[a-z0-9])?$/]] as const) {
+      for (const [max, rule] of [
+        [GCP_NAME_LIMITS.cluster, /^[a-z]([a-z0-9-]*[a-z0-9])?$/],
+        [20, /^[a-z]([a-z0-9-]*[a-z0-9])?$/],
+      ] as const) {
         const name = fitName(prefix, max);
         expect(name.length).toBeLessThanOrEqual(max);
         expect(name).toMatch(rule);
@@ -599,10 +631,16 @@ describe("GCP names at the edges of what the config accepts", () => {
       domain: "x.example.com",
       kubernetesVersion: "1.33",
       profile: "small",
-      nodePools: { system: { min: 1, max: 2, desired: 1, machineType: "e2" }, workloads: { min: 1, max: 2, desired: 1, machineType: "e2" }, dojo: { min: 0, max: 1, desired: 0, machineType: "e2" } },
+      nodePools: {
+        system: { min: 1, max: 2, desired: 1, machineType: "e2" },
+        workloads: { min: 1, max: 2, desired: 1, machineType: "e2" },
+        dojo: { min: 0, max: 1, desired: 0, machineType: "e2" },
+      },
     };
     expect(() => validateGkeProps(props)).not.toThrow();
-    expect(() => validateGkeProps({ ...props, name: `${props.name}x` })).toThrow(/GkeFoundationProps\.name must be 1-41 characters .*got "abcdefghijklmnopqrst-abcdefghijk-mnopqrstx"/);
+    expect(() => validateGkeProps({ ...props, name: `${props.name}x` })).toThrow(
+      /GkeFoundationProps\.name must be 1-41 characters .*got "abcdefghijklmnopqrst-abcdefghijk-mnopqrstx"/,
+    );
     expect(() => validateGkeProps({ ...props, name: "fawkes-" })).toThrow(/GkeFoundationProps\.name must .*got "fawkes-"/);
     const many = Array.from({ length: 51 }, (_, i) => `10.${i}.0.0/16`);
     expect(() => validateGkeProps({ ...props, apiAllowedCidrs: many, apiPrivateCidrs: many })).toThrow(/at most 100 networks together .*got 102/);

@@ -14,9 +14,14 @@ describe("imports", () => {
   const files = ["stacks", "constructs", "providers", "test", "scripts"].flatMap(sources);
 
   test("provider classes are imported by deep path only (the barrel costs ~20x in type-check time and memory)", () => {
-    const barrels = files.flatMap((f) =>
-      fs.readFileSync(path.join(ROOT, f), "utf8").split("\n").map((line, i) => [f, i + 1, line] as const),
-    ).filter(([, , line]) => /(from\s+|require\()\s*["']@cdktf\/provider-[a-z-]+["']/.test(line));
+    const barrels = files
+      .flatMap((f) =>
+        fs
+          .readFileSync(path.join(ROOT, f), "utf8")
+          .split("\n")
+          .map((line, i) => [f, i + 1, line] as const),
+      )
+      .filter(([, , line]) => /(from\s+|require\()\s*["']@cdktf\/provider-[a-z-]+["']/.test(line));
     expect(barrels.map(([f, n, line]) => `${f}:${n}: ${line.trim()}`)).toEqual([]);
   });
 
@@ -71,7 +76,11 @@ describe("imports", () => {
       'import { casc } from "./jcasc";',
       'import { platformRelease } from "../../helm";',
     ].join("\n");
-    expect(crossFolderImports(jenkins, text)).toEqual([`${jenkins}: ../scanning`, `${jenkins}: ../../components/scanning/sonarqube`, `${jenkins}: ../dojo/engine/slot`]);
+    expect(crossFolderImports(jenkins, text)).toEqual([
+      `${jenkins}: ../scanning`,
+      `${jenkins}: ../../components/scanning/sonarqube`,
+      `${jenkins}: ../dojo/engine/slot`,
+    ]);
     expect(crossFolderImports(path.join("constructs", "components", "index.ts"), 'import { JenkinsComponent } from "./jenkins";')).toEqual([]);
   });
 });

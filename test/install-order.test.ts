@@ -23,7 +23,19 @@ const CRD_OWNERS: Record<string, string> = {
   "argoproj.io": "argo-cd",
 };
 /** Groups every cluster serves: no release to wait for. */
-const BUILT_IN = new Set(["", "apps", "batch", "policy", "autoscaling", "rbac.authorization.k8s.io", "admissionregistration.k8s.io", "networking.k8s.io", "storage.k8s.io", "scheduling.k8s.io", "coordination.k8s.io"]);
+const BUILT_IN = new Set([
+  "",
+  "apps",
+  "batch",
+  "policy",
+  "autoscaling",
+  "rbac.authorization.k8s.io",
+  "admissionregistration.k8s.io",
+  "networking.k8s.io",
+  "storage.k8s.io",
+  "scheduling.k8s.io",
+  "coordination.k8s.io",
+]);
 
 const STACK_KEYS: StandardKey[] = ["fawkes-aws", "fawkes-azure", "fawkes-gcp", "fawkes-local-all"];
 
@@ -43,7 +55,8 @@ function chartMonitors(chart: string, v: any): string[] {
   const walk = (node: any, at: string[]) => {
     if (!node || typeof node !== "object") return;
     for (const [k, x] of Object.entries<any>(node)) {
-      if (/(service|pod)monitor|prometheusrules?$/i.test(k) && (x === true || (x && typeof x === "object" && x.enabled === true))) found.push([...at, k].join("."));
+      if (/(service|pod)monitor|prometheusrules?$/i.test(k) && (x === true || (x && typeof x === "object" && x.enabled === true)))
+        found.push([...at, k].join("."));
       walk(x, [...at, k]);
     }
   };

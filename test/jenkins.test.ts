@@ -21,7 +21,10 @@ function* walk(v: unknown, path: string[] = []): Generator<[string[], unknown]> 
 }
 
 const tolerating = (ctx: any) =>
-  (ctx.nodePools = { ...ctx.nodePools, workloads: { ...ctx.nodePools.workloads, tolerations: [{ key: "dedicated", operator: "Equal", value: "ci", effect: "NoSchedule" }] } });
+  (ctx.nodePools = {
+    ...ctx.nodePools,
+    workloads: { ...ctx.nodePools.workloads, tolerations: [{ key: "dedicated", operator: "Equal", value: "ci", effect: "NoSchedule" }] },
+  });
 
 describe("JenkinsComponent", () => {
   const { tf, platform } = synthComponents(["jenkins"]);
@@ -54,7 +57,9 @@ describe("JenkinsComponent", () => {
     expect(admin.data["jenkins-admin-password"]).toMatch(/^\$\{random_password\.[\w-]+\.result\}$/);
     expect(admin.data["jenkins-admin-user"]).toBe("admin");
     expect(v.controller.admin).toEqual({ existingSecret: "jenkins-admin" });
-    expect(platform.outputs.get("jenkins")!.adminSecrets).toEqual([expect.objectContaining({ namespace: "jenkins", name: "jenkins-admin", key: "jenkins-admin-password" })]);
+    expect(platform.outputs.get("jenkins")!.adminSecrets).toEqual([
+      expect.objectContaining({ namespace: "jenkins", name: "jenkins-admin", key: "jenkins-admin-password" }),
+    ]);
   });
 
   test("the controller and every agent pod template are on the workloads pool", () => {
@@ -74,9 +79,17 @@ describe("JenkinsComponent", () => {
   test("images are built by a pinned kaniko from the maintained fork, unprivileged, no API token in agent pods", () => {
     const kaniko = v.additionalAgents.kaniko;
     expect(kaniko.customJenkinsLabels).toEqual(["kaniko"]);
-    expect(kaniko.additionalContainers[0].image).toEqual({ repository: "ghcr.io/osscontainertools/kaniko", tag: expect.stringMatching(/^v\d+\.\d+\.\d+-debug$/) });
+    expect(kaniko.additionalContainers[0].image).toEqual({
+      repository: "ghcr.io/osscontainertools/kaniko",
+      tag: expect.stringMatching(/^v\d+\.\d+\.\d+-debug$/),
+    });
     const pod = parseYaml(kaniko.yamlTemplate).spec;
-    expect(pod.containers.find((c: any) => c.name === "kaniko").securityContext).toEqual({ runAsUser: 0, runAsGroup: 0, allowPrivilegeEscalation: false, privileged: false });
+    expect(pod.containers.find((c: any) => c.name === "kaniko").securityContext).toEqual({
+      runAsUser: 0,
+      runAsGroup: 0,
+      allowPrivilegeEscalation: false,
+      privileged: false,
+    });
     expect(pod.containers.find((c: any) => c.name === "jnlp").securityContext).toMatchObject({ runAsNonRoot: true, capabilities: { drop: ["ALL"] } });
     expect(pod.automountServiceAccountToken).toBe(false);
     expect(parseYaml(v.agent.yamlTemplate).spec.automountServiceAccountToken).toBe(false);
@@ -97,7 +110,9 @@ describe("JenkinsComponent", () => {
 
   test("JCasC sets the platform defaults: builds are discarded so the home volume cannot fill", () => {
     const fawkes = parseYaml(v.controller.JCasC.configScripts.fawkes);
-    expect(fawkes.unclassified.buildDiscarders.configuredBuildDiscarders[1]).toEqual({ simpleBuildDiscarder: { discarder: { logRotator: { numToKeepStr: "50" } } } });
+    expect(fawkes.unclassified.buildDiscarders.configuredBuildDiscarders[1]).toEqual({
+      simpleBuildDiscarder: { discarder: { logRotator: { numToKeepStr: "50" } } },
+    });
   });
 
   test("without scanning, nothing about SonarQube is configured", () => {
@@ -132,7 +147,9 @@ describe("JenkinsComponent with scanning", () => {
 
   test("SonarQube is a configured server with the minted token as its credential", () => {
     const casc = parseYaml(v.controller.JCasC.configScripts.sonarqube);
-    expect(casc.unclassified.sonarglobalconfiguration.installations).toEqual([{ name: "sonarqube", serverUrl: SONARQUBE_URL, credentialsId: "sonarqube-token" }]);
+    expect(casc.unclassified.sonarglobalconfiguration.installations).toEqual([
+      { name: "sonarqube", serverUrl: SONARQUBE_URL, credentialsId: "sonarqube-token" },
+    ]);
     const [cred] = casc.credentials.system.domainCredentials[0].credentials;
     // JCasC reads ${sonarqube-token-jenkins-token} from the mounted secret; Terraform unescapes `$${` at apply.
     expect(cred.string).toMatchObject({ id: "sonarqube-token", secret: "$${sonarqube-token-jenkins-token}" });

@@ -59,7 +59,12 @@ describe("Kubernetes versions (defect 4)", () => {
 
 describe("Kubernetes versions at synth", () => {
   // The stacks read the clock (new Date()); fake only Date, so the check sees 2026-12-01.
-  beforeAll(() => jest.useFakeTimers({ now: TODAY, doNotFake: ["nextTick", "setImmediate", "setTimeout", "setInterval", "clearTimeout", "clearInterval", "queueMicrotask", "hrtime", "performance"] }));
+  beforeAll(() =>
+    jest.useFakeTimers({
+      now: TODAY,
+      doNotFake: ["nextTick", "setImmediate", "setTimeout", "setInterval", "clearTimeout", "clearInterval", "queueMicrotask", "hrtime", "performance"],
+    }),
+  );
   afterAll(() => jest.useRealTimers());
   const config = parseConfig({ kubernetes: { version: "1.34" }, components: FRONT_DOOR_ONLY }, "fawkes.yaml", TODAY);
 

@@ -21,7 +21,6 @@ function synthLocal(overrides: ConfigInput = {}, database = true) {
   return { tf: JSON.parse(Testing.synth(stack, true)), stack, db };
 }
 
-
 const { tf, stack, db } = synthLocal();
 
 describe("fawkes-local cluster access", () => {
@@ -93,8 +92,12 @@ describe("ExistingClusterFoundation postgres()", () => {
   });
 
   test("a database name that is not a short DNS label, or asked for twice, fails naming it", () => {
-    expect(() => stack.foundation.postgres(stack, { name: "Portal_DB", namespace: "x" })).toThrow('DatabaseRequest.name must be a DNS label of at most 40 characters starting with a letter (it names the in-cluster database), got "Portal_DB"');
-    expect(() => stack.foundation.postgres(stack, { name: "portal-db", namespace: "x" })).toThrow('DatabaseRequest.name must be unique on a platform, got "portal-db" twice (postgres, then postgres)');
+    expect(() => stack.foundation.postgres(stack, { name: "Portal_DB", namespace: "x" })).toThrow(
+      'DatabaseRequest.name must be a DNS label of at most 40 characters starting with a letter (it names the in-cluster database), got "Portal_DB"',
+    );
+    expect(() => stack.foundation.postgres(stack, { name: "portal-db", namespace: "x" })).toThrow(
+      'DatabaseRequest.name must be unique on a platform, got "portal-db" twice (postgres, then postgres)',
+    );
   });
 });
 
@@ -111,15 +114,27 @@ describe("ExistingClusterFoundation secret store", () => {
   });
 
   test("the store's account may only get the databases' app secrets in the data namespace", () => {
-    const roles = resources(tf, "kubernetes_role_v1").map(([, r]) => r).filter((r) => r.metadata.name === "fawkes-secret-store");
+    const roles = resources(tf, "kubernetes_role_v1")
+      .map(([, r]) => r)
+      .filter((r) => r.metadata.name === "fawkes-secret-store");
     expect(roles).toHaveLength(1);
     expect(roles[0].metadata.namespace).toMatch(/kubernetes_namespace_v1\.Foundation_Data_Namespace/);
     expect(roles[0].rule).toEqual([{ api_groups: [""], resources: ["secrets"], verbs: ["get"], resource_names: expect.arrayContaining(["portal-db-app"]) }]);
     // Exactly the app secrets of the databases in this stack (components ask for theirs too).
-    const clusters = resources(tf, "helm_release").filter(([, r]) => r.name.startsWith("postgres-")).map(([, r]) => `${manifests(r)[0].metadata.name}-app`);
+    const clusters = resources(tf, "helm_release")
+      .filter(([, r]) => r.name.startsWith("postgres-"))
+      .map(([, r]) => `${manifests(r)[0].metadata.name}-app`);
     expect([...roles[0].rule[0].resource_names].sort()).toEqual(clusters.sort());
-    const [binding] = resources(tf, "kubernetes_role_binding_v1").map(([, b]) => b).filter((b) => b.metadata.namespace === roles[0].metadata.namespace);
-    expect(binding.subject).toEqual([{ kind: "ServiceAccount", name: expect.stringMatching(/kubernetes_service_account_v1\.Foundation_Data_StoreAccount/), namespace: roles[0].metadata.namespace }]);
+    const [binding] = resources(tf, "kubernetes_role_binding_v1")
+      .map(([, b]) => b)
+      .filter((b) => b.metadata.namespace === roles[0].metadata.namespace);
+    expect(binding.subject).toEqual([
+      {
+        kind: "ServiceAccount",
+        name: expect.stringMatching(/kubernetes_service_account_v1\.Foundation_Data_StoreAccount/),
+        namespace: roles[0].metadata.namespace,
+      },
+    ]);
     expect(binding.role_ref).toMatchObject({ kind: "Role" });
     expect(tf.resource.kubernetes_cluster_role_v1).toBeUndefined();
     expect(tf.resource.kubernetes_cluster_role_binding_v1).toBeUndefined();
@@ -147,7 +162,9 @@ describe("ExistingClusterFoundation front door", () => {
     expect(objs.some((o) => o.spec.acme)).toBe(false);
     const ca = objs.find((o) => o.kind === "Certificate");
     expect({ namespace: ca.metadata.namespace, name: ca.spec.secretName }).toEqual({ namespace: LOCAL_CA_SECRET.namespace, name: LOCAL_CA_SECRET.name });
-    expect(tf.output.ca_certificate.value).toBe("kubectl --context kind-fawkes -n tls get secret fawkes-ca -o jsonpath='{.data.ca\\.crt}' | base64 --decode > fawkes-ca.crt");
+    expect(tf.output.ca_certificate.value).toBe(
+      "kubectl --context kind-fawkes -n tls get secret fawkes-ca -o jsonpath='{.data.ca\\.crt}' | base64 --decode > fawkes-ca.crt",
+    );
   });
 
   test("the ingress uses the node ports from the config with NodePort, and none with LoadBalancer", () => {
@@ -194,7 +211,11 @@ describe("ExistingClusterFoundation placement, identity and buckets", () => {
   });
 
   test("no cloud identity and no object store: empty annotations, buckets without s3", () => {
-    expect(f.workloadIdentity(stack, { namespace: "a", name: "b" }, [{ secrets: "read" }])).toEqual({ serviceAccountAnnotations: {}, podLabels: {}, dependsOn: [] });
+    expect(f.workloadIdentity(stack, { namespace: "a", name: "b" }, [{ secrets: "read" }])).toEqual({
+      serviceAccountAnnotations: {},
+      podLabels: {},
+      dependsOn: [],
+    });
     const bucket = f.bucket(stack, "files");
     expect(bucket.s3).toBeUndefined();
     expect(bucket.name).toBe("files");
@@ -203,14 +224,23 @@ describe("ExistingClusterFoundation placement, identity and buckets", () => {
   test("bad props fail at construction, naming the prop and the value", () => {
     const make = (props: Partial<ConstructorParameters<typeof ExistingClusterFoundation>[2]>) => () =>
       new ExistingClusterFoundation(Testing.app(), "F", { name: "fawkes-dev", context: "kind-fawkes", domain: "localtest.me", profile: "small", ...props });
-    expect(make({ nodePorts: { http: 30080, https: 30080 } })).toThrow("ExistingClusterFoundationProps.nodePorts.http and .https must differ, got 30080 for both");
-    expect(make({ nodePorts: { http: 80, https: 30443 } })).toThrow("ExistingClusterFoundationProps.nodePorts.http must be a node port from 30000 to 32767, got 80");
+    expect(make({ nodePorts: { http: 30080, https: 30080 } })).toThrow(
+      "ExistingClusterFoundationProps.nodePorts.http and .https must differ, got 30080 for both",
+    );
+    expect(make({ nodePorts: { http: 80, https: 30443 } })).toThrow(
+      "ExistingClusterFoundationProps.nodePorts.http must be a node port from 30000 to 32767, got 80",
+    );
     expect(make({ context: " " })).toThrow('ExistingClusterFoundationProps.context must name a kubeconfig context (e.g. "kind-fawkes"), got " "');
   });
 });
 
 describe("fawkes-local components", () => {
-  const fake = (id: string, needs: string[] = []): Component => ({ id, needs, info: { title: id, description: id, docs: "", lifecycle: "production" }, install: () => ({ ready: [] }) });
+  const fake = (id: string, needs: string[] = []): Component => ({
+    id,
+    needs,
+    info: { title: id, description: id, docs: "", lifecycle: "production" },
+    install: () => ({ ready: [] }),
+  });
   const fakes = [fake("ingress"), fake("scanning"), fake("report", ["scanning"]), fake("portal")];
   const withSwitches = (global: Record<string, boolean>, local: Record<string, boolean>): FawkesConfig => {
     const base = testConfig();
@@ -273,7 +303,10 @@ describe("config: local section", () => {
   });
 
   test.each([
-    [{ local: { storageClass: "Local_Path" } }, 'fawkes.yaml: local.storageClass: expected a StorageClass name such as standard or local-path, got "Local_Path"'],
+    [
+      { local: { storageClass: "Local_Path" } },
+      'fawkes.yaml: local.storageClass: expected a StorageClass name such as standard or local-path, got "Local_Path"',
+    ],
     [{ local: { httpNodePort: 80 } }, "fawkes.yaml: local.httpNodePort: expected"],
     [{ local: { components: { nope: true } } }, "fawkes.yaml: local.components.nope: unknown component; expected one of"],
   ])("rejects %j naming the key", (input, message) => {

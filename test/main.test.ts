@@ -34,7 +34,9 @@ describe("the app entry point", () => {
   test("a wiring error (a needed component switched off) fails naming both, and leaves cdktf.out as it was", () => {
     const r = run("components:\n  ingress: false\n");
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/fawkes\.yaml: components\.ingress: expected true \(or left out\): \w+ needs ingress; to leave ingress out, set components\.\w+: false too/);
+    expect(r.stderr).toMatch(
+      /fawkes\.yaml: components\.ingress: expected true \(or left out\): \w+ needs ingress; to leave ingress out, set components\.\w+: false too/,
+    );
     expect(fs.readFileSync(path.join(r.out, "manifest.json"), "utf8")).toBe("previous synth");
     expect(r.leftovers.sort()).toEqual(["cdktf.out", "fawkes.yaml"]);
   });

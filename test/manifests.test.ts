@@ -27,7 +27,8 @@ interface Rendered {
 const NOT_KUBERNETES = /^(backstage\.io|client\.authentication\.k8s\.io|kustomize\.config\.k8s\.io)\/|^v1\/Config$/;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-const isManifest = (v: unknown): v is Manifest => isObject(v) && typeof v.apiVersion === "string" && typeof v.kind === "string" && !NOT_KUBERNETES.test(`${v.apiVersion}/${v.kind}`);
+const isManifest = (v: unknown): v is Manifest =>
+  isObject(v) && typeof v.apiVersion === "string" && typeof v.kind === "string" && !NOT_KUBERNETES.test(`${v.apiVersion}/${v.kind}`);
 /** What the API server will receive: Terraform turns `$${` back into `${` and `%%{` into `%{`. */
 const unescape = (s: string) => s.replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{");
 
@@ -77,7 +78,8 @@ function collect(stack: string, tf: any): Rendered[] {
         for (const belt of BELTS) {
           const slot = renderSlot(belt, 1, pool, "2026-12-01T00:00:00Z");
           // The binding a claim replaces the warm one with: the learner as a User subject.
-          for (const m of [...slot.objects, learnerBinding(slot.name, pool.belts[belt].learnerRole, "learner@example.org")]) out.push({ where: describeManifest(stack, `${source}:slot-${belt}`, m), manifest: m, partial: false });
+          for (const m of [...slot.objects, learnerBinding(slot.name, pool.belts[belt].learnerRole, "learner@example.org")])
+            out.push({ where: describeManifest(stack, `${source}:slot-${belt}`, m), manifest: m, partial: false });
         }
       }
       for (const m of embedded(unescape(data), 1)) out.push({ where: describeManifest(stack, source, m), manifest: m, partial: !m.metadata });
@@ -101,7 +103,8 @@ const TYPED_KINDS: Record<string, string> = {
   kubernetes_ingress_v1: "networking.k8s.io/Ingress",
   kubernetes_job_v1: "batch/Job",
 };
-const CLUSTER_SCOPED = /^(Namespace|rbac\.authorization\.k8s\.io\/ClusterRole(Binding)?|storage\.k8s\.io\/StorageClass|cert-manager\.io\/ClusterIssuer|external-secrets\.io\/ClusterSecretStore|admissionregistration\.k8s\.io\/\w+|policies\.kyverno\.io\/(MutatingPolicy|ValidatingPolicy|ImageValidatingPolicy))$/;
+const CLUSTER_SCOPED =
+  /^(Namespace|rbac\.authorization\.k8s\.io\/ClusterRole(Binding)?|storage\.k8s\.io\/StorageClass|cert-manager\.io\/ClusterIssuer|external-secrets\.io\/ClusterSecretStore|admissionregistration\.k8s\.io\/\w+|policies\.kyverno\.io\/(MutatingPolicy|ValidatingPolicy|ImageValidatingPolicy))$/;
 
 /**
  * Who creates each API object of a stack (`[group/]Kind/namespace/name`): the fawkes-manifests
@@ -138,7 +141,12 @@ describe("rendered manifests", () => {
   test("are found: every stack renders custom resources, slot objects and embedded templates", () => {
     const kinds = new Set(rendered.map((r) => `${r.manifest.apiVersion}/${r.manifest.kind}`));
     const expected = [
-      ...["cert-manager.io/v1/ClusterIssuer", "external-secrets.io/v1/ClusterSecretStore", "monitoring.coreos.com/v1/PodMonitor", "argoproj.io/v1alpha1/AppProject"],
+      ...[
+        "cert-manager.io/v1/ClusterIssuer",
+        "external-secrets.io/v1/ClusterSecretStore",
+        "monitoring.coreos.com/v1/PodMonitor",
+        "argoproj.io/v1alpha1/AppProject",
+      ],
       ...["installation.mattermost.com/v1beta1/Mattermost", "policies.kyverno.io/v1/MutatingPolicy", "postgresql.cnpg.io/v1/Cluster"],
       ...["v1/ResourceQuota", "networking.k8s.io/v1/NetworkPolicy", "v1/Pod"], // a Dojo slot; Jenkins agent templates
     ];
@@ -159,11 +167,20 @@ describe("rendered manifests", () => {
   });
 
   test("owners: an object a release and a typed resource both create is found; cluster-scoped ones across namespaces", () => {
-    const release = (name: string, namespace: string, manifests: string) => ({ name, namespace, chart: "./assets/fawkes-manifests", values: [`manifests:\n${manifests}`] });
+    const release = (name: string, namespace: string, manifests: string) => ({
+      name,
+      namespace,
+      chart: "./assets/fawkes-manifests",
+      values: [`manifests:\n${manifests}`],
+    });
     const tf = {
       resource: {
         helm_release: {
-          a: release("a", "ns", "- {apiVersion: v1, kind: Secret, metadata: {name: s}}\n- {apiVersion: cert-manager.io/v1, kind: ClusterIssuer, metadata: {name: ca}}"),
+          a: release(
+            "a",
+            "ns",
+            "- {apiVersion: v1, kind: Secret, metadata: {name: s}}\n- {apiVersion: cert-manager.io/v1, kind: ClusterIssuer, metadata: {name: ca}}",
+          ),
           b: release("b", "other", "- {apiVersion: cert-manager.io/v1, kind: ClusterIssuer, metadata: {name: ca}}"),
         },
         kubernetes_secret_v1: { s: { metadata: { name: "s", namespace: "ns" } } },
@@ -176,14 +193,18 @@ describe("rendered manifests", () => {
   test("strictness holds for every kind rendered: an unknown field in each is caught", () => {
     // One object per kind, with a field no schema defines beside its spec (or data): proves that no
     // model admits anything at that level (e.g. through an index signature), kind by kind.
-    const byKind = new Map(rendered.filter((r) => !UNCHECKED_KINDS[`${r.manifest.apiVersion}/${r.manifest.kind}`]).map((r) => [`${r.manifest.apiVersion}/${r.manifest.kind}`, r]));
+    const byKind = new Map(
+      rendered.filter((r) => !UNCHECKED_KINDS[`${r.manifest.apiVersion}/${r.manifest.kind}`]).map((r) => [`${r.manifest.apiVersion}/${r.manifest.kind}`, r]),
+    );
     const probes = [...byKind.values()].map((r) => {
       const m = structuredClone(r.manifest) as any;
       const host = isObject(m.spec) ? m.spec : m;
       host.fawkesUnknownField = true;
       return { manifest: m as Manifest, partial: r.partial };
     });
-    const missed = validateManifests(probes).flatMap((found, i) => (found.some((p) => p.includes("fawkesUnknownField: unknown field")) ? [] : [`${probes[i].manifest.apiVersion}/${probes[i].manifest.kind}`]));
+    const missed = validateManifests(probes).flatMap((found, i) =>
+      found.some((p) => p.includes("fawkesUnknownField: unknown field")) ? [] : [`${probes[i].manifest.apiVersion}/${probes[i].manifest.kind}`],
+    );
     expect(byKind.size).toBeGreaterThan(20);
     expect(missed).toEqual([]);
   });
@@ -207,21 +228,34 @@ describe("validateManifest", () => {
       apiVersion: "argoproj.io/v1alpha1",
       kind: "Application",
       metadata: { name: "demo", namespace: "argocd" },
-      spec: { project: "platform", destination: { server: "https://kubernetes.default.svc", namespace: "demo" }, source: { repoURL: "https://example.org/charts", chart: "demo", targetRevision: "1.0.0", helm: { valuesObject: { any: { nested: [1] } } } } },
+      spec: {
+        project: "platform",
+        destination: { server: "https://kubernetes.default.svc", namespace: "demo" },
+        source: { repoURL: "https://example.org/charts", chart: "demo", targetRevision: "1.0.0", helm: { valuesObject: { any: { nested: [1] } } } },
+      },
     };
     expect(validateManifest(app)).toEqual([]);
-    expect(validateManifest({ ...app, spec: { ...app.spec, source: { ...app.spec.source, helm: { valuesObjects: {} } } } })).toEqual(["/spec/source/helm/valuesObjects: unknown field (the API server drops it)"]);
+    expect(validateManifest({ ...app, spec: { ...app.spec, source: { ...app.spec.source, helm: { valuesObjects: {} } } } })).toEqual([
+      "/spec/source/helm/valuesObjects: unknown field (the API server drops it)",
+    ]);
   });
 
   test("rejects an unknown field, at any depth", () => {
-    expect(validateManifest({ ...issuer, spec: { ca: { secretName: "local-ca", secretNamespace: "x" } } })).toEqual(["/spec/ca/secretNamespace: unknown field (the API server drops it)"]);
+    expect(validateManifest({ ...issuer, spec: { ca: { secretName: "local-ca", secretNamespace: "x" } } })).toEqual([
+      "/spec/ca/secretNamespace: unknown field (the API server drops it)",
+    ]);
     expect(validateManifest({ ...issuer, sepc: {} })).toEqual(expect.arrayContaining(["/sepc: unknown field (the API server drops it)"]));
     const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: { containers: [{ name: "c", image: "busybox", resource: {} }] } };
     expect(validateManifest(pod)).toEqual(["/spec/containers/0/resource: unknown field (the API server drops it)"]);
   });
 
   test("rejects a wrong type, a missing required field and an unknown kind", () => {
-    const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: { containers: [{ name: "c", image: "busybox", ports: [{ containerPort: "80" }] }] } };
+    const pod = {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "p" },
+      spec: { containers: [{ name: "c", image: "busybox", ports: [{ containerPort: "80" }] }] },
+    };
     expect(validateManifest(pod).join("\n")).toMatch(/\/spec\/containers\/0\/ports\/0\/containerPort: must be integer/);
     expect(validateManifest({ ...issuer, spec: { ca: {} } }).join("\n")).toMatch(/\/spec\/ca: must have required property '?secretName/);
     expect(validateManifest({ ...issuer, apiVersion: "cert-manager.io/v1alpha9" }).join("\n")).toMatch(/is not in @kubernetes-models\/cert-manager/);
@@ -230,9 +264,15 @@ describe("validateManifest", () => {
   test("rejects what the API server checks beyond the schema: names, label keys and values", () => {
     const cm = (metadata: object) => ({ apiVersion: "v1", kind: "ConfigMap", metadata }) as Manifest;
     expect(validateManifest(cm({ name: "Dojo_Pool" }))).toEqual(['/metadata/name: must be a DNS subdomain (≤ 253), got "Dojo_Pool"']);
-    expect(validateManifest({ apiVersion: "v1", kind: "Namespace", metadata: { name: "a.b" } })).toEqual(['/metadata/name: must be a DNS label (≤ 63), got "a.b"']);
-    expect(validateManifest(cm({ name: "x", labels: { "fawkes.dev/belt": "x".repeat(64) } }))[0]).toMatch(/^\/metadata\/labels\/fawkes.dev\/belt: value must be ≤ 63/);
-    expect(validateManifest(cm({ name: "x", annotations: { "a/b/c": "" } }))).toEqual(["/metadata/annotations/a/b/c: not a qualified name ([prefix/]name, name ≤ 63)"]);
+    expect(validateManifest({ apiVersion: "v1", kind: "Namespace", metadata: { name: "a.b" } })).toEqual([
+      '/metadata/name: must be a DNS label (≤ 63), got "a.b"',
+    ]);
+    expect(validateManifest(cm({ name: "x", labels: { "fawkes.dev/belt": "x".repeat(64) } }))[0]).toMatch(
+      /^\/metadata\/labels\/fawkes.dev\/belt: value must be ≤ 63/,
+    );
+    expect(validateManifest(cm({ name: "x", annotations: { "a/b/c": "" } }))).toEqual([
+      "/metadata/annotations/a/b/c: not a qualified name ([prefix/]name, name ≤ 63)",
+    ]);
     expect(validateManifest(cm({ name: "${random_pet.x.id}", labels: { app: "${var.x}" } }))).toEqual([]);
   });
 
@@ -245,12 +285,16 @@ describe("validateManifest", () => {
   test("other kinds of a pinned chart's CRDs: apiVersion/kind and metadata only", () => {
     const ci = { apiVersion: "mattermost.com/v1alpha1", kind: "ClusterInstallation", metadata: { name: "chat" }, spec: { anything: 1 } };
     expect(validateManifest(ci)).toEqual([]);
-    expect(validateManifest({ ...ci, apiVersion: "mattermost.com/v1" })).toEqual([expect.stringMatching(/mattermost.com\/v1\/ClusterInstallation is not in any package/)]);
+    expect(validateManifest({ ...ci, apiVersion: "mattermost.com/v1" })).toEqual([
+      expect.stringMatching(/mattermost.com\/v1\/ClusterInstallation is not in any package/),
+    ]);
   });
 
   test("partial: a template fragment may leave required fields out, but not add unknown ones", () => {
     const fragment = { apiVersion: "v1", kind: "Pod", spec: { containers: [{ name: "jnlp" }] } };
     expect(validateManifest(fragment, { partial: true })).toEqual([]);
-    expect(validateManifest({ ...fragment, spec: { containers: [{ name: "jnlp", imag: "x" }] } }, { partial: true })).toEqual(["/spec/containers/0/imag: unknown field (the API server drops it)"]);
+    expect(validateManifest({ ...fragment, spec: { containers: [{ name: "jnlp", imag: "x" }] } }, { partial: true })).toEqual([
+      "/spec/containers/0/imag: unknown field (the API server drops it)",
+    ]);
   });
 });

@@ -41,7 +41,10 @@ describe("MattermostComponent", () => {
     const [, shell] = resources(tf, "kubernetes_secret_v1").find(([, sec]) => sec.metadata.name === "mattermost-database")!;
     expect(shell.lifecycle.ignore_changes).toContain("data");
     const [es] = manifests(release(tf, "mattermost-database-sync"));
-    expect(es).toMatchObject({ kind: "ExternalSecret", spec: { target: { name: "mattermost-database" }, data: [{ secretKey: "password", remoteRef: { key: "fake/mattermost" } }] } });
+    expect(es).toMatchObject({
+      kind: "ExternalSecret",
+      spec: { target: { name: "mattermost-database" }, data: [{ secretKey: "password", remoteRef: { key: "fake/mattermost" } }] },
+    });
     expect(es.spec.target.template.data).toEqual({
       DB_CONNECTION_STRING: "postgres://mattermost:{{ .password | urlquery }}@mattermost.db.fake:5432/mattermost?sslmode=require&connect_timeout=10",
     });
@@ -53,7 +56,10 @@ describe("MattermostComponent", () => {
     expect(mm.spec.fileStore).toEqual({ external: { url: "s3.fake", bucket: "fake-mattermost", useServiceAccount: true } });
     expect(env.MM_FILESETTINGS_AMAZONS3REGION).toBe("fake-1");
     const grant = ctx.identities.find((i) => i.sa.namespace === "mattermost")!;
-    expect(grant).toEqual({ sa: { namespace: "mattermost", name: "mattermost" }, grants: [{ bucket: expect.objectContaining({ name: "fake-mattermost" }), access: "readwrite" }] });
+    expect(grant).toEqual({
+      sa: { namespace: "mattermost", name: "mattermost" },
+      grants: [{ bucket: expect.objectContaining({ name: "fake-mattermost" }), access: "readwrite" }],
+    });
     const [saId, sa] = resources(tf, "kubernetes_service_account_v1").find(([, s]) => s.metadata.namespace === "mattermost")!;
     expect(sa.metadata).toMatchObject({ name: "mattermost", annotations: { "fake.cloud/identity": "mattermost/mattermost" } });
     expect(mm.spec.podTemplate.extraLabels).toEqual({ "fake.cloud/use": "true" });
@@ -98,7 +104,10 @@ describe("MattermostComponent", () => {
     expect(bootstrap.depends_on).toContain(releaseId(tf, "mattermost"));
     const [job] = manifests(bootstrap);
     const container = job.spec.template.spec.containers[0];
-    expect(container.env.find((e: any) => e.name === "ADMIN_PASSWORD")).toEqual({ name: "ADMIN_PASSWORD", valueFrom: { secretKeyRef: { name: "mattermost-admin", key: "password" } } });
+    expect(container.env.find((e: any) => e.name === "ADMIN_PASSWORD")).toEqual({
+      name: "ADMIN_PASSWORD",
+      valueFrom: { secretKeyRef: { name: "mattermost-admin", key: "password" } },
+    });
     expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
     expect(out.adminSecrets).toEqual([expect.objectContaining({ namespace: "mattermost", name: "mattermost-admin", key: "password" })]);
     expect(JSON.stringify(mm)).not.toMatch(/password/i);
@@ -113,7 +122,9 @@ describe("MattermostComponent", () => {
   });
 
   test("namespaces: Mattermost restricted, the operator baseline", () => {
-    const levels = Object.fromEntries(resources(tf, "kubernetes_namespace_v1").map(([, n]) => [n.metadata.name, n.metadata.labels["pod-security.kubernetes.io/enforce"]]));
+    const levels = Object.fromEntries(
+      resources(tf, "kubernetes_namespace_v1").map(([, n]) => [n.metadata.name, n.metadata.labels["pod-security.kubernetes.io/enforce"]]),
+    );
     expect(levels).toMatchObject({ mattermost: "restricted", "mattermost-operator": "baseline" });
   });
 
@@ -166,7 +177,15 @@ process.stdout.write(JSON.stringify(out) + "\\n" + code);
     const run = (state: string, open = false) =>
       spawnSync("/bin/sh", ["-c", script], {
         encoding: "utf8",
-        env: { PATH: `${dir}:${process.env.PATH}`, FAKE_STATE: state, FAKE_OPEN: String(open), SERVER: "http://mattermost.test:8065", ADMIN_USERNAME: "fawkes-admin", ADMIN_EMAIL: "fawkes-admin@fawkes.test", ADMIN_PASSWORD: "generated0123" },
+        env: {
+          PATH: `${dir}:${process.env.PATH}`,
+          FAKE_STATE: state,
+          FAKE_OPEN: String(open),
+          SERVER: "http://mattermost.test:8065",
+          ADMIN_USERNAME: "fawkes-admin",
+          ADMIN_EMAIL: "fawkes-admin@fawkes.test",
+          ADMIN_PASSWORD: "generated0123",
+        },
       });
     afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 

@@ -30,7 +30,10 @@ const RULES: Record<string, Record<string, Rule>> = {
   aws_iam_role: { name: { re: /^[\w+=,.@-]+$/, max: 64 }, name_prefix: { re: /^[\w+=,.@-]+$/, max: 38 } },
   aws_iam_policy: { name: { re: /^[\w+=,.@-]+$/, max: 128 }, name_prefix: { re: /^[\w+=,.@-]+$/, max: 102 } },
   aws_eks_cluster: { name: { re: /^[0-9A-Za-z][A-Za-z0-9_-]*$/, max: 100 } },
-  aws_eks_node_group: { node_group_name: { re: /^[0-9A-Za-z][A-Za-z0-9_-]*$/, max: 63 }, node_group_name_prefix: { re: /^[0-9A-Za-z][A-Za-z0-9_-]*$/, max: 37 } },
+  aws_eks_node_group: {
+    node_group_name: { re: /^[0-9A-Za-z][A-Za-z0-9_-]*$/, max: 63 },
+    node_group_name_prefix: { re: /^[0-9A-Za-z][A-Za-z0-9_-]*$/, max: 37 },
+  },
   aws_kms_alias: { name: { re: /^alias\/[a-zA-Z0-9/_-]+$/, max: 256, not: /^alias\/aws\// } },
   aws_security_group: { name: { re: /^[\x20-\x7e]+$/, max: 255 }, name_prefix: { re: /^[\x20-\x7e]+$/, max: 229 } },
   aws_launch_template: { name: { re: /^[a-zA-Z0-9().\/_-]+$/, max: 128 }, name_prefix: { re: /^[a-zA-Z0-9().\/_-]+$/, max: 102 } },
@@ -78,7 +81,11 @@ const LABEL_VALUE: Rule = { re: /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/,
 
 function at(body: any, keyPath: string): unknown[] {
   let vs: unknown[] = [body];
-  for (const k of keyPath.split(".")) vs = vs.flatMap((v: any) => (Array.isArray(v) ? v : [v])).map((v: any) => v?.[k]).filter((v) => v !== undefined);
+  for (const k of keyPath.split("."))
+    vs = vs
+      .flatMap((v: any) => (Array.isArray(v) ? v : [v]))
+      .map((v: any) => v?.[k])
+      .filter((v) => v !== undefined);
   return vs.flatMap((v) => (Array.isArray(v) ? v : [v]));
 }
 

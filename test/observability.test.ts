@@ -45,7 +45,11 @@ describe("ObservabilityComponent", () => {
   });
 
   test("Grafana is served at https://grafana.<domain> through the platform ingress", () => {
-    expect(grafana.ingress).toMatchObject({ enabled: true, hosts: ["grafana.fawkes.test"], tls: [{ secretName: "grafana-tls", hosts: ["grafana.fawkes.test"] }] });
+    expect(grafana.ingress).toMatchObject({
+      enabled: true,
+      hosts: ["grafana.fawkes.test"],
+      tls: [{ secretName: "grafana-tls", hosts: ["grafana.fawkes.test"] }],
+    });
     expect(grafana.ingress.annotations).toMatchObject({ "cert-manager.io/cluster-issuer": "letsencrypt-staging", "kubernetes.io/ingress.class": "traefik" });
     expect(out.endpoints).toEqual({ grafana: "https://grafana.fawkes.test" });
   });
@@ -57,7 +61,11 @@ describe("ObservabilityComponent", () => {
       ["alertmanager", "http://kube-prometheus-stack-alertmanager.observability.svc:9093"],
     ]);
     const { crds, ...monitoring } = out.services!.monitoring!;
-    expect(monitoring).toEqual({ namespace: "observability", prometheusUrl: "http://kube-prometheus-stack-prometheus.observability.svc:9090", grafanaUrl: "https://grafana.fawkes.test" });
+    expect(monitoring).toEqual({
+      namespace: "observability",
+      prometheusUrl: "http://kube-prometheus-stack-prometheus.observability.svc:9090",
+      grafanaUrl: "https://grafana.fawkes.test",
+    });
     // What monitor-creating releases wait for: the release with the CRDs, not Grafana.
     expect(crds.map((r: any) => r.nameInput)).toEqual(["kube-prometheus-stack"]);
   });
@@ -94,7 +102,10 @@ describe("ObservabilityComponent", () => {
       "PodMonitor/tls",
     ]);
     const traefik = objs.find((o) => o.spec.namespaceSelector.matchNames[0] === "ingress");
-    expect(traefik.spec).toMatchObject({ selector: { matchLabels: { "app.kubernetes.io/name": "traefik" } }, podMetricsEndpoints: [{ port: "metrics", path: "/metrics" }] });
+    expect(traefik.spec).toMatchObject({
+      selector: { matchLabels: { "app.kubernetes.io/name": "traefik" } },
+      podMetricsEndpoints: [{ port: "metrics", path: "/metrics" }],
+    });
   });
 
   test("Alertmanager sends warning and critical alerts to Mattermost, reading the webhook URL from a mounted Secret", () => {
@@ -120,7 +131,9 @@ describe("ObservabilityComponent", () => {
 
   test("node-exporter runs in its own privileged namespace; everything else stays restricted", () => {
     expect(stack["prometheus-node-exporter"].namespaceOverride).toBe("node-exporter");
-    const levels = Object.fromEntries(resources(tf, "kubernetes_namespace_v1").map(([, n]) => [n.metadata.name, n.metadata.labels["pod-security.kubernetes.io/enforce"]]));
+    const levels = Object.fromEntries(
+      resources(tf, "kubernetes_namespace_v1").map(([, n]) => [n.metadata.name, n.metadata.labels["pod-security.kubernetes.io/enforce"]]),
+    );
     expect(levels).toMatchObject({ observability: "restricted", "node-exporter": "privileged" });
   });
 
@@ -130,6 +143,8 @@ describe("ObservabilityComponent", () => {
   });
 
   test("a bad subdomain fails at construction, naming the prop and the value", () => {
-    expect(() => new ObservabilityComponent({ subdomain: "Graf_ana" })).toThrow('ObservabilityProps.subdomain must be a DNS label (a-z, 0-9, "-"), got "Graf_ana"');
+    expect(() => new ObservabilityComponent({ subdomain: "Graf_ana" })).toThrow(
+      'ObservabilityProps.subdomain must be a DNS label (a-z, 0-9, "-"), got "Graf_ana"',
+    );
   });
 });

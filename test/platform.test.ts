@@ -13,7 +13,12 @@ class QualityReportComponent implements Component {
   readonly id = "quality-report";
   readonly needs = ["ingress"];
   readonly uses = ["scanning", "observability"]; // installed after them when they are on
-  readonly info = { title: "Quality report", description: "Nightly SonarQube report", docs: "https://docs.sonarsource.com/", lifecycle: "experimental" } as const;
+  readonly info = {
+    title: "Quality report",
+    description: "Nightly SonarQube report",
+    docs: "https://docs.sonarsource.com/",
+    lifecycle: "experimental",
+  } as const;
 
   install(scope: Construct, ctx: PlatformContext, deps: Installed): ComponentOutput {
     const namespace = deps.namespaceOf(this.id);
@@ -26,8 +31,15 @@ class QualityReportComponent implements Component {
       namespace,
       dependsOn: [ns, ...(token?.ready ?? []), ...monitoringCrds(deps)],
       manifests: [
-        { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "quality-report", namespace }, data: { sonarqube: analysis?.url ?? "", tokenSecret: token?.secret.name ?? "" } },
-        ...(monitoring ? [{ apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata: { name: "quality-report", namespace }, spec: { groups: [] } }] : []),
+        {
+          apiVersion: "v1",
+          kind: "ConfigMap",
+          metadata: { name: "quality-report", namespace },
+          data: { sonarqube: analysis?.url ?? "", tokenSecret: token?.secret.name ?? "" },
+        },
+        ...(monitoring
+          ? [{ apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata: { name: "quality-report", namespace }, spec: { groups: [] } }]
+          : []),
       ],
     });
     return { ready: [report] };
@@ -42,7 +54,12 @@ const fakeAnalysis: Component = {
   info: { title: "Analysis", description: "offers codeAnalysis", docs: "https://example.org/", lifecycle: "experimental" },
   install: () => ({
     ready: [],
-    services: { codeAnalysis: { url: "http://analysis.fake:9000", tokenFor: (_s, namespace, forComponent) => ({ secret: { namespace, name: `token-${forComponent}`, key: "token" }, ready: [] }) } },
+    services: {
+      codeAnalysis: {
+        url: "http://analysis.fake:9000",
+        tokenFor: (_s, namespace, forComponent) => ({ secret: { namespace, name: `token-${forComponent}`, key: "token" }, ready: [] }),
+      },
+    },
   }),
 };
 
@@ -115,7 +132,10 @@ describe("FawkesPlatform contract", () => {
     const probe = (id: string): Component => ({ ...fake(id), install: (scope) => (seen.push(scope.node.path), { ready: [] }) });
     const platform = new FawkesPlatform(testStack(), "Platform", { context: new FakeContext(), components: [probe("ingress"), probe("front-door")] });
     expect(seen).toEqual(["test/Platform/Ingress", "test/Platform/FrontDoor"]);
-    expect([...platform.scopes].map(([id, scope]) => [id, scope.node.path])).toEqual([["ingress", "test/Platform/Ingress"], ["front-door", "test/Platform/FrontDoor"]]);
+    expect([...platform.scopes].map(([id, scope]) => [id, scope.node.path])).toEqual([
+      ["ingress", "test/Platform/Ingress"],
+      ["front-door", "test/Platform/FrontDoor"],
+    ]);
   });
 
   test("namespaces and the catalog are asked of the platform, for enabled components installed before or after", () => {
@@ -125,7 +145,9 @@ describe("FawkesPlatform contract", () => {
       info: { title: "Portal", description: "the portal", subdomain: "portal", docs: "https://example.org/portal", lifecycle: "production" },
       install: (_s, _c, deps) => {
         asked = { ns: deps.namespaceOf("portal"), later: deps.namespaceOf("chat"), catalog: deps.catalog() };
-        expect(() => deps.namespaceOf("off")).toThrow('Component "portal" asks for the namespace of "off", which is not enabled: check deps.isEnabled("off") first');
+        expect(() => deps.namespaceOf("off")).toThrow(
+          'Component "portal" asks for the namespace of "off", which is not enabled: check deps.isEnabled("off") first',
+        );
         expect([deps.isEnabled("chat"), deps.isEnabled("off")]).toEqual([true, false]);
         return { ready: [] };
       },
@@ -135,7 +157,15 @@ describe("FawkesPlatform contract", () => {
       ns: "portal",
       later: "chat",
       catalog: [
-        { id: "portal", title: "Portal", description: "the portal", url: "https://portal.fawkes.test", docs: "https://example.org/portal", lifecycle: "production", namespace: "portal" },
+        {
+          id: "portal",
+          title: "Portal",
+          description: "the portal",
+          url: "https://portal.fawkes.test",
+          docs: "https://example.org/portal",
+          lifecycle: "production",
+          namespace: "portal",
+        },
         { id: "chat", title: "chat", description: "chat", url: undefined, docs: "https://example.org", lifecycle: "experimental", namespace: "chat" },
       ],
     });

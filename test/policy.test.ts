@@ -8,7 +8,9 @@ describe("PlatformPolicy (runs on every synth)", () => {
     const stack = testStack();
     stack.node.addValidation(new PlatformPolicy(stack));
     new Release(stack, "Sloppy", { name: "sloppy", chart: "nginx", repository: "https://example.org", version: "latest" });
-    expect(() => Testing.synth(stack, true)).toThrow(/test\/Sloppy: chart version must be pinned \(x\.y\.z\), got "latest"[\s\S]*must be atomic[\s\S]*must wait[\s\S]*needs a timeout/);
+    expect(() => Testing.synth(stack, true)).toThrow(
+      /test\/Sloppy: chart version must be pinned \(x\.y\.z\), got "latest"[\s\S]*must be atomic[\s\S]*must wait[\s\S]*needs a timeout/,
+    );
   });
 
   test("accepts a release that follows the rules", () => {

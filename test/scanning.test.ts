@@ -44,7 +44,9 @@ describe("ScanningComponent: SonarQube", () => {
     const [, pw] = resources(tf, "random_password").find(([id]) => admin.data.password.includes(id))!;
     expect(pw).toMatchObject({ special: true, min_special: 1, min_upper: 1, min_lower: 1, min_numeric: 1 });
     expect(v.setAdminPassword.passwordSecretName).toBe("sonarqube-admin");
-    expect(platform.outputs.get("scanning")!.adminSecrets).toEqual([expect.objectContaining({ namespace: "scanning", name: "sonarqube-admin", key: "password" })]);
+    expect(platform.outputs.get("scanning")!.adminSecrets).toEqual([
+      expect.objectContaining({ namespace: "scanning", name: "sonarqube-admin", key: "password" }),
+    ]);
     expect(sonarqube.depends_on).toContain(idOf(tf, "kubernetes_secret_v1", "sonarqube-admin"));
   });
 
@@ -211,8 +213,13 @@ describe("ScanningComponent: the codeAnalysis service", () => {
   const objects = (name: string) => manifests(release(tf, name));
 
   test("each asking component gets its own token, secret and minter, in its own scope", () => {
-    const ids = resources(tf, "helm_release").filter(([, r]) => r.name.endsWith("-sonarqube-token")).map(([id, r]) => [r.name, id.split("_")[1]]);
-    expect(ids.sort()).toEqual([["jenkins-sonarqube-token", "Jenkins"], ["portal-sonarqube-token", "Portal"]]);
+    const ids = resources(tf, "helm_release")
+      .filter(([, r]) => r.name.endsWith("-sonarqube-token"))
+      .map(([id, r]) => [r.name, id.split("_")[1]]);
+    expect(ids.sort()).toEqual([
+      ["jenkins-sonarqube-token", "Jenkins"],
+      ["portal-sonarqube-token", "Portal"],
+    ]);
     const portalObjects = objects("portal-sonarqube-token");
     expect(portalObjects.find((o) => o.kind === "Secret").metadata).toMatchObject({ name: "sonarqube-token-portal", namespace: "portal" });
     const env = portalObjects.find((o) => o.kind === "Job").spec.template.spec.containers[0].env;

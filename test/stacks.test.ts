@@ -12,17 +12,24 @@ const localWithAll = fromCache("fawkes-local-all");
 describeEquivalence({ ...Object.fromEntries(synthesized), "fawkes-local": localWithAll });
 
 const SECRET_KEY = /(^|[_.-])(password|passwd|secret|token|apikey|api_key|private_key|client_secret|adminpassword|admin_password)$/i;
-const SECRET_SHAPES = [/AKIA[0-9A-Z]{16}/, /-----BEGIN [A-Z ]*PRIVATE KEY-----/, /\bgh[pousr]_[A-Za-z0-9]{30,}/, /\bxox[abp]-[A-Za-z0-9-]{10,}/, /\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}/];
+const SECRET_SHAPES = [
+  /AKIA[0-9A-Z]{16}/,
+  /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
+  /\bgh[pousr]_[A-Za-z0-9]{30,}/,
+  /\bxox[abp]-[A-Za-z0-9-]{10,}/,
+  /\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}/,
+];
 /** A value that is a reference (Terraform expression, template placeholder) rather than a secret. */
 const isReference = (v: string) => v === "" || /^\$\{.+\}$/.test(v.trim()) || /^\{\{.+\}\}$/.test(v.trim()) || /^\$\$\{.+\}$/.test(v.trim());
 
 /** [key, value] pairs of a document, skipping labels and annotations (their keys name things, not secrets). */
 function* keyed(v: unknown): Generator<[string, unknown]> {
-  if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) {
-    if (k === "labels" || k === "annotations") continue;
-    yield [k, x];
-    yield* keyed(x);
-  }
+  if (v && typeof v === "object")
+    for (const [k, x] of Object.entries(v)) {
+      if (k === "labels" || k === "annotations") continue;
+      yield [k, x];
+      yield* keyed(x);
+    }
 }
 /**
  * The one known non-secret: SonarQube ships with admin/admin, and the chart's hook must send that
@@ -42,12 +49,14 @@ describe.each(synthesized)("%s", (_name, tf) => {
     const docs: unknown[] = [tf];
     for (const r of Object.values<any>(tf.resource?.helm_release ?? {})) for (const v of r.values ?? []) docs.push(parseYaml(v));
     for (const doc of docs) {
-      for (const [k, v] of keyed(doc)) if (SECRET_KEY.test(k) && typeof v === "string" && !isReference(v) && !isSecretName(k, v)) findings.push(`${k}: ${v.slice(0, 20)}`);
+      for (const [k, v] of keyed(doc))
+        if (SECRET_KEY.test(k) && typeof v === "string" && !isReference(v) && !isSecretName(k, v)) findings.push(`${k}: ${v.slice(0, 20)}`);
       for (const [s, where] of strings(doc)) for (const shape of SECRET_SHAPES) if (shape.test(s)) findings.push(`${where}: matches ${shape}`);
     }
     for (const [, secret] of Object.entries<any>(tf.resource?.kubernetes_secret_v1 ?? {})) {
       for (const [k, v] of Object.entries<string>(secret.data ?? {})) {
-        if (/password|token|secret|key$/i.test(k) && !isReference(v) && !isFactoryDefault(secret.metadata.name, k, v)) findings.push(`secret ${secret.metadata.name}.${k} is a literal`);
+        if (/password|token|secret|key$/i.test(k) && !isReference(v) && !isFactoryDefault(secret.metadata.name, k, v))
+          findings.push(`secret ${secret.metadata.name}.${k} is a literal`);
       }
     }
     expect(findings).toEqual([]);

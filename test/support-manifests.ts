@@ -116,7 +116,14 @@ let program: { files: Set<string>; prog: any; checker: any } | undefined;
 function interfaceType(model: Model): TsType {
   if (!program?.files.has(model.dts)) {
     const files = new Set([...models.values()].flatMap((m) => (m ? [m.dts] : [])));
-    const options = { lib: ["lib.es5.d.ts"], types: [], noEmit: true, moduleResolution: ts.ModuleResolutionKind.Bundler, module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 };
+    const options = {
+      lib: ["lib.es5.d.ts"],
+      types: [],
+      noEmit: true,
+      moduleResolution: ts.ModuleResolutionKind.Bundler,
+      module: ts.ModuleKind.ESNext,
+      target: ts.ScriptTarget.ES2022,
+    };
     const host = ts.createCompilerHost(options);
     host.jsDocParsingMode = ts.JSDocParsingMode.ParseNone; // the doc comments are not needed
     const prog = ts.createProgram([...files], options, host);
@@ -136,7 +143,8 @@ const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === "obje
 function unknownFields(checker: any, value: unknown, type: TsType, at: string, out: string[]): void {
   if (type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) {
     // A declaration that does not resolve is TypeScript's error type, an `any`: never a pass.
-    if ((type as { intrinsicName?: string }).intrinsicName === "error") out.push(`${at}: the model's type does not resolve (a package missing from node_modules?)`);
+    if ((type as { intrinsicName?: string }).intrinsicName === "error")
+      out.push(`${at}: the model's type does not resolve (a package missing from node_modules?)`);
     return; // x-kubernetes-preserve-unknown-fields
   }
   if (type.isUnion()) {
@@ -195,19 +203,25 @@ function metadataProblems(m: Manifest, out: string[]): void {
   if (isPlain(meta)) {
     const key = `${String(m.apiVersion)}/${String(m.kind)}`;
     const name = meta.name;
-    if (typeof name === "string" && !computed(name) && !(LABEL_NAMED.has(key) ? DNS_LABEL : DNS_SUBDOMAIN).test(name)) out.push(`/metadata/name: must be a DNS ${LABEL_NAMED.has(key) ? "label (≤ 63)" : "subdomain (≤ 253)"}, got ${JSON.stringify(name)}`);
-    if (typeof meta.namespace === "string" && !computed(meta.namespace) && !DNS_LABEL.test(meta.namespace)) out.push(`/metadata/namespace: must be a DNS label (≤ 63), got ${JSON.stringify(meta.namespace)}`);
+    if (typeof name === "string" && !computed(name) && !(LABEL_NAMED.has(key) ? DNS_LABEL : DNS_SUBDOMAIN).test(name))
+      out.push(`/metadata/name: must be a DNS ${LABEL_NAMED.has(key) ? "label (≤ 63)" : "subdomain (≤ 253)"}, got ${JSON.stringify(name)}`);
+    if (typeof meta.namespace === "string" && !computed(meta.namespace) && !DNS_LABEL.test(meta.namespace))
+      out.push(`/metadata/namespace: must be a DNS label (≤ 63), got ${JSON.stringify(meta.namespace)}`);
   }
   const walk = (v: unknown, at: string): void => {
     if (Array.isArray(v)) return v.forEach((x, i) => walk(x, `${at}/${i}`));
     if (!isPlain(v)) return;
     for (const [k, x] of Object.entries(v)) {
       if (k === "metadata" && isPlain(x)) {
-        for (const [field, values] of [["labels", x.labels], ["annotations", x.annotations]] as const) {
+        for (const [field, values] of [
+          ["labels", x.labels],
+          ["annotations", x.annotations],
+        ] as const) {
           if (!isPlain(values)) continue;
           for (const [lk, lv] of Object.entries(values)) {
             if (!computed(lk) && !qualifiedName(lk)) out.push(`${at}/metadata/${field}/${lk}: not a qualified name ([prefix/]name, name ≤ 63)`);
-            if (field === "labels" && typeof lv === "string" && !computed(lv) && lv !== "" && !LABEL_NAME.test(lv)) out.push(`${at}/metadata/labels/${lk}: value must be ≤ 63 characters of [A-Za-z0-9-_.], got ${JSON.stringify(lv)}`);
+            if (field === "labels" && typeof lv === "string" && !computed(lv) && lv !== "" && !LABEL_NAME.test(lv))
+              out.push(`${at}/metadata/labels/${lk}: value must be ≤ 63 characters of [A-Za-z0-9-_.], got ${JSON.stringify(lv)}`);
           }
         }
       }
@@ -247,7 +261,8 @@ export interface ValidateOptions {
 
 /** Problems of one object, each `path: problem` (empty when valid). */
 export function validateManifest(m: Manifest, opts: ValidateOptions = {}): string[] {
-  if (typeof m.apiVersion !== "string" || typeof m.kind !== "string") return [`: needs apiVersion and kind, got ${JSON.stringify({ apiVersion: m.apiVersion, kind: m.kind })}`];
+  if (typeof m.apiVersion !== "string" || typeof m.kind !== "string")
+    return [`: needs apiVersion and kind, got ${JSON.stringify({ apiVersion: m.apiVersion, kind: m.kind })}`];
   const key = `${m.apiVersion}/${m.kind}`;
   const problems: string[] = [];
   if (UNCHECKED_KINDS[key]) {

@@ -22,7 +22,9 @@ import type { ConfigInput, FawkesConfig } from "../stacks/config/schema";
 
 /** Components switched off but the front door: for foundation tests, which are not about components. */
 export const FRONT_DOOR_ONLY: Record<string, boolean> = Object.fromEntries(
-  Object.keys(COMPONENTS).filter((id) => !["ingress", "tls", "dns", "secrets"].includes(id)).map((id) => [id, false]),
+  Object.keys(COMPONENTS)
+    .filter((id) => !["ingress", "tls", "dns", "secrets"].includes(id))
+    .map((id) => [id, false]),
 );
 
 /** The embedded defaults, optionally with overrides (validated like a config file). */
@@ -144,7 +146,12 @@ export function resources(tf: any, type: string): [string, any][] {
 /** The helm release with the given release name. */
 export function release(tf: any, name: string): any {
   const found = resources(tf, "helm_release").find(([, r]) => r.name === name);
-  if (!found) throw new Error(`no helm_release named "${name}"; have: ${resources(tf, "helm_release").map(([, r]) => r.name).join(", ")}`);
+  if (!found)
+    throw new Error(
+      `no helm_release named "${name}"; have: ${resources(tf, "helm_release")
+        .map(([, r]) => r.name)
+        .join(", ")}`,
+    );
   return found[1];
 }
 
@@ -179,7 +186,17 @@ export function fakeObservability(): Component {
     info: { title: "Observability", description: "Prometheus and Grafana", subdomain: "grafana", docs: "https://grafana.com/docs/", lifecycle: "production" },
     install(scope) {
       new ConstructClass(scope, "FakeObservability");
-      return { ready: [], services: { monitoring: { namespace: "observability", prometheusUrl: "http://prometheus.observability:9090", grafanaUrl: "https://dashboards.fawkes.test", crds: [] } } };
+      return {
+        ready: [],
+        services: {
+          monitoring: {
+            namespace: "observability",
+            prometheusUrl: "http://prometheus.observability:9090",
+            grafanaUrl: "https://dashboards.fawkes.test",
+            crds: [],
+          },
+        },
+      };
     },
   };
 }
@@ -188,6 +205,9 @@ export function fakeObservability(): Component {
 export function synthWith(components: Component[]): any {
   const registry = new Map(platformComponents(testConfig()).map((c) => [c.id, c]));
   const stack = testStack();
-  new FawkesPlatform(stack, "Platform", { context: new FakeContext(), components: [...["ingress", "tls", "secrets"].map((id) => registry.get(id)!), ...components] });
+  new FawkesPlatform(stack, "Platform", {
+    context: new FakeContext(),
+    components: [...["ingress", "tls", "secrets"].map((id) => registry.get(id)!), ...components],
+  });
   return JSON.parse(Testing.synth(stack, true));
 }

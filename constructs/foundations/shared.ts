@@ -48,7 +48,7 @@ export const DATABASE_PORT: Record<DatabaseEngine, number> = { postgres: 5432, m
 /** First part of a database request's scope id (`Postgres-backstage`, `MySQL-devlake`): part of its Terraform addresses. */
 const DATABASE_SCOPE: Record<DatabaseEngine, string> = { postgres: "Postgres", mysql: "MySQL" };
 /** RDS limits a MySQL master user name to 16 characters; the same everywhere, so a request works on every foundation. */
-export const MYSQL_NAME_MAX = 16;
+const MYSQL_NAME_MAX = 16;
 
 /**
  * A child scope named after a request (`Bucket-loki`), so two requests of one component never

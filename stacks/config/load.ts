@@ -57,7 +57,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
 
 /** Offset of the first byte that is not part of well-formed UTF-8, or undefined. */
 function firstNonUtf8(b: Buffer): number | undefined {
-  for (let i = 0; i < b.length; ) {
+  for (let i = 0; i < b.length;) {
     const c = b[i];
     const n = c < 0x80 ? 0 : c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
     if (n < 0) return i;
@@ -93,7 +93,12 @@ export function parseConfig(raw: unknown, source: string, today: Date = calendar
   }
   const issues = configChecks(result.data, today);
   if (issues.length > 0) {
-    throw new ConfigError(issues.slice(0, 10).map((i) => `${source}: ${i.path}: expected ${i.expected}, got ${describe(i.got)}`).join("\n"));
+    throw new ConfigError(
+      issues
+        .slice(0, 10)
+        .map((i) => `${source}: ${i.path}: expected ${i.expected}, got ${describe(i.got)}`)
+        .join("\n"),
+    );
   }
   SOURCES.set(result.data, source);
   return result.data;
@@ -104,19 +109,28 @@ function formatIssue(source: string, issue: z.core.$ZodIssue, raw: unknown): str
   if (issue.code === "unrecognized_keys") {
     const at = key ? `${key}.` : "";
     const known = Object.keys(shapeAt(issue.path) ?? {});
-    return `${source}: ${issue.keys.map((k) => at + k).join(", ")}: unknown key${issue.keys.length > 1 ? "s" : ""}` +
-      (known.length ? `; expected one of ${known.join(", ")}` : "");
+    return (
+      `${source}: ${issue.keys.map((k) => at + k).join(", ")}: unknown key${issue.keys.length > 1 ? "s" : ""}` +
+      (known.length ? `; expected one of ${known.join(", ")}` : "")
+    );
   }
   if (issue.code === "custom" && issue.message.startsWith("unknown")) return `${source}: ${key}: ${issue.message}`;
   const got = valueAt(raw, issue.path);
-  const expected = issue.message.replace(/^Invalid input: /, "").replace(/^Invalid option: /, "").replace(/^Too (small|big): /, "");
+  const expected = issue.message
+    .replace(/^Invalid input: /, "")
+    .replace(/^Invalid option: /, "")
+    .replace(/^Too (small|big): /, "");
   return `${source}: ${key || "(top level)"}: expected ${expected.replace(/^expected /, "")}, got ${describe(got)}`;
 }
 
 function withoutNulls(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(withoutNulls);
   if (v && typeof v === "object") {
-    return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null).map(([k, x]) => [k, withoutNulls(x)]));
+    return Object.fromEntries(
+      Object.entries(v)
+        .filter(([, x]) => x !== null)
+        .map(([k, x]) => [k, withoutNulls(x)]),
+    );
   }
   return v;
 }
@@ -129,6 +143,8 @@ function valueAt(raw: unknown, keyPath: PropertyKey[]): unknown {
 
 /** The known keys of the object schema at a key path, to suggest them for a typo. */
 function shapeAt(keyPath: PropertyKey[]): Record<string, unknown> | undefined {
+  // zod keeps an object schema's shape behind wrappers (default, prefault, pipe): walked untyped.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   let s: any = configSchema;
   for (const k of [...keyPath, undefined]) {
     while (s && !s.shape && (s.def?.innerType || s.def?.in)) s = s.def.innerType ?? s.def.in;

@@ -19,32 +19,150 @@ import { calendarToday, DEFAULT_KUBERNETES_VERSION, offeredAnywhere } from "../.
  * Azure: public-cloud locations (`az account list-locations`); GCP: https://cloud.google.com/compute/docs/regions-zones.
  */
 export const AWS_REGIONS: readonly string[] = [
-  "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "ca-west-1", "mx-central-1", "sa-east-1",
-  "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2",
-  "af-south-1", "il-central-1", "me-south-1", "me-central-1",
-  "ap-east-1", "ap-east-2", "ap-south-1", "ap-south-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
-  "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7",
-  "us-gov-east-1", "us-gov-west-1", "cn-north-1", "cn-northwest-1",
+  "us-east-1",
+  "us-east-2",
+  "us-west-1",
+  "us-west-2",
+  "ca-central-1",
+  "ca-west-1",
+  "mx-central-1",
+  "sa-east-1",
+  "eu-west-1",
+  "eu-west-2",
+  "eu-west-3",
+  "eu-central-1",
+  "eu-central-2",
+  "eu-north-1",
+  "eu-south-1",
+  "eu-south-2",
+  "af-south-1",
+  "il-central-1",
+  "me-south-1",
+  "me-central-1",
+  "ap-east-1",
+  "ap-east-2",
+  "ap-south-1",
+  "ap-south-2",
+  "ap-northeast-1",
+  "ap-northeast-2",
+  "ap-northeast-3",
+  "ap-southeast-1",
+  "ap-southeast-2",
+  "ap-southeast-3",
+  "ap-southeast-4",
+  "ap-southeast-5",
+  "ap-southeast-6",
+  "ap-southeast-7",
+  "us-gov-east-1",
+  "us-gov-west-1",
+  "cn-north-1",
+  "cn-northwest-1",
 ];
 export const AZURE_LOCATIONS: readonly string[] = [
-  "eastus", "eastus2", "centralus", "northcentralus", "southcentralus", "westcentralus", "westus", "westus2", "westus3",
-  "canadacentral", "canadaeast", "mexicocentral", "brazilsouth", "brazilsoutheast", "chilecentral",
-  "northeurope", "westeurope", "uksouth", "ukwest", "francecentral", "francesouth", "germanywestcentral", "germanynorth",
-  "swedencentral", "swedensouth", "norwayeast", "norwaywest", "switzerlandnorth", "switzerlandwest", "italynorth",
-  "polandcentral", "spaincentral", "austriaeast", "belgiumcentral", "denmarkeast",
-  "uaenorth", "uaecentral", "qatarcentral", "israelcentral", "southafricanorth", "southafricawest",
-  "centralindia", "southindia", "westindia", "jioindiacentral", "jioindiawest",
-  "eastasia", "southeastasia", "japaneast", "japanwest", "koreacentral", "koreasouth", "indonesiacentral", "malaysiawest",
-  "australiaeast", "australiasoutheast", "australiacentral", "australiacentral2", "newzealandnorth",
+  "eastus",
+  "eastus2",
+  "centralus",
+  "northcentralus",
+  "southcentralus",
+  "westcentralus",
+  "westus",
+  "westus2",
+  "westus3",
+  "canadacentral",
+  "canadaeast",
+  "mexicocentral",
+  "brazilsouth",
+  "brazilsoutheast",
+  "chilecentral",
+  "northeurope",
+  "westeurope",
+  "uksouth",
+  "ukwest",
+  "francecentral",
+  "francesouth",
+  "germanywestcentral",
+  "germanynorth",
+  "swedencentral",
+  "swedensouth",
+  "norwayeast",
+  "norwaywest",
+  "switzerlandnorth",
+  "switzerlandwest",
+  "italynorth",
+  "polandcentral",
+  "spaincentral",
+  "austriaeast",
+  "belgiumcentral",
+  "denmarkeast",
+  "uaenorth",
+  "uaecentral",
+  "qatarcentral",
+  "israelcentral",
+  "southafricanorth",
+  "southafricawest",
+  "centralindia",
+  "southindia",
+  "westindia",
+  "jioindiacentral",
+  "jioindiawest",
+  "eastasia",
+  "southeastasia",
+  "japaneast",
+  "japanwest",
+  "koreacentral",
+  "koreasouth",
+  "indonesiacentral",
+  "malaysiawest",
+  "australiaeast",
+  "australiasoutheast",
+  "australiacentral",
+  "australiacentral2",
+  "newzealandnorth",
 ];
 export const GCP_REGIONS: readonly string[] = [
-  "us-central1", "us-east1", "us-east4", "us-east5", "us-south1", "us-west1", "us-west2", "us-west3", "us-west4",
-  "northamerica-northeast1", "northamerica-northeast2", "northamerica-south1", "southamerica-east1", "southamerica-west1",
-  "europe-west1", "europe-west2", "europe-west3", "europe-west4", "europe-west6", "europe-west8", "europe-west9",
-  "europe-west10", "europe-west12", "europe-central2", "europe-north1", "europe-north2", "europe-southwest1",
-  "me-central1", "me-central2", "me-west1", "africa-south1",
-  "asia-east1", "asia-east2", "asia-northeast1", "asia-northeast2", "asia-northeast3", "asia-south1", "asia-south2",
-  "asia-southeast1", "asia-southeast2", "asia-southeast3", "australia-southeast1", "australia-southeast2",
+  "us-central1",
+  "us-east1",
+  "us-east4",
+  "us-east5",
+  "us-south1",
+  "us-west1",
+  "us-west2",
+  "us-west3",
+  "us-west4",
+  "northamerica-northeast1",
+  "northamerica-northeast2",
+  "northamerica-south1",
+  "southamerica-east1",
+  "southamerica-west1",
+  "europe-west1",
+  "europe-west2",
+  "europe-west3",
+  "europe-west4",
+  "europe-west6",
+  "europe-west8",
+  "europe-west9",
+  "europe-west10",
+  "europe-west12",
+  "europe-central2",
+  "europe-north1",
+  "europe-north2",
+  "europe-southwest1",
+  "me-central1",
+  "me-central2",
+  "me-west1",
+  "africa-south1",
+  "asia-east1",
+  "asia-east2",
+  "asia-northeast1",
+  "asia-northeast2",
+  "asia-northeast3",
+  "asia-south1",
+  "asia-south2",
+  "asia-southeast1",
+  "asia-southeast2",
+  "asia-southeast3",
+  "australia-southeast1",
+  "australia-southeast2",
 ];
 
 /** The known name nearest to `value` (edit distance at most 3, or a third of its length), if any. */
@@ -114,7 +232,13 @@ export function cidrsOverlap(a: string, b: string): boolean {
 }
 /** RFC 1918 and the shared address space (100.64.0.0/10): the ranges a private network may use. */
 const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"];
-const wellFormed = (c: string) => /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(c) && c.split("/")[0].split(".").every((o) => Number(o) <= 255) && Number(c.split("/")[1]) <= 32;
+const wellFormed = (c: string) =>
+  /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(c) &&
+  c
+    .split("/")[0]
+    .split(".")
+    .every((o) => Number(o) <= 255) &&
+  Number(c.split("/")[1]) <= 32;
 const isPrivate = (c: string) => {
   const { start, prefix } = parseCidr(c);
   return PRIVATE_RANGES.some((r) => {
@@ -126,7 +250,14 @@ const isPrivate = (c: string) => {
 const cidr = z
   .string()
   .regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d|[12]\d|3[0-2])$/, "an IPv4 CIDR such as 203.0.113.0/24")
-  .refine((c) => c.split("/")[0].split(".").every((o) => Number(o) <= 255), "an IPv4 CIDR with octets 0-255")
+  .refine(
+    (c) =>
+      c
+        .split("/")[0]
+        .split(".")
+        .every((o) => Number(o) <= 255),
+    "an IPv4 CIDR with octets 0-255",
+  )
   .refine((c) => !c.endsWith("/0"), "a CIDR narrower than /0 (the API endpoint is never open to the whole internet)")
   // Clouds reject (or silently rewrite) a CIDR with host bits set.
   .check((ctx) => {
@@ -139,10 +270,13 @@ const cidr = z
 const privateCidr = (min: number, max: number, why: string) =>
   cidr
     .refine((c) => !wellFormed(c) || isPrivate(c), "a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10)")
-    .refine((c) => {
-      const p = Number(c.split("/")[1]);
-      return !wellFormed(c) || (p >= min && p <= max);
-    }, min === max ? `a /${min} (${why})` : `a /${min} to /${max} (${why})`);
+    .refine(
+      (c) => {
+        const p = Number(c.split("/")[1]);
+        return !wellFormed(c) || (p >= min && p <= max);
+      },
+      min === max ? `a /${min} (${why})` : `a /${min} to /${max} (${why})`,
+    );
 
 /** A region from a cloud's list; a near miss gets a suggestion. */
 const region = (known: readonly string[], example: string, what: string) =>
@@ -185,9 +319,18 @@ const belt = z
   .strictObject({
     /** Warm lab slots kept for this belt. */
     slots: z.number().int().min(0).max(500).default(2),
-    cpu: z.string().regex(/^\d+(\.\d+)?m?$/, 'a CPU quantity such as "2" or "500m"').optional(),
-    memory: z.string().regex(/^\d+(Mi|Gi)$/, 'a memory quantity such as "4Gi"').optional(),
-    storage: z.string().regex(/^\d+(Mi|Gi)$/, 'a storage quantity such as "10Gi"').optional(),
+    cpu: z
+      .string()
+      .regex(/^\d+(\.\d+)?m?$/, 'a CPU quantity such as "2" or "500m"')
+      .optional(),
+    memory: z
+      .string()
+      .regex(/^\d+(Mi|Gi)$/, 'a memory quantity such as "4Gi"')
+      .optional(),
+    storage: z
+      .string()
+      .regex(/^\d+(Mi|Gi)$/, 'a storage quantity such as "10Gi"')
+      .optional(),
   })
   .prefault({});
 
@@ -218,7 +361,10 @@ export const configSchema = z.strictObject({
        * address of the machine running `cdktf deploy`, looked up at plan time (a /32), so the
        * defaults deploy from a laptop. Empty: no public endpoint at all (see deployFromInsideNetwork).
        */
-      allowedCidrs: z.array(z.union([z.literal(DEPLOYER), cidr])).max(40).default([DEPLOYER]),
+      allowedCidrs: z
+        .array(z.union([z.literal(DEPLOYER), cidr]))
+        .max(40)
+        .default([DEPLOYER]),
       /**
        * Private networks (VPN, peered VPCs, a bastion's subnet) that may reach the private endpoint.
        * On GKE they become master authorized networks; elsewhere the private endpoint is open to the
@@ -258,9 +404,7 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** Hours a claimed lab slot lives before it is wiped and returned to the pool. */
       ttlHours: z.number().int().min(1).max(720).default(24),
-      belts: z
-        .strictObject({ white: belt, yellow: belt, green: belt, brown: belt, black: belt })
-        .prefault({}),
+      belts: z.strictObject({ white: belt, yellow: belt, green: belt, brown: belt, black: belt }).prefault({}),
     })
     .prefault({}),
   aws: z
@@ -279,11 +423,17 @@ export const configSchema = z.strictObject({
       /** IAM role ARNs made cluster admins (access entries), besides the identity that deploys. */
       clusterAdminArns: z.array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, "an IAM role ARN")).default([]),
       /** Route53 zone for the domain: created by the stack, or an existing zone's id. */
-      hostedZoneId: z.string().regex(/^Z[A-Z0-9]{4,31}$/, "a Route53 hosted zone id such as Z0123456789ABC").optional(),
+      hostedZoneId: z
+        .string()
+        .regex(/^Z[A-Z0-9]{4,31}$/, "a Route53 hosted zone id such as Z0123456789ABC")
+        .optional(),
       /** Remote state. Without `bucket` the state stays in a local file. */
       state: z
         .strictObject({
-          bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "an S3 bucket name").optional(),
+          bucket: z
+            .string()
+            .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "an S3 bucket name")
+            .optional(),
           key: z.string().default("fawkes/aws.tfstate"),
           region: z.string().optional(),
         })
@@ -298,7 +448,10 @@ export const configSchema = z.strictObject({
       // AKS carves a sixteenth (newBits 4) for nodes and two /24-equivalents (newBits 8) for Flexible
       // Server (delegated subnets need /28 or larger) and private endpoints: /8 to /20.
       vnetCidr: privateCidr(8, 20, "the Flexible Server subnet is VNet prefix + 8 and must be /28 or larger")
-        .refine((c) => !wellFormed(c) || !cidrsOverlap(c, AKS_POD_CIDR) && !cidrsOverlap(c, AKS_SERVICE_CIDR), `a range apart from the AKS pod range ${AKS_POD_CIDR} and service range ${AKS_SERVICE_CIDR} (CNI overlay)`)
+        .refine(
+          (c) => !wellFormed(c) || (!cidrsOverlap(c, AKS_POD_CIDR) && !cidrsOverlap(c, AKS_SERVICE_CIDR)),
+          `a range apart from the AKS pod range ${AKS_POD_CIDR} and service range ${AKS_SERVICE_CIDR} (CNI overlay)`,
+        )
         .default("10.41.0.0/16"),
       vmSizes: z
         .strictObject({
@@ -323,7 +476,10 @@ export const configSchema = z.strictObject({
       state: z
         .strictObject({
           resourceGroup: z.string().optional(),
-          storageAccount: z.string().regex(/^[a-z0-9]{3,24}$/, "a storage account name (3-24 lower-case letters and digits)").optional(),
+          storageAccount: z
+            .string()
+            .regex(/^[a-z0-9]{3,24}$/, "a storage account name (3-24 lower-case letters and digits)")
+            .optional(),
           container: z.string().default("tfstate"),
           key: z.string().default("fawkes/azure.tfstate"),
         })
@@ -333,7 +489,10 @@ export const configSchema = z.strictObject({
   gcp: z
     .strictObject({
       /** Project to deploy into: set it for a real deploy. */
-      project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "a GCP project id").default("fawkes-sandbox"),
+      project: z
+        .string()
+        .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "a GCP project id")
+        .default("fawkes-sandbox"),
       region: region(GCP_REGIONS, "europe-west1", "a GCP region").default("europe-west1"),
       /** Node addresses (the subnet's primary range); GKE subnets are /8 to /29. */
       subnetCidr: privateCidr(8, 29, "GKE subnet primary ranges are /8 to /29").default("10.42.0.0/20"),
@@ -374,7 +533,10 @@ export const configSchema = z.strictObject({
       httpNodePort: z.number().int().min(30000).max(32767).default(30080),
       httpsNodePort: z.number().int().min(30000).max(32767).default(30443),
       /** The cluster's default StorageClass: `standard` on kind, `local-path` on k3d. */
-      storageClass: z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "a StorageClass name such as standard or local-path").default("standard"),
+      storageClass: z
+        .string()
+        .regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "a StorageClass name such as standard or local-path")
+        .default("standard"),
       /** Component switches for the local stack only, on top of `components` (heavy ones off by default). */
       components: components,
     })
@@ -402,12 +564,20 @@ export function configChecks(c: FawkesConfig, today: Date = calendarToday()): Co
   const issues: ConfigIssue[] = [];
   const prefix = `${c.name}-${c.environment}`;
   if (prefix.length > PREFIX_MAX) {
-    issues.push({ path: "name, environment", expected: `"<name>-<environment>" of at most ${PREFIX_MAX} characters (it prefixes every cloud resource name), ${prefix.length} characters`, got: prefix });
+    issues.push({
+      path: "name, environment",
+      expected: `"<name>-<environment>" of at most ${PREFIX_MAX} characters (it prefixes every cloud resource name), ${prefix.length} characters`,
+      got: prefix,
+    });
   }
   const notOffered = offeredAnywhere(c.kubernetes.version, today);
   if (notOffered) issues.push({ path: "kubernetes.version", expected: notOffered, got: c.kubernetes.version });
   if (c.nodePools.system.min < 1) {
-    issues.push({ path: "nodePools.system.min", expected: "at least 1 (AKS needs a system node, and the front door runs on the system pool)", got: c.nodePools.system.min });
+    issues.push({
+      path: "nodePools.system.min",
+      expected: "at least 1 (AKS needs a system node, and the front door runs on the system pool)",
+      got: c.nodePools.system.min,
+    });
   }
   if (c.local.httpNodePort === c.local.httpsNodePort) {
     issues.push({ path: "local.httpsNodePort", expected: `a node port other than local.httpNodePort (${c.local.httpNodePort})`, got: c.local.httpsNodePort });
@@ -433,7 +603,11 @@ function needsIssues(config: FawkesConfig, switches: Record<string, boolean>, ex
     if (key === "local.components" && explicit[comp.id] !== true) continue;
     for (const need of comp.needs) {
       if (switches[need] === false) {
-        issues.push({ path: `${key}.${need}`, expected: `true (or left out): ${comp.id} needs ${need}; to leave ${need} out, set ${key}.${comp.id}: false too`, got: false });
+        issues.push({
+          path: `${key}.${need}`,
+          expected: `true (or left out): ${comp.id} needs ${need}; to leave ${need} out, set ${key}.${comp.id}: false too`,
+          got: false,
+        });
       }
     }
   }

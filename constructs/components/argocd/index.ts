@@ -90,7 +90,9 @@ export class ArgocdComponent implements Component {
       global: {
         domain: ingress.host,
         // The chart's default nodeSelector is not empty: its node affinity preset places the pods.
-        affinity: { nodeAffinity: { type: "hard", matchExpressions: Object.entries(pool.nodeSelector).map(([key, value]) => ({ key, operator: "In", values: [value] })) } },
+        affinity: {
+          nodeAffinity: { type: "hard", matchExpressions: Object.entries(pool.nodeSelector).map(([key, value]) => ({ key, operator: "In", values: [value] })) },
+        },
         tolerations: pool.tolerations,
       },
       configs: {
@@ -139,7 +141,12 @@ export class ArgocdComponent implements Component {
       dependsOn: [release],
     });
 
-    const namespaces = this.props.projectNamespaces ?? deps.catalog().map((c) => c.namespace).filter((namespace) => namespace !== deps.namespaceOf(this.id));
+    const namespaces =
+      this.props.projectNamespaces ??
+      deps
+        .catalog()
+        .map((c) => c.namespace)
+        .filter((namespace) => namespace !== deps.namespaceOf(this.id));
     const projects = manifestsRelease(root, "Projects", ctx, {
       name: "argocd-projects",
       namespace: this.id,
@@ -172,7 +179,10 @@ export class ArgocdComponent implements Component {
 /** Argo CD's long-running pods in rendered values (the redis-secret-init Job is not counted). */
 function podGroups(values: Values): PodGroup[] {
   const part = (key: string) => (values[key] ?? {}) as Values;
-  const groups: PodGroup[] = ["controller", "server", "repoServer", "applicationSet"].map((key) => ({ resources: part(key).resources, replicas: part(key).replicas }));
+  const groups: PodGroup[] = ["controller", "server", "repoServer", "applicationSet"].map((key) => ({
+    resources: part(key).resources,
+    replicas: part(key).replicas,
+  }));
   if (part("notifications").enabled !== false) groups.push({ resources: part("notifications").resources });
   if (part("dex").enabled) groups.push({ resources: part("dex").resources });
   if (part("redis").enabled !== false) {

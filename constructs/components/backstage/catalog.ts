@@ -2,9 +2,9 @@ import { stringify } from "yaml";
 import type { CatalogEntry } from "../../platform";
 
 /** Owner of every platform entity in the catalog. */
-export const PLATFORM_GROUP = "platform-team";
+const PLATFORM_GROUP = "platform-team";
 /** The System every platform component belongs to. */
-export const PLATFORM_SYSTEM = "fawkes";
+const PLATFORM_SYSTEM = "fawkes";
 
 export interface PlatformCatalogProps {
   /** Every enabled component (installed before Backstage or after it): `deps.catalog()`. */

@@ -42,7 +42,7 @@ const APP_SECRET = "backstage-secrets";
 const CATALOG_CONFIGMAP = "backstage-platform-catalog";
 const CATALOG_DIR = "/etc/fawkes/catalog";
 /** Subject of calls made with the generated API token, as Backstage logs and authorizes them. */
-export const API_TOKEN_SUBJECT = "fawkes-automation";
+const API_TOKEN_SUBJECT = "fawkes-automation";
 
 /**
  * Backstage, the developer portal: its catalog lists the platform itself (every enabled component,

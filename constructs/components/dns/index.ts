@@ -28,7 +28,12 @@ export class DnsComponent implements Component {
     const identity = ctx.workloadIdentity(root, { namespace: this.id, name: SERVICE_ACCOUNT }, [{ dns: "write" }]);
     // A provider config file the foundation asks for (Azure's azure.json): identifiers, mounted read-only.
     const file = ctx.dns.configFile;
-    const config = file && new SecretV1(root, "ProviderConfig", { metadata: { name: "external-dns-provider", namespace: ns.metadata.name }, data: { [file.fileName]: file.content } });
+    const config =
+      file &&
+      new SecretV1(root, "ProviderConfig", {
+        metadata: { name: "external-dns-provider", namespace: ns.metadata.name },
+        data: { [file.fileName]: file.content },
+      });
     const release = platformRelease(root, "Release", ctx, {
       chart: "external-dns",
       name: "external-dns",
@@ -37,18 +42,20 @@ export class DnsComponent implements Component {
       // Not after Traefik: external-dns watches Ingresses and publishes their addresses whenever they appear.
       dependsOn: [ns, ...identity.dependsOn, ...(config ? [config] : [])],
       values: [
-        renderYaml(releaseValues(ctx, this.id, {
-          provider: { name: ctx.dns.provider },
-          domainFilters: [ctx.domain],
-          txtOwnerId: ctx.cluster.name,
-          extraArgs: ctx.dns.extraArgs,
-          serviceAccount: { create: true, name: SERVICE_ACCOUNT, annotations: identity.serviceAccountAnnotations },
-          podLabels: identity.podLabels,
-          extraVolumes: config && [{ name: "provider-config", secret: { secretName: config.metadata.name } }],
-          extraVolumeMounts: file && [{ name: "provider-config", mountPath: file.mountPath, readOnly: true }],
-          nodeSelector: ctx.nodePools.system.nodeSelector,
-          tolerations: ctx.nodePools.system.tolerations,
-        })),
+        renderYaml(
+          releaseValues(ctx, this.id, {
+            provider: { name: ctx.dns.provider },
+            domainFilters: [ctx.domain],
+            txtOwnerId: ctx.cluster.name,
+            extraArgs: ctx.dns.extraArgs,
+            serviceAccount: { create: true, name: SERVICE_ACCOUNT, annotations: identity.serviceAccountAnnotations },
+            podLabels: identity.podLabels,
+            extraVolumes: config && [{ name: "provider-config", secret: { secretName: config.metadata.name } }],
+            extraVolumeMounts: file && [{ name: "provider-config", mountPath: file.mountPath, readOnly: true }],
+            nodeSelector: ctx.nodePools.system.nodeSelector,
+            tolerations: ctx.nodePools.system.tolerations,
+          }),
+        ),
       ],
     });
     return {

@@ -20,7 +20,7 @@ export const CHECK_KINDS = Object.entries(KINDS)
   .filter(([, k]) => (k as { check?: boolean }).check)
   .map(([kind]) => kind) as [string, ...string[]];
 /** Kinds a module may seed into every slot of its belt (created by the reconciler). */
-export const SEED_KINDS = ["ConfigMap", "Deployment", "Service"] as const;
+const SEED_KINDS = ["ConfigMap", "Deployment", "Service"] as const;
 
 const FILE_NAME = /^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.yaml$/;
 const ID = /^[a-z0-9]([-a-z0-9]{0,40}[a-z0-9])?$/;
@@ -40,7 +40,10 @@ const expectation = z
     op: z.enum(OPS, { error: (i) => `expected one of ${OPS.join(", ")}, got ${JSON.stringify(i.input)}` }).optional(),
     value: z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number(), z.boolean()]))]).optional(),
     every: z.boolean().optional(),
-    condition: z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/, "a condition type such as Available or Ready").optional(),
+    condition: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9]*$/, "a condition type such as Available or Ready")
+      .optional(),
     status: z.enum(["True", "False", "Unknown"]).optional(),
     selects: z
       .strictObject({
@@ -86,7 +89,8 @@ const expectation = z
       ctx.addIssue({ code: "custom", message: "op, value and every go with path" });
     }
     if (e.status !== undefined && e.condition === undefined) ctx.addIssue({ code: "custom", path: ["status"], message: "status goes with condition" });
-    if (e.selectorPath !== undefined && e.selects === undefined) ctx.addIssue({ code: "custom", path: ["selectorPath"], message: "selectorPath goes with selects" });
+    if (e.selectorPath !== undefined && e.selects === undefined)
+      ctx.addIssue({ code: "custom", path: ["selectorPath"], message: "selectorPath goes with selects" });
   });
 
 const check = z
@@ -103,7 +107,8 @@ const check = z
   })
   .superRefine((c, ctx) => {
     const want = (KINDS as Record<string, { apiVersion: string }>)[c.kind]?.apiVersion;
-    if (c.apiVersion !== undefined && want && c.apiVersion !== want) ctx.addIssue({ code: "custom", path: ["apiVersion"], message: `${c.kind} is ${want}, got "${c.apiVersion}"` });
+    if (c.apiVersion !== undefined && want && c.apiVersion !== want)
+      ctx.addIssue({ code: "custom", path: ["apiVersion"], message: `${c.kind} is ${want}, got "${c.apiVersion}"` });
     if (c.name !== undefined && c.selector !== undefined) ctx.addIssue({ code: "custom", path: ["selector"], message: "use name or selector, not both" });
     if (c.all && c.name !== undefined) ctx.addIssue({ code: "custom", path: ["all"], message: "all applies to several objects: drop name" });
   });
@@ -112,14 +117,17 @@ const seed = z
   .looseObject({
     apiVersion: z.string(),
     kind: z.enum(SEED_KINDS, { error: (i) => `expected one of ${SEED_KINDS.join(", ")}, got ${JSON.stringify(i.input)}` }),
-    metadata: z.looseObject({ name: z.string().regex(DNS_NAME, "a DNS name"), namespace: z.undefined({ error: "seeds go into the slot: leave namespace out" }).optional() }),
+    metadata: z.looseObject({
+      name: z.string().regex(DNS_NAME, "a DNS name"),
+      namespace: z.undefined({ error: "seeds go into the slot: leave namespace out" }).optional(),
+    }),
   })
   .superRefine((o, ctx) => {
     const want = (KINDS as Record<string, { apiVersion: string }>)[o.kind].apiVersion;
     if (o.apiVersion !== want) ctx.addIssue({ code: "custom", path: ["apiVersion"], message: `${o.kind} is ${want}, got "${o.apiVersion}"` });
   });
 
-export const moduleSchema = z
+const moduleSchema = z
   .strictObject({
     title: text("title", 80),
     objectives: z.array(text("an objective", 200)).min(1, "list at least one objective"),
@@ -157,7 +165,7 @@ function shown(file: string): string {
 }
 
 /** One module file, validated; throws `<file>: <field>: <problem>`. */
-export function loadModule(file: string, belt: Belt): Module {
+function loadModule(file: string, belt: Belt): Module {
   const name = path.basename(file);
   if (!FILE_NAME.test(name)) throw new Error(`${shown(file)}: the file name must be <nn>-<slug>.yaml (two digits, then lower-case words joined by "-")`);
   let raw: unknown;
@@ -185,12 +193,18 @@ export function loadCurriculum(dir: string = CURRICULUM_DIR): Curriculum {
   if (cached) return cached;
   const entries = fs.readdirSync(dir, { withFileTypes: true });
   for (const e of entries) {
-    if (!e.isDirectory() || !(BELTS as string[]).includes(e.name)) throw new Error(`${shown(path.join(dir, e.name))}: the curriculum holds one folder per belt (${BELTS.join(", ")})`);
+    if (!e.isDirectory() || !(BELTS as string[]).includes(e.name))
+      throw new Error(`${shown(path.join(dir, e.name))}: the curriculum holds one folder per belt (${BELTS.join(", ")})`);
   }
   const out = {} as Record<Belt, Module[]>;
   for (const belt of BELTS) {
     const beltDir = path.join(dir, belt);
-    const files = fs.existsSync(beltDir) ? fs.readdirSync(beltDir).filter((f) => !f.startsWith(".")).sort() : [];
+    const files = fs.existsSync(beltDir)
+      ? fs
+          .readdirSync(beltDir)
+          .filter((f) => !f.startsWith("."))
+          .sort()
+      : [];
     if (!files.length) throw new Error(`${shown(beltDir)}: the ${belt} belt needs at least one module`);
     out[belt] = files.map((f) => loadModule(path.join(beltDir, f), belt));
     const seeds = new Map<string, string>();

@@ -17,8 +17,14 @@ function target(expr: string, legendFormat = "", refId = "A", extra: Record<stri
   return { datasource: DS, expr, legendFormat, refId, ...extra };
 }
 
-const beltColors = BELTS.map((b) => ({ matcher: { id: "byName", options: b }, properties: [{ id: "color", value: { mode: "fixed", fixedColor: COLORS[b] } }] }));
-const table = (fields: Record<string, string>, hide: string[] = ["Time", "__name__", "job", "instance", "container", "endpoint", "namespace", "pod", "service"]) => [
+const beltColors = BELTS.map((b) => ({
+  matcher: { id: "byName", options: b },
+  properties: [{ id: "color", value: { mode: "fixed", fixedColor: COLORS[b] } }],
+}));
+const table = (
+  fields: Record<string, string>,
+  hide: string[] = ["Time", "__name__", "job", "instance", "container", "endpoint", "namespace", "pod", "service"],
+) => [
   { id: "labelsToFields", options: {} },
   { id: "organize", options: { excludeByName: Object.fromEntries(hide.map((h) => [h, true])), renameByName: fields } },
 ];
@@ -79,7 +85,19 @@ export function progressDashboard(): string {
       gridPos: { h: 8, w: 16, x: 8, y: 8 },
       targets: [target(`dojo_belt_completion_ratio{${SEL}}`, "", "A", { instant: true, format: "table" })],
       transformations: table({ learner: "Learner", belt: "Belt", Value: "Completed" }),
-      fieldConfig: { defaults: {}, overrides: [{ matcher: { id: "byName", options: "Completed" }, properties: [{ id: "unit", value: "percentunit" }, { id: "custom.cellOptions", value: { type: "gauge", mode: "basic" } }, { id: "max", value: 1 }] }] },
+      fieldConfig: {
+        defaults: {},
+        overrides: [
+          {
+            matcher: { id: "byName", options: "Completed" },
+            properties: [
+              { id: "unit", value: "percentunit" },
+              { id: "custom.cellOptions", value: { type: "gauge", mode: "basic" } },
+              { id: "max", value: 1 },
+            ],
+          },
+        ],
+      },
     },
     {
       type: "table",
@@ -103,7 +121,18 @@ export function progressDashboard(): string {
       datasource: DS,
       gridPos: { h: 9, w: 12, x: 12, y: 16 },
       targets: [target(`dojo_check_passed{${SEL}} == 0`, "", "A", { instant: true, format: "table" })],
-      transformations: table({ learner: "Learner", belt: "Belt", module: "Module", check: "Check" }, ["Time", "__name__", "job", "instance", "Value", "container", "endpoint", "namespace", "pod", "service"]),
+      transformations: table({ learner: "Learner", belt: "Belt", module: "Module", check: "Check" }, [
+        "Time",
+        "__name__",
+        "job",
+        "instance",
+        "Value",
+        "container",
+        "endpoint",
+        "namespace",
+        "pod",
+        "service",
+      ]),
     },
     {
       type: "timeseries",
@@ -121,7 +150,20 @@ export function progressDashboard(): string {
       gridPos: { h: 8, w: 8, x: 16, y: 25 },
       targets: [target("time() - max(dojo_reconcile_last_success_timestamp_seconds)", "", "A", { instant: true })],
       options: { reduceOptions: { calcs: ["lastNotNull"], fields: "", values: false }, colorMode: "background", textMode: "value" },
-      fieldConfig: { defaults: { unit: "s", thresholds: { mode: "absolute", steps: [{ color: "green", value: null }, { color: "orange", value: 300 }, { color: "red", value: 900 }] } }, overrides: [] },
+      fieldConfig: {
+        defaults: {
+          unit: "s",
+          thresholds: {
+            mode: "absolute",
+            steps: [
+              { color: "green", value: null },
+              { color: "orange", value: 300 },
+              { color: "red", value: 900 },
+            ],
+          },
+        },
+        overrides: [],
+      },
     },
   ].map((p, i) => ({ id: i + 1, ...p }));
 

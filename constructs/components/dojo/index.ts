@@ -52,11 +52,11 @@ const DEFAULT_QUOTA = { cpu: "2", memory: "4Gi", storage: "10Gi" } as const;
 /** Smallest quota the curriculum's workloads fit in. */
 const MIN_QUOTA = { cpu: 500, memoryMiB: 512, storageMiB: 1024 } as const;
 /** Where each slot's validator identity lives: only those service accounts, so minting their tokens grants nothing else. */
-export const VALIDATORS_NAMESPACE = "dojo-validators";
+const VALIDATORS_NAMESPACE = "dojo-validators";
 /** Slot namespaces whose learners keep Argo CD Applications in their own namespace (Green belt and up). */
 export const ARGOCD_APPLICATION_NAMESPACES = ["dojo-green-*", "dojo-brown-*", "dojo-black-*"];
-export const KYVERNO_NAMESPACE = "kyverno";
-export const PUSHGATEWAY = "dojo-pushgateway";
+const KYVERNO_NAMESPACE = "kyverno";
+const PUSHGATEWAY = "dojo-pushgateway";
 /** Official Node.js image (docker-library), pinned: the engine needs nothing but Node. */
 export const NODE_IMAGE = "docker.io/library/node:24.19.0-alpine3.24";
 /** The image's `node` user. */
@@ -96,7 +96,8 @@ export class DojoComponent implements Component {
 
   constructor(props: DojoProps = {}) {
     this.ttlHours = props.ttlHours ?? 24;
-    if (!Number.isInteger(this.ttlHours) || this.ttlHours < 1 || this.ttlHours > 720) throw new Error(`DojoProps.ttlHours must be a whole number of hours from 1 to 720, got ${props.ttlHours}`);
+    if (!Number.isInteger(this.ttlHours) || this.ttlHours < 1 || this.ttlHours > 720)
+      throw new Error(`DojoProps.ttlHours must be a whole number of hours from 1 to 720, got ${props.ttlHours}`);
     this.validateEveryMinutes = props.validateEveryMinutes ?? 10;
     if (!Number.isInteger(this.validateEveryMinutes) || this.validateEveryMinutes < 1 || this.validateEveryMinutes > 59) {
       throw new Error(`DojoProps.validateEveryMinutes must be a whole number from 1 to 59, got ${props.validateEveryMinutes}`);
@@ -133,7 +134,11 @@ export class DojoComponent implements Component {
       createNamespace: false,
       // Its ServiceMonitor needs the Prometheus Operator's CRDs (only those: not Grafana).
       dependsOn: [kyvernoNs, ...(observability ? monitoringCrds(deps) : [])],
-      values: [renderYaml(releaseValues(ctx, "dojo-kyverno", { admissionController: { ...system, serviceMonitor: { enabled: observability } }, webhooksCleanup: system }))],
+      values: [
+        renderYaml(
+          releaseValues(ctx, "dojo-kyverno", { admissionController: { ...system, serviceMonitor: { enabled: observability } }, webhooksCleanup: system }),
+        ),
+      ],
     });
 
     const workloads = { nodeSelector: ctx.nodePools.workloads.nodeSelector, tolerations: ctx.nodePools.workloads.tolerations };
@@ -207,11 +212,29 @@ export class DojoComponent implements Component {
     });
     const reconcilerSa = identity("ReconcilerIdentity", reconcilerName);
     const reconcilerBindings: ITerraformDependable[] = [
-      clusterBinding(access, "Reconciler", role("Reconciler", rbac.ROLE_NAMES.reconciler, rbac.reconcilerRules(boundRoles)), rbac.ROLE_NAMES.reconciler, reconcilerSa),
-      namespacedGrant(access, "ReconcilerValidators", rbac.ROLE_NAMES.reconciler, VALIDATORS_NAMESPACE, rbac.RECONCILER_VALIDATORS_RULES, reconcilerSa, [validatorsNs]),
+      clusterBinding(
+        access,
+        "Reconciler",
+        role("Reconciler", rbac.ROLE_NAMES.reconciler, rbac.reconcilerRules(boundRoles)),
+        rbac.ROLE_NAMES.reconciler,
+        reconcilerSa,
+      ),
+      namespacedGrant(access, "ReconcilerValidators", rbac.ROLE_NAMES.reconciler, VALIDATORS_NAMESPACE, rbac.RECONCILER_VALIDATORS_RULES, reconcilerSa, [
+        validatorsNs,
+      ]),
     ];
     if (argocdNamespace) {
-      reconcilerBindings.push(namespacedGrant(access, "ReconcilerArgocd", rbac.ROLE_NAMES.reconciler, argocdNamespace, rbac.RECONCILER_ARGOCD_RULES, reconcilerSa, deps.ready("argocd")));
+      reconcilerBindings.push(
+        namespacedGrant(
+          access,
+          "ReconcilerArgocd",
+          rbac.ROLE_NAMES.reconciler,
+          argocdNamespace,
+          rbac.RECONCILER_ARGOCD_RULES,
+          reconcilerSa,
+          deps.ready("argocd"),
+        ),
+      );
     }
     const validatorSa = identity("ValidatorIdentity", rbac.ROLE_NAMES.validator);
     const validatorBindings = [
@@ -220,7 +243,11 @@ export class DojoComponent implements Component {
     ];
     // For instructors: bind with `kubectl create clusterrolebinding/rolebinding` (README).
     role("Operator", rbac.ROLE_NAMES.operator, rbac.OPERATOR_RULES);
-    new RoleV1(access, "OperatorJobs", { metadata: { name: rbac.ROLE_NAMES.operator, namespace: this.id, labels }, rule: rbac.OPERATOR_JOB_RULES.map(toRule), dependsOn: [ns] });
+    new RoleV1(access, "OperatorJobs", {
+      metadata: { name: rbac.ROLE_NAMES.operator, namespace: this.id, labels },
+      rule: rbac.OPERATOR_JOB_RULES.map(toRule),
+      dependsOn: [ns],
+    });
     const claimer = role("Claimer", rbac.ROLE_NAMES.claimer, rbac.CLAIMER_RULES);
     new ClusterRoleBindingV1(access, "ClaimerBinding", {
       metadata: { name: rbac.ROLE_NAMES.claimer, labels },
@@ -310,7 +337,12 @@ export class DojoComponent implements Component {
 
     grafanaDashboard(root, "Dashboard", { namespace: this.id, name: "dojo-progress", folder: "Dojo", json: progressDashboard(), dependsOn: [ns] });
     if (observability) {
-      manifestsRelease(root, "Alerts", ctx, { name: "dojo-alerts", namespace: this.id, dependsOn: [...monitoringCrds(deps), ns], manifests: [alerts(this.id)] });
+      manifestsRelease(root, "Alerts", ctx, {
+        name: "dojo-alerts",
+        namespace: this.id,
+        dependsOn: [...monitoringCrds(deps), ns],
+        manifests: [alerts(this.id)],
+      });
     }
 
     return {
@@ -373,7 +405,8 @@ function validateBelt(belt: Belt, p: DojoBeltProps): Required<DojoBeltProps> {
     } catch {
       throw new Error(`${where}.${key} must be a quantity such as "${example}", got "${out[key]}"`);
     }
-    if (v < min) throw new Error(`${where}.${key} must be at least ${key === "cpu" ? `${min}m` : `${min}Mi`} (the curriculum's workloads need it), got "${out[key]}"`);
+    if (v < min)
+      throw new Error(`${where}.${key} must be at least ${key === "cpu" ? `${min}m` : `${min}Mi`} (the curriculum's workloads need it), got "${out[key]}"`);
   };
   quantity("cpu", cpuMillis, MIN_QUOTA.cpu, "2");
   quantity("memory", memoryMiB, MIN_QUOTA.memoryMiB, "4Gi");
@@ -397,7 +430,13 @@ function toRule(r: rbac.Rule) {
 }
 
 /** Names are written out (not references) so the synthesized JSON says who gets what; order comes from dependsOn. */
-function clusterBinding(scope: Construct, id: string, role: ClusterRoleV1, name: string, sa: { name: string; namespace: string; resource: ServiceAccountV1 }): ClusterRoleBindingV1 {
+function clusterBinding(
+  scope: Construct,
+  id: string,
+  role: ClusterRoleV1,
+  name: string,
+  sa: { name: string; namespace: string; resource: ServiceAccountV1 },
+): ClusterRoleBindingV1 {
   return new ClusterRoleBindingV1(scope, `${id}Binding`, {
     metadata: { name, labels: { "app.kubernetes.io/part-of": "fawkes" } },
     roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name },
@@ -407,7 +446,15 @@ function clusterBinding(scope: Construct, id: string, role: ClusterRoleV1, name:
 }
 
 /** A Role and its RoleBinding in one namespace, for one service account. */
-function namespacedGrant(scope: Construct, id: string, name: string, namespace: string, rules: rbac.Rule[], sa: { name: string; namespace: string; resource: ServiceAccountV1 }, dependsOn: ITerraformDependable[]): RoleBindingV1 {
+function namespacedGrant(
+  scope: Construct,
+  id: string,
+  name: string,
+  namespace: string,
+  rules: rbac.Rule[],
+  sa: { name: string; namespace: string; resource: ServiceAccountV1 },
+  dependsOn: ITerraformDependable[],
+): RoleBindingV1 {
   const meta = { name, namespace, labels: { "app.kubernetes.io/part-of": "fawkes" } };
   const role = new RoleV1(scope, `${id}Role`, { metadata: meta, rule: rules.map(toRule), dependsOn });
   return new RoleBindingV1(scope, `${id}Binding`, {

@@ -13,32 +13,39 @@ import { CLAIM_ANNOTATIONS, CLAIM_LABELS, LABELS } from "./engine/slot";
 type Obj = Record<string, unknown>;
 
 /** Slot namespaces, as every policy selects them. */
-export const SLOT_NAMESPACES = { matchExpressions: [{ key: LABELS.belt, operator: "Exists" }] };
+const SLOT_NAMESPACES = { matchExpressions: [{ key: LABELS.belt, operator: "Exists" }] };
 const SLOT_NAME_RE = "^dojo-(white|yellow|green|brown|black)-[0-9]{3}$";
 
 /** A CEL string literal (single-quoted; backslashes and quotes escaped). */
-export function cel(s: string): string {
+function cel(s: string): string {
   return `'${s.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
 }
 
 /** CEL that holds when toleration `t` is exactly one of the pool's tolerations. */
 function tolerationIsPool(pool: Scheduling): string {
-  return pool.tolerations
-    .map((t) =>
-      [
-        `has(t.key) && t.key == ${cel(t.key)}`,
-        t.operator === "Equal" ? `(!has(t.operator) || t.operator == 'Equal')` : `has(t.operator) && t.operator == ${cel(t.operator)}`,
-        t.value !== undefined ? `has(t.value) && t.value == ${cel(t.value)}` : `!has(t.value)`,
-        `has(t.effect) && t.effect == ${cel(t.effect)}`,
-      ].join(" && "),
-    )
-    .map((c) => `(${c})`)
-    .join(" || ") || "false";
+  return (
+    pool.tolerations
+      .map((t) =>
+        [
+          `has(t.key) && t.key == ${cel(t.key)}`,
+          t.operator === "Equal" ? `(!has(t.operator) || t.operator == 'Equal')` : `has(t.operator) && t.operator == ${cel(t.operator)}`,
+          t.value !== undefined ? `has(t.value) && t.value == ${cel(t.value)}` : `!has(t.value)`,
+          `has(t.effect) && t.effect == ${cel(t.effect)}`,
+        ].join(" && "),
+      )
+      .map((c) => `(${c})`)
+      .join(" || ") || "false"
+  );
 }
 
 /** A toleration as a CEL map literal (the form Kyverno's own JSONPatch examples use for values). */
 function tolerationObject(t: Scheduling["tolerations"][number]): string {
-  const fields = [`'key': ${cel(t.key)}`, `'operator': ${cel(t.operator)}`, ...(t.value !== undefined ? [`'value': ${cel(t.value)}`] : []), `'effect': ${cel(t.effect)}`];
+  const fields = [
+    `'key': ${cel(t.key)}`,
+    `'operator': ${cel(t.operator)}`,
+    ...(t.value !== undefined ? [`'value': ${cel(t.value)}`] : []),
+    `'effect': ${cel(t.effect)}`,
+  ];
   return `{${fields.join(", ")}}`;
 }
 
@@ -81,7 +88,12 @@ export function placementMutation(pool: Scheduling): Obj {
 function vap(name: string, spec: Obj): Obj[] {
   return [
     { apiVersion: "admissionregistration.k8s.io/v1", kind: "ValidatingAdmissionPolicy", metadata: { name }, spec: { failurePolicy: "Fail", ...spec } },
-    { apiVersion: "admissionregistration.k8s.io/v1", kind: "ValidatingAdmissionPolicyBinding", metadata: { name }, spec: { policyName: name, validationActions: ["Deny"] } },
+    {
+      apiVersion: "admissionregistration.k8s.io/v1",
+      kind: "ValidatingAdmissionPolicyBinding",
+      metadata: { name },
+      spec: { policyName: name, validationActions: ["Deny"] },
+    },
   ];
 }
 
@@ -97,7 +109,12 @@ export function placementValidation(pool: Scheduling): Obj[] {
     },
     validations: [
       ...(selector
-        ? [{ expression: `has(object.spec.nodeSelector) && ${selector}`, message: `lab pods run on the dojo node pool only (nodeSelector ${JSON.stringify(pool.nodeSelector)})` }]
+        ? [
+            {
+              expression: `has(object.spec.nodeSelector) && ${selector}`,
+              message: `lab pods run on the dojo node pool only (nodeSelector ${JSON.stringify(pool.nodeSelector)})`,
+            },
+          ]
         : []),
       {
         // node.kubernetes.io/* are node-condition taints (not-ready, unreachable...), not pools.
@@ -115,7 +132,8 @@ export function placementValidation(pool: Scheduling): Obj[] {
  */
 export function ingressHostValidation(domain: string): Obj[] {
   // <one DNS label> + "-<slot>.<domain>": the suffix is compared as text, the label by pattern.
-  const ok = (h: string) => `(${h}.endsWith(variables.suffix) && ${h}.substring(0, ${h}.size() - variables.suffix.size()).matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$'))`;
+  const ok = (h: string) =>
+    `(${h}.endsWith(variables.suffix) && ${h}.substring(0, ${h}.size() - variables.suffix.size()).matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$'))`;
   return vap("dojo-lab-ingress-hosts", {
     matchConstraints: {
       resourceRules: [{ apiGroups: ["networking.k8s.io"], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["ingresses"] }],
@@ -145,7 +163,12 @@ export function reconcilerScope(p: { reconciler: string; validatorNamespace: str
   const inSlot = `has(namespaceObject.metadata.labels) && ${cel(LABELS.belt)} in namespaceObject.metadata.labels`;
   const target = "variables.target";
   const rules: Obj[] = [
-    { apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "UPDATE", "DELETE"], resources: ["namespaces", "resourcequotas", "limitranges", "serviceaccounts", "services", "configmaps"] },
+    {
+      apiGroups: [""],
+      apiVersions: ["v1"],
+      operations: ["CREATE", "UPDATE", "DELETE"],
+      resources: ["namespaces", "resourcequotas", "limitranges", "serviceaccounts", "services", "configmaps"],
+    },
     { apiGroups: ["networking.k8s.io"], apiVersions: ["v1"], operations: ["CREATE", "UPDATE", "DELETE"], resources: ["networkpolicies"] },
     { apiGroups: ["rbac.authorization.k8s.io"], apiVersions: ["v1"], operations: ["CREATE", "UPDATE", "DELETE"], resources: ["rolebindings"] },
     { apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE", "UPDATE", "DELETE"], resources: ["deployments"] },
@@ -174,7 +197,8 @@ export function selfServiceClaims(group: string): Obj[] {
     `has(object.metadata.${field}) && has(oldObject.metadata.${field}) && ` +
     `object.metadata.${field}.all(k, k in ${list(keys)} || (k in oldObject.metadata.${field} && oldObject.metadata.${field}[k] == object.metadata.${field}[k])) && ` +
     `oldObject.metadata.${field}.all(k, k in ${list(keys)} || k in object.metadata.${field})`;
-  const get = (o: string, field: string, key: string) => `(has(${o}.metadata.${field}) && ${cel(key)} in ${o}.metadata.${field} ? ${o}.metadata.${field}[${cel(key)}] : '')`;
+  const get = (o: string, field: string, key: string) =>
+    `(has(${o}.metadata.${field}) && ${cel(key)} in ${o}.metadata.${field} ? ${o}.metadata.${field}[${cel(key)}] : '')`;
   return vap("dojo-self-service-claims", {
     matchConstraints: { resourceRules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["UPDATE"], resources: ["namespaces"] }] },
     matchConditions: [{ name: "is-learner", expression: `${cel(group)} in request.userInfo.groups` }],
@@ -185,7 +209,10 @@ export function selfServiceClaims(group: string): Obj[] {
       { name: "newUser", expression: get("object", "annotations", "fawkes.dev/dojo-user") },
     ],
     validations: [
-      { expression: `has(oldObject.metadata.labels) && ${cel(LABELS.belt)} in oldObject.metadata.labels`, message: "learners may only claim and release Dojo lab slots" },
+      {
+        expression: `has(oldObject.metadata.labels) && ${cel(LABELS.belt)} in oldObject.metadata.labels`,
+        message: "learners may only claim and release Dojo lab slots",
+      },
       { expression: unchanged("labels", CLAIM_LABELS), message: `a claim may change only the labels ${CLAIM_LABELS.join(", ")}` },
       { expression: unchanged("annotations", CLAIM_ANNOTATIONS), message: `a claim may change only the annotations ${CLAIM_ANNOTATIONS.join(", ")}` },
       {
@@ -194,7 +221,10 @@ export function selfServiceClaims(group: string): Obj[] {
           "(variables.oldState == 'claimed' && variables.oldUser == request.userInfo.username && variables.newUser == request.userInfo.username && variables.newState in ['claimed', 'released'])",
         message: "learners may claim a free slot for themselves, and release only their own",
       },
-      { expression: `variables.newState != 'claimed' || ${cel(LABELS.learner)} in object.metadata.labels`, message: `a claimed slot names its learner (label ${LABELS.learner})` },
+      {
+        expression: `variables.newState != 'claimed' || ${cel(LABELS.learner)} in object.metadata.labels`,
+        message: `a claimed slot names its learner (label ${LABELS.learner})`,
+      },
     ],
   });
 }

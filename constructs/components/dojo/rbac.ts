@@ -15,7 +15,7 @@ export interface Rule {
   readonly resourceNames?: string[];
 }
 
-export const READ = ["get", "list", "watch"];
+const READ = ["get", "list", "watch"];
 const WRITE = ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"];
 const MANAGE = ["get", "list", "watch", "create", "update", "patch", "delete"];
 
@@ -32,7 +32,12 @@ export const ROLE_NAMES = {
 } as const;
 
 /** Kinds a Black belt learner creates in the tenant modules, by the names its checks use. */
-const TENANT_KINDS = { ResourceQuota: ["", "resourcequotas"], LimitRange: ["", "limitranges"], Role: ["rbac.authorization.k8s.io", "roles"], RoleBinding: ["rbac.authorization.k8s.io", "rolebindings"] } as const;
+const TENANT_KINDS = {
+  ResourceQuota: ["", "resourcequotas"],
+  LimitRange: ["", "limitranges"],
+  Role: ["rbac.authorization.k8s.io", "roles"],
+  RoleBinding: ["rbac.authorization.k8s.io", "rolebindings"],
+} as const;
 
 /**
  * What a learner may do in their slot. Everything an application needs; the slot's guardrails

@@ -5,7 +5,7 @@ import { platformNamespace } from "../../namespace";
 import type { Component, ComponentOutput, Installed } from "../../platform";
 
 /** The IngressClass every platform UI uses. */
-export const INGRESS_CLASS = "traefik";
+const INGRESS_CLASS = "traefik";
 
 /**
  * The platform's front door: Traefik behind the cloud load balancer. Chosen over ingress-nginx
@@ -31,19 +31,21 @@ export class IngressComponent implements Component {
       createNamespace: false,
       dependsOn: [ns],
       values: [
-        renderYaml(releaseValues(ctx, this.id, {
-          ingressClass: { name: INGRESS_CLASS },
-          service: {
-            annotations: ctx.loadBalancer.serviceAnnotations,
-            // `service.spec` is passed through to the Service spec by the chart.
-            spec: { type: ctx.loadBalancer.serviceType, externalTrafficPolicy: ctx.loadBalancer.externalTrafficPolicy },
-          },
-          ports: ctx.loadBalancer.nodePorts
-            ? { web: { nodePort: ctx.loadBalancer.nodePorts.http }, websecure: { nodePort: ctx.loadBalancer.nodePorts.https } }
-            : undefined,
-          nodeSelector: ctx.nodePools.system.nodeSelector,
-          tolerations: ctx.nodePools.system.tolerations,
-        })),
+        renderYaml(
+          releaseValues(ctx, this.id, {
+            ingressClass: { name: INGRESS_CLASS },
+            service: {
+              annotations: ctx.loadBalancer.serviceAnnotations,
+              // `service.spec` is passed through to the Service spec by the chart.
+              spec: { type: ctx.loadBalancer.serviceType, externalTrafficPolicy: ctx.loadBalancer.externalTrafficPolicy },
+            },
+            ports: ctx.loadBalancer.nodePorts
+              ? { web: { nodePort: ctx.loadBalancer.nodePorts.http }, websecure: { nodePort: ctx.loadBalancer.nodePorts.https } }
+              : undefined,
+            nodeSelector: ctx.nodePools.system.nodeSelector,
+            tolerations: ctx.nodePools.system.tolerations,
+          }),
+        ),
       ],
     });
     return {

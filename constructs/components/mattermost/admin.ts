@@ -10,7 +10,7 @@
  */
 
 /** curl, pinned (the image the Grafana chart uses for its dashboard downloads). */
-export const BOOTSTRAP_IMAGE = "docker.io/curlimages/curl:8.21.0";
+const BOOTSTRAP_IMAGE = "docker.io/curlimages/curl:8.21.0";
 
 export interface AdminBootstrapProps {
   readonly namespace: string;
@@ -23,7 +23,7 @@ export interface AdminBootstrapProps {
 }
 
 // Plain sh, no ${...}: the password is letters and digits only (generatedSecret), so it needs no JSON escaping.
-export const BOOTSTRAP_SCRIPT = `set -eu
+const BOOTSTRAP_SCRIPT = `set -eu
 until curl -sf -o /dev/null "$SERVER/api/v4/system/ping"; do echo "waiting for Mattermost"; sleep 10; done
 # The body goes through stdin (printf is a shell builtin), so the password is never a process argument.
 resp=$(printf '{"username":"%s","email":"%s","password":"%s"}' "$ADMIN_USERNAME" "$ADMIN_EMAIL" "$ADMIN_PASSWORD" |

@@ -99,7 +99,13 @@ export class MattermostComponent implements Component {
         scheduling: { nodeSelector: pool.nodeSelector, tolerations: pool.tolerations },
         podTemplate: {
           // What the "restricted" Pod Security level asks of every pod and container.
-          securityContext: { runAsNonRoot: true, runAsUser: MATTERMOST_UID, runAsGroup: MATTERMOST_UID, fsGroup: MATTERMOST_UID, seccompProfile: { type: "RuntimeDefault" } },
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: MATTERMOST_UID,
+            runAsGroup: MATTERMOST_UID,
+            fsGroup: MATTERMOST_UID,
+            seccompProfile: { type: "RuntimeDefault" },
+          },
           containerSecurityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
           extraLabels: files.podLabels,
         },
@@ -125,7 +131,10 @@ export class MattermostComponent implements Component {
                 apiVersion: "monitoring.coreos.com/v1",
                 kind: "PodMonitor",
                 metadata: { name: "mattermost-operator", namespace: OPERATOR_NAMESPACE },
-                spec: { selector: { matchLabels: { "app.kubernetes.io/name": "mattermost-operator" } }, podMetricsEndpoints: [{ port: OPERATOR_METRICS_PORT, path: "/metrics" }] },
+                spec: {
+                  selector: { matchLabels: { "app.kubernetes.io/name": "mattermost-operator" } },
+                  podMetricsEndpoints: [{ port: OPERATOR_METRICS_PORT, path: "/metrics" }],
+                },
               },
             ]
           : []),
@@ -177,7 +186,12 @@ export class MattermostComponent implements Component {
       const identity = ctx.workloadIdentity(root, { namespace: this.id, name: INSTALLATION }, [{ bucket, access: "readwrite" }]);
       // With useServiceAccount the operator uses, and never creates, a service account named after the installation.
       const sa = new ServiceAccountV1(root, "ServiceAccount", {
-        metadata: { name: INSTALLATION, namespace: this.id, annotations: identity.serviceAccountAnnotations, labels: { "app.kubernetes.io/part-of": "fawkes" } },
+        metadata: {
+          name: INSTALLATION,
+          namespace: this.id,
+          annotations: identity.serviceAccountAnnotations,
+          labels: { "app.kubernetes.io/part-of": "fawkes" },
+        },
         automountServiceAccountToken: false,
         dependsOn: [ns],
       });

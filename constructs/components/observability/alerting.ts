@@ -5,9 +5,9 @@ import type { Values } from "../../helm";
 
 /** The Secret holding the Mattermost incoming-webhook URL Alertmanager posts to. */
 export const MATTERMOST_WEBHOOK_SECRET = "alertmanager-mattermost-webhook";
-export const MATTERMOST_WEBHOOK_KEY = "url";
+const MATTERMOST_WEBHOOK_KEY = "url";
 /** Where the Prometheus Operator mounts `alertmanagerSpec.secrets` in the Alertmanager pods. */
-export const MATTERMOST_WEBHOOK_FILE = `/etc/alertmanager/secrets/${MATTERMOST_WEBHOOK_SECRET}/${MATTERMOST_WEBHOOK_KEY}`;
+const MATTERMOST_WEBHOOK_FILE = `/etc/alertmanager/secrets/${MATTERMOST_WEBHOOK_SECRET}/${MATTERMOST_WEBHOOK_KEY}`;
 
 /**
  * The webhook Secret, created empty: the operator pastes the URL once (see the README), and

@@ -154,8 +154,23 @@ export class ObservabilityComponent implements Component {
         "datasources.yaml": {
           apiVersion: 1,
           datasources: [
-            { name: PROMETHEUS_DATASOURCE.name, uid: PROMETHEUS_DATASOURCE.uid, type: "prometheus", access: "proxy", url: prometheusUrl, isDefault: true, jsonData: { httpMethod: "POST", timeInterval: "30s" } },
-            { name: "Alertmanager", uid: "alertmanager", type: "alertmanager", access: "proxy", url: alertmanagerUrl, jsonData: { implementation: "prometheus", handleGrafanaManagedAlerts: false } },
+            {
+              name: PROMETHEUS_DATASOURCE.name,
+              uid: PROMETHEUS_DATASOURCE.uid,
+              type: "prometheus",
+              access: "proxy",
+              url: prometheusUrl,
+              isDefault: true,
+              jsonData: { httpMethod: "POST", timeInterval: "30s" },
+            },
+            {
+              name: "Alertmanager",
+              uid: "alertmanager",
+              type: "alertmanager",
+              access: "proxy",
+              url: alertmanagerUrl,
+              jsonData: { implementation: "prometheus", handleGrafanaManagedAlerts: false },
+            },
           ],
         },
       },

@@ -6,10 +6,10 @@ import type { AnalysisToken } from "../../services";
 import { SCANNING_NAMESPACE, SONARQUBE_ADMIN_SECRET, SONARQUBE_URL, sonarqubeImage } from "./sonarqube";
 
 /** The key of the token in the asking component's secret. */
-export const SONARQUBE_TOKEN_KEY = "token";
+const SONARQUBE_TOKEN_KEY = "token";
 
 /** Secret, in the asking component's namespace, holding its SonarQube analysis token under `SONARQUBE_TOKEN_KEY`. */
-export function sonarqubeTokenSecret(forComponent: string): string {
+function sonarqubeTokenSecret(forComponent: string): string {
   return `sonarqube-token-${forComponent}`;
 }
 

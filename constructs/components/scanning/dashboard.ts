@@ -52,7 +52,8 @@ export function vulnerabilitiesDashboard(): string {
       gridPos: { h: 4, w: 4, x: 20, y: 0 },
       options: {
         mode: "markdown",
-        content: "Image vulnerabilities found by the Trivy operator in every running workload, rescanned daily. Details: `kubectl get vulnerabilityreports -A`.",
+        content:
+          "Image vulnerabilities found by the Trivy operator in every running workload, rescanned daily. Details: `kubectl get vulnerabilityreports -A`.",
       },
     },
     {
@@ -61,7 +62,10 @@ export function vulnerabilitiesDashboard(): string {
       datasource: DS,
       gridPos: { h: 9, w: 24, x: 0, y: 4 },
       targets: [target(`sum by (severity) (trivy_image_vulnerabilities{${NS}})`, "{{severity}}")],
-      fieldConfig: { defaults: { unit: "short", custom: { drawStyle: "line", fillOpacity: 10, stacking: { mode: "normal", group: "A" } } }, overrides: severityColors },
+      fieldConfig: {
+        defaults: { unit: "short", custom: { drawStyle: "line", fillOpacity: 10, stacking: { mode: "normal", group: "A" } } },
+        overrides: severityColors,
+      },
       options: { legend: { displayMode: "table", placement: "right", calcs: ["lastNotNull"] }, tooltip: { mode: "multi", sort: "desc" } },
     },
     {
@@ -69,7 +73,9 @@ export function vulnerabilitiesDashboard(): string {
       title: "Critical and high by namespace",
       datasource: DS,
       gridPos: { h: 10, w: 12, x: 0, y: 13 },
-      targets: [target(`sort_desc(sum by (namespace) (trivy_image_vulnerabilities{severity=~"Critical|High", ${NS}}))`, "{{namespace}}", "A", { instant: true })],
+      targets: [
+        target(`sort_desc(sum by (namespace) (trivy_image_vulnerabilities{severity=~"Critical|High", ${NS}}))`, "{{namespace}}", "A", { instant: true }),
+      ],
       options: { orientation: "horizontal", displayMode: "gradient", reduceOptions: { calcs: ["lastNotNull"], fields: "", values: false } },
       fieldConfig: { defaults: { unit: "short", color: { mode: "continuous-YlRd" } }, overrides: [] },
     },

@@ -2,7 +2,7 @@ import type { PlatformContext } from "../../context";
 import { poolAffinity, releaseValues, valuesFile, type IngressParts, type Values } from "../../helm";
 
 /** Operator-editable values of the SonarQube chart: `helm-values/scanning-sonarqube.yaml` (+ profiles). */
-export const SONARQUBE_VALUES = "scanning-sonarqube";
+const SONARQUBE_VALUES = "scanning-sonarqube";
 
 /** Namespace of SonarQube and the Trivy operator (the component id). */
 export const SCANNING_NAMESPACE = "scanning";

@@ -2,7 +2,7 @@ import type { PlatformContext } from "../../context";
 import { releaseValues, type Values } from "../../helm";
 
 /** Operator-editable values of the Trivy operator chart: `helm-values/scanning-trivy-operator.yaml` (+ profiles). */
-export const TRIVY_VALUES = "scanning-trivy-operator";
+const TRIVY_VALUES = "scanning-trivy-operator";
 export const TRIVY_RELEASE = "trivy-operator";
 
 /**

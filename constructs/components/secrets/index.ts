@@ -5,7 +5,7 @@ import { platformNamespace } from "../../namespace";
 import type { Component, ComponentOutput, Installed } from "../../platform";
 
 /** The ClusterSecretStore every component's ExternalSecrets read from. */
-export const SECRET_STORE = "fawkes";
+const SECRET_STORE = "fawkes";
 const SERVICE_ACCOUNT = "external-secrets";
 
 /**
@@ -33,13 +33,15 @@ export class SecretsComponent implements Component {
       createNamespace: false,
       dependsOn: [ns, ...identity.dependsOn],
       values: [
-        renderYaml(releaseValues(ctx, this.id, {
-          serviceAccount: { create: true, name: SERVICE_ACCOUNT, annotations: identity.serviceAccountAnnotations },
-          podLabels: identity.podLabels,
-          ...placement,
-          webhook: placement,
-          certController: placement,
-        })),
+        renderYaml(
+          releaseValues(ctx, this.id, {
+            serviceAccount: { create: true, name: SERVICE_ACCOUNT, annotations: identity.serviceAccountAnnotations },
+            podLabels: identity.podLabels,
+            ...placement,
+            webhook: placement,
+            certController: placement,
+          }),
+        ),
       ],
     });
     const store = manifestsRelease(root, "Store", ctx, {
@@ -58,7 +60,9 @@ export class SecretsComponent implements Component {
     return {
       ready: [operator, store],
       services: { secretStoreName: SECRET_STORE },
-      monitors: [{ kind: "PodMonitor", namespace: this.id, name: "external-secrets", selector: { "app.kubernetes.io/name": "external-secrets" }, port: "metrics" }],
+      monitors: [
+        { kind: "PodMonitor", namespace: this.id, name: "external-secrets", selector: { "app.kubernetes.io/name": "external-secrets" }, port: "metrics" },
+      ],
     };
   }
 }

@@ -20,7 +20,7 @@ const ACME_SERVERS = {
 } as const;
 
 /** Name of the local CA's ClusterIssuer (foundations without public DNS). */
-export const LOCAL_CA_ISSUER = "fawkes-ca";
+const LOCAL_CA_ISSUER = "fawkes-ca";
 
 /**
  * cert-manager and the platform's ClusterIssuers: Let's Encrypt (HTTP-01 through the ingress) on
@@ -52,17 +52,21 @@ export class TlsComponent implements Component {
       createNamespace: false,
       dependsOn: [ns],
       values: [
-        renderYaml(releaseValues(ctx, this.id, {
-          ...placement,
-          webhook: placement,
-          cainjector: placement,
-        })),
+        renderYaml(
+          releaseValues(ctx, this.id, {
+            ...placement,
+            webhook: placement,
+            cainjector: placement,
+          }),
+        ),
       ],
     });
 
     const ingressClassName = deps.service("ingress").className;
     const selfSigned = ctx.certificates.kind === "selfSigned";
-    const issuers = selfSigned ? localCaIssuers(this.id) : (["staging", "production"] as const).map((env) => acmeIssuer(env, this.props.email, ingressClassName));
+    const issuers = selfSigned
+      ? localCaIssuers(this.id)
+      : (["staging", "production"] as const).map((env) => acmeIssuer(env, this.props.email, ingressClassName));
     const issuerRelease = manifestsRelease(root, "Issuers", ctx, {
       name: "cluster-issuers",
       namespace: ns.metadata.name,
@@ -75,7 +79,15 @@ export class TlsComponent implements Component {
     return {
       ready: [certManager, issuerRelease],
       services: { clusterIssuer: selfSigned ? LOCAL_CA_ISSUER : `letsencrypt-${this.props.issuer ?? "staging"}` },
-      monitors: [{ kind: "PodMonitor", namespace: this.id, name: "cert-manager", selector: { "app.kubernetes.io/name": "cert-manager", "app.kubernetes.io/component": "controller" }, port: "http-metrics" }],
+      monitors: [
+        {
+          kind: "PodMonitor",
+          namespace: this.id,
+          name: "cert-manager",
+          selector: { "app.kubernetes.io/name": "cert-manager", "app.kubernetes.io/component": "controller" },
+          port: "http-metrics",
+        },
+      ],
     };
   }
 }

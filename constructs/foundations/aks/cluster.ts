@@ -152,18 +152,24 @@ export class AksControlPlane extends Construct {
       }),
     );
     // Admin groups are bound to cluster-admin by AKS; they also need to fetch a kubeconfig.
-    props.adminGroupObjectIds.forEach((principalId, i) =>
-      new RoleAssignment(this, `AdminGroup${i}User`, {
-        scope: this.cluster.id,
-        roleDefinitionName: "Azure Kubernetes Service Cluster User Role",
-        principalId,
-        principalType: "Group",
-      }),
+    props.adminGroupObjectIds.forEach(
+      (principalId, i) =>
+        new RoleAssignment(this, `AdminGroup${i}User`, {
+          scope: this.cluster.id,
+          roleDefinitionName: "Azure Kubernetes Service Cluster User Role",
+          principalId,
+          principalType: "Group",
+        }),
     );
 
     if (props.keep) {
       // Azure's own guard against deletion, besides Terraform's prevent_destroy (which a state edit bypasses).
-      new ManagementLock(this, "Lock", { name: "fawkes-keep", scope: this.cluster.id, lockLevel: "CanNotDelete", notes: "Fawkes: remove to destroy the cluster (allowDestroy: true removes it)" });
+      new ManagementLock(this, "Lock", {
+        name: "fawkes-keep",
+        scope: this.cluster.id,
+        lockLevel: "CanNotDelete",
+        notes: "Fawkes: remove to destroy the cluster (allowDestroy: true removes it)",
+      });
     }
   }
 }

@@ -46,10 +46,10 @@ export interface AksDataProps {
 }
 
 /** Flexible Server SKU per profile: burstable for lab/small, general purpose (HA-capable) for standard. */
-export const POSTGRES_SKU = { lab: "B_Standard_B1ms", small: "B_Standard_B2s", standard: "GP_Standard_D2ds_v5" } as const;
+const POSTGRES_SKU = { lab: "B_Standard_B1ms", small: "B_Standard_B2s", standard: "GP_Standard_D2ds_v5" } as const;
 export const POSTGRES_MAJOR = "17";
 /** MySQL Flexible Server SKU per profile: the same sizes (HA needs general purpose, as for PostgreSQL). */
-export const MYSQL_SKU = { lab: "B_Standard_B1ms", small: "B_Standard_B2s", standard: "GP_Standard_D2ds_v4" } as const;
+const MYSQL_SKU = { lab: "B_Standard_B1ms", small: "B_Standard_B2s", standard: "GP_Standard_D2ds_v4" } as const;
 /** MySQL 8.4, the long-term support line. */
 export const MYSQL_VERSION = "8.4";
 /** Login names Flexible Server refuses. */
@@ -71,7 +71,7 @@ export const RBAC_PROPAGATION = "600s";
  * instead (the AKS API server's authorized ranges take /32). Plan-time values such as the deployer's
  * `<address>/32` are rewritten by Terraform with `replace()`.
  */
-export function vaultIpRules(cidrs: string[]): string[] {
+function vaultIpRules(cidrs: string[]): string[] {
   return cidrs.flatMap((cidr) => {
     if (Token.isUnresolved(cidr)) return [Fn.replace(cidr, "/32", "")];
     const [address, prefix] = cidr.split("/");
@@ -99,7 +99,11 @@ export class AksData extends Construct {
   private readonly containers = new Map<string, StorageContainer>();
   private readonly names = new DatabaseNames();
 
-  constructor(scope: Construct, id: string, private readonly props: AksDataProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: AksDataProps,
+  ) {
     super(scope, id);
     const { resourceGroupName, location, tags, keep } = props;
     const isPublic = props.allowedCidrs.length > 0;
@@ -184,11 +188,7 @@ export class AksData extends Construct {
       backupRetentionDays: standard ? 14 : 7,
       geoRedundantBackupEnabled: standard,
       zone: zones.length > 0 ? zones[0] : undefined,
-      highAvailability: standard
-        ? zones.length > 1
-          ? { mode: "ZoneRedundant", standbyAvailabilityZone: zones[1] }
-          : { mode: "SameZone" }
-        : undefined,
+      highAvailability: standard ? (zones.length > 1 ? { mode: "ZoneRedundant", standbyAvailabilityZone: zones[1] } : { mode: "SameZone" }) : undefined,
       tags,
       lifecycle: {
         preventDestroy: keep,
@@ -257,11 +257,7 @@ export class AksData extends Construct {
       backupRetentionDays: standard ? 14 : 7,
       geoRedundantBackupEnabled: standard,
       zone: zones.length > 0 ? zones[0] : undefined,
-      highAvailability: standard
-        ? zones.length > 1
-          ? { mode: "ZoneRedundant", standbyAvailabilityZone: zones[1] }
-          : { mode: "SameZone" }
-        : undefined,
+      highAvailability: standard ? (zones.length > 1 ? { mode: "ZoneRedundant", standbyAvailabilityZone: zones[1] } : { mode: "SameZone" }) : undefined,
       tags,
       lifecycle: {
         preventDestroy: keep,
@@ -271,7 +267,12 @@ export class AksData extends Construct {
       dependsOn: [dnsZone.link],
     });
     // One at a time: Flexible Server rejects concurrent configuration changes.
-    const tls = new MysqlFlexibleServerConfiguration(scope, "RequireTls", { resourceGroupName, serverName: server.name, name: "require_secure_transport", value: "ON" });
+    const tls = new MysqlFlexibleServerConfiguration(scope, "RequireTls", {
+      resourceGroupName,
+      serverName: server.name,
+      name: "require_secure_transport",
+      value: "ON",
+    });
     const tlsVersion = new MysqlFlexibleServerConfiguration(scope, "TlsVersion", {
       resourceGroupName,
       serverName: server.name,

@@ -12,7 +12,7 @@ export interface RoleGrant {
 }
 
 /** The audience AKS workload identity tokens are exchanged for. */
-export const TOKEN_AUDIENCE = "api://AzureADTokenExchange";
+const TOKEN_AUDIENCE = "api://AzureADTokenExchange";
 
 /** Service account annotation and pod label the AKS workload identity webhook acts on. */
 export const CLIENT_ID_ANNOTATION = "azure.workload.identity/client-id";
@@ -35,7 +35,11 @@ export interface WorkloadIdentityProps {
  * credential on the cluster's OIDC issuer, subject `system:serviceaccount:<ns>:<sa>`), with the
  * given roles: no client secrets, no sharing of the kubelet identity.
  */
-export function workloadIdentity(scope: Construct, id: string, props: WorkloadIdentityProps): { identity: UserAssignedIdentity; ready: ITerraformDependable[] } {
+export function workloadIdentity(
+  scope: Construct,
+  id: string,
+  props: WorkloadIdentityProps,
+): { identity: UserAssignedIdentity; ready: ITerraformDependable[] } {
   const root = new Construct(scope, id);
   const { sa } = props;
   const identity = new UserAssignedIdentity(root, "Identity", {

@@ -90,9 +90,9 @@ export interface AksFoundationProps {
 }
 
 /** Premium SSD with volume expansion; Azure encrypts every managed disk at rest. */
-export const AKS_STORAGE_CLASS = "fawkes-premium";
+const AKS_STORAGE_CLASS = "fawkes-premium";
 /** Entra ID application of the AKS API server: the audience of kubelogin tokens. */
-export const AKS_SERVER_APP_ID = "6dae42f8-4368-4678-94ff-3960e28e3630";
+const AKS_SERVER_APP_ID = "6dae42f8-4368-4678-94ff-3960e28e3630";
 
 /**
  * The Azure foundation: VNet, AKS with Entra ID and workload identity, Key Vault, managed
@@ -227,7 +227,12 @@ export class AksFoundation extends Construct implements PlatformContext {
       this.dnsZoneId = zone.id;
       this.dnsResourceGroupId = new DataAzurermResourceGroup(this, "ZoneResourceGroup", { name: props.dnsZoneResourceGroup }).id;
     } else {
-      const dnsGroup = new ResourceGroup(this, "ZoneResourceGroup", { name: `${props.name}-dns`, location: props.location, tags, lifecycle: { preventDestroy: keep } });
+      const dnsGroup = new ResourceGroup(this, "ZoneResourceGroup", {
+        name: `${props.name}-dns`,
+        location: props.location,
+        tags,
+        lifecycle: { preventDestroy: keep },
+      });
       const zone = new DnsZone(this, "Zone", { name: props.domain, resourceGroupName: dnsGroup.name, tags, lifecycle: { preventDestroy: keep } });
       this.dnsZoneId = zone.id;
       this.dnsResourceGroupId = dnsGroup.id;
@@ -336,7 +341,10 @@ export function validateAksProps(p: AksFoundationProps): void {
   }
   const vnet = p.vnetCidr ?? "10.41.0.0/16";
   if (Number(vnet.split("/")[1]) > 20) throw new Error(`AksFoundationProps.vnetCidr must be a /20 or larger, got "${vnet}"`);
-  for (const [what, range] of [["pod", POD_CIDR], ["service", SERVICE_CIDR]]) {
+  for (const [what, range] of [
+    ["pod", POD_CIDR],
+    ["service", SERVICE_CIDR],
+  ]) {
     if (overlaps(vnet, range)) throw new Error(`AksFoundationProps.vnetCidr must not overlap the ${what} range ${range}, got "${vnet}"`);
   }
   for (const [pool, spec] of Object.entries(p.nodePools)) {
@@ -344,7 +352,8 @@ export function validateAksProps(p: AksFoundationProps): void {
       throw new Error(`AksFoundationProps.nodePools.${pool} must have min <= desired <= max, got ${spec.min}/${spec.desired}/${spec.max}`);
     }
   }
-  if (p.nodePools.system.min < 1) throw new Error(`AksFoundationProps.nodePools.system.min must be at least 1 (AKS needs a system node), got ${p.nodePools.system.min}`);
+  if (p.nodePools.system.min < 1)
+    throw new Error(`AksFoundationProps.nodePools.system.min must be at least 1 (AKS needs a system node), got ${p.nodePools.system.min}`);
   if (p.nodePools.system.spot) throw new Error("AksFoundationProps.nodePools.system.spot must be false: the default node pool cannot use Spot VMs");
   for (const z of p.zones ?? []) if (!/^[1-3]$/.test(z)) throw new Error(`AksFoundationProps.zones must be "1", "2" or "3", got "${z}"`);
   // Zone-redundant HA puts the standby in the second zone: it must differ from the primary (the first).

@@ -22,9 +22,9 @@ export const SERVICE_CIDR = "10.245.0.0/16";
 export const DNS_SERVICE_IP = "10.245.0.10";
 
 /** The delegation Flexible Server needs on its subnet. */
-export const POSTGRES_DELEGATION = "Microsoft.DBforPostgreSQL/flexibleServers";
+const POSTGRES_DELEGATION = "Microsoft.DBforPostgreSQL/flexibleServers";
 /** MySQL's Flexible Server needs its own: a subnet is delegated to one service only. */
-export const MYSQL_DELEGATION = "Microsoft.DBforMySQL/flexibleServers";
+const MYSQL_DELEGATION = "Microsoft.DBforMySQL/flexibleServers";
 
 /**
  * The VNet: one subnet for nodes (pods live on the Azure CNI overlay, so only nodes take VNet
@@ -40,7 +40,11 @@ export class AksNetwork extends Construct {
   private readonly zones = new Map<string, LinkedZone>();
   private mysql?: Subnet;
 
-  constructor(scope: Construct, id: string, private readonly props: AksNetworkProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: AksNetworkProps,
+  ) {
     super(scope, id);
     const { name, resourceGroupName, location, cidr, tags } = props;
     this.vnet = new VirtualNetwork(this, "Vnet", { name, resourceGroupName, location, addressSpace: [cidr], tags });

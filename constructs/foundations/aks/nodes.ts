@@ -26,11 +26,11 @@ export interface AksPoolDefaults {
 }
 
 /** The label and taint AKS puts on Spot nodes; pools must declare them (or Terraform sees drift), pods must tolerate them. */
-export const SPOT_LABEL = "kubernetes.azure.com/scalesetpriority";
+const SPOT_LABEL = "kubernetes.azure.com/scalesetpriority";
 export const SPOT_TOLERATION: Toleration = { key: SPOT_LABEL, operator: "Equal", value: "spot", effect: "NoSchedule" };
 
 /** OS of every node: Microsoft's minimal, hardened AKS image. */
-export const NODE_OS_SKU = "AzureLinux";
+const NODE_OS_SKU = "AzureLinux";
 
 /** What every pool shares: size, subnet, version, OS, zones, autoscaling, host encryption, no public IPs. */
 function commonPoolSettings(spec: AksNodePoolSpec, d: AksPoolDefaults) {

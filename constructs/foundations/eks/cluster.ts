@@ -70,7 +70,10 @@ export class EksControlPlane extends Construct {
         Statement: [{ Effect: "Allow", Principal: { Service: "eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] }],
       }),
     });
-    const policy = new IamRolePolicyAttachment(this, "RolePolicy", { role: role.name, policyArn: `arn:${props.partition}:iam::aws:policy/AmazonEKSClusterPolicy` });
+    const policy = new IamRolePolicyAttachment(this, "RolePolicy", {
+      role: role.name,
+      policyArn: `arn:${props.partition}:iam::aws:policy/AmazonEKSClusterPolicy`,
+    });
     // EKS uses the cluster role to encrypt secrets with the key.
     const keyUse = new IamRolePolicy(this, "RoleKeyUse", {
       role: role.id,

@@ -34,7 +34,7 @@ export interface EksDataProps {
 }
 
 /** RDS instance class per profile. */
-export const RDS_INSTANCE_CLASS = { lab: "db.t4g.micro", small: "db.t4g.small", standard: "db.m7g.large" } as const;
+const RDS_INSTANCE_CLASS = { lab: "db.t4g.micro", small: "db.t4g.small", standard: "db.m7g.large" } as const;
 export const POSTGRES_MAJOR = "17";
 /** MySQL 8.4, the long-term support line (RDS picks the newest 8.4 minor, and upgrades minors itself). */
 export const MYSQL_VERSION = "8.4";
@@ -78,7 +78,11 @@ export class EksData extends Construct {
   private readonly ports = new Set<DatabaseEngine>();
   private readonly names = new DatabaseNames();
 
-  constructor(scope: Construct, id: string, private readonly props: EksDataProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: EksDataProps,
+  ) {
     super(scope, id);
   }
 
@@ -149,7 +153,8 @@ export class EksData extends Construct {
   }
 
   bucket(parent: Construct, name: string): BucketRef {
-    if (!/^[a-z][a-z0-9-]{0,30}$/.test(name)) throw new Error(`EksData.bucket name must be 1-31 characters of a-z, 0-9, "-", starting with a letter, got "${name}"`);
+    if (!/^[a-z][a-z0-9-]{0,30}$/.test(name))
+      throw new Error(`EksData.bucket name must be 1-31 characters of a-z, 0-9, "-", starting with a letter, got "${name}"`);
     const { keep } = this.props;
     const scope = requestScope(parent, `Bucket-${name}`, `Bucket "${name}"`);
     const bucket = new S3Bucket(scope, "Bucket", {
@@ -194,7 +199,10 @@ export class EksData extends Construct {
   }
 
   private dbSubnetGroup(): DbSubnetGroup {
-    this.subnetGroup ??= new DbSubnetGroup(this, "SubnetGroup", { namePrefix: `${awsName([this.props.name], 200)}-`, subnetIds: this.props.subnets.map((s) => s.id) });
+    this.subnetGroup ??= new DbSubnetGroup(this, "SubnetGroup", {
+      namePrefix: `${awsName([this.props.name], 200)}-`,
+      subnetIds: this.props.subnets.map((s) => s.id),
+    });
     return this.subnetGroup;
   }
 

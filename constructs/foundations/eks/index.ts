@@ -77,7 +77,7 @@ export interface EksFoundationProps {
 export const LOAD_BALANCER_CLEANUP = "120s";
 
 /** The encrypted, expandable gp3 StorageClass made default for every PersistentVolumeClaim. */
-export const EKS_STORAGE_CLASS = "gp3-encrypted";
+const EKS_STORAGE_CLASS = "gp3-encrypted";
 
 /**
  * The AWS foundation: VPC, EKS with private nodes, managed databases, buckets, DNS and identity,
@@ -129,7 +129,11 @@ export class EksFoundation extends Construct implements PlatformContext {
     this.keep = !(props.allowDestroy ?? false);
     this.partition = new DataAwsPartition(this, "Partition").partition;
 
-    this.network = new EksNetwork(this, "Network", { clusterName: props.name, cidr: props.vpcCidr ?? "10.40.0.0/16", natPerZone: props.profile === "standard" });
+    this.network = new EksNetwork(this, "Network", {
+      clusterName: props.name,
+      cidr: props.vpcCidr ?? "10.40.0.0/16",
+      natPerZone: props.profile === "standard",
+    });
     this.controlPlane = new EksControlPlane(this, "ControlPlane", {
       name: props.name,
       kubernetesVersion: props.kubernetesVersion,
@@ -171,7 +175,11 @@ export class EksFoundation extends Construct implements PlatformContext {
     });
 
     // Databases, buckets and the secrets RDS generates are encrypted with this key.
-    this.dataKey = new KmsKey(this, "DataKey", { description: `${props.name}: databases, buckets, secrets`, enableKeyRotation: true, deletionWindowInDays: 30 });
+    this.dataKey = new KmsKey(this, "DataKey", {
+      description: `${props.name}: databases, buckets, secrets`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+    });
     new KmsAlias(this, "DataKeyAlias", { name: `alias/${props.name}-data`, targetKeyId: this.dataKey.keyId });
     this.data = new EksData(this, "Data", {
       name: props.name,
@@ -291,7 +299,10 @@ export class EksFoundation extends Construct implements PlatformContext {
     }
     if ("dns" in grant) {
       return [
-        { actions: ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets", "route53:ListTagsForResources"], resources: [`arn:${this.partition}:route53:::hostedzone/${this.hostedZoneId}`] },
+        {
+          actions: ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets", "route53:ListTagsForResources"],
+          resources: [`arn:${this.partition}:route53:::hostedzone/${this.hostedZoneId}`],
+        },
         { actions: ["route53:ListHostedZones"], resources: ["*"] },
       ];
     }
@@ -351,7 +362,7 @@ export class EksFoundation extends Construct implements PlatformContext {
   }
 }
 
-export function validateEksProps(p: EksFoundationProps): void {
+function validateEksProps(p: EksFoundationProps): void {
   // 41 = the longest `${name}-${environment}` the config accepts; every derived AWS name fits it.
   if (!/^[a-z]([a-z0-9-]{0,39}[a-z0-9])?$/.test(p.name) || p.name.includes("--")) {
     throw new Error(`EksFoundationProps.name must be 1-41 characters of a-z, 0-9, "-" (starting with a letter, no "--", no trailing "-"), got "${p.name}"`);

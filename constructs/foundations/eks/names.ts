@@ -8,7 +8,10 @@ import { createHash } from "crypto";
  * names that share a beginning still differ.
  */
 export function awsName(parts: string[], max: number): string {
-  const joined = parts.join("-").replace(/-{2,}/g, "-").replace(/^-+|-+$/g, "");
+  const joined = parts
+    .join("-")
+    .replace(/-{2,}/g, "-")
+    .replace(/^-+|-+$/g, "");
   if (joined.length <= max) return joined;
   const hash = createHash("sha256").update(joined).digest("hex").slice(0, 6);
   return `${joined.slice(0, max - hash.length - 1).replace(/-+$/, "")}-${hash}`;

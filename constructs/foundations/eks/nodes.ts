@@ -39,7 +39,7 @@ export interface EksNodePoolsProps {
 export const SCALING_SCRIPT = [
   "set -eu",
   'current=$(aws eks describe-nodegroup --region "$REGION" --cluster-name "$CLUSTER" --nodegroup-name "$NODEGROUP" --query "nodegroup.scalingConfig.[minSize,maxSize,desiredSize]" --output text)',
-  'set -- $current',
+  "set -- $current",
   "desired=$3",
   'if [ "$desired" -lt "$MIN" ]; then desired=$MIN; fi',
   'if [ "$desired" -gt "$MAX" ]; then desired=$MAX; fi',
@@ -76,7 +76,8 @@ export class EksNodePools extends Construct {
       }),
     });
     const attachments = Object.entries(NODE_POLICIES).map(
-      ([key, policy]) => new IamRolePolicyAttachment(this, `Role${key}`, { role: this.role.name, policyArn: `arn:${props.partition}:iam::aws:policy/${policy}` }),
+      ([key, policy]) =>
+        new IamRolePolicyAttachment(this, `Role${key}`, { role: this.role.name, policyArn: `arn:${props.partition}:iam::aws:policy/${policy}` }),
     );
 
     const group = (pool: PoolName) => {

@@ -65,7 +65,12 @@ export class LocalData extends Construct {
   private operatorValues?: Values;
 
   /** `ctx` is the foundation being built: its `ready` is still empty here. */
-  constructor(scope: Construct, id: string, private readonly ctx: PlatformContext, private readonly props: LocalDataProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly ctx: PlatformContext,
+    private readonly props: LocalDataProps,
+  ) {
     super(scope, id);
     // Restricted: CloudNativePG's instance pods run non-root, no privilege escalation, RuntimeDefault seccomp.
     const ns = platformNamespace(this, ctx, DATA_NAMESPACE, "restricted");
@@ -138,7 +143,9 @@ export class LocalData extends Construct {
 
   database(scope: Construct, request: DatabaseEngineRequest): DatabaseRef {
     if (!/^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/.test(request.name)) {
-      throw new Error(`DatabaseRequest.name must be a DNS label of at most 40 characters starting with a letter (it names the in-cluster database), got "${request.name}"`);
+      throw new Error(
+        `DatabaseRequest.name must be a DNS label of at most 40 characters starting with a letter (it names the in-cluster database), got "${request.name}"`,
+      );
     }
     const root = this.names.claim(scope, request);
     return request.engine === "mysql" ? this.mysql(root, request) : this.postgres(root, request);
@@ -261,7 +268,13 @@ export class LocalData extends Construct {
               spec: {
                 automountServiceAccountToken: false,
                 // The namespace is `restricted`: non-root as the image's mysql user, which owns the volume.
-                securityContext: { runAsNonRoot: true, runAsUser: MYSQL_UID, runAsGroup: MYSQL_UID, fsGroup: MYSQL_UID, seccompProfile: { type: "RuntimeDefault" } },
+                securityContext: {
+                  runAsNonRoot: true,
+                  runAsUser: MYSQL_UID,
+                  runAsGroup: MYSQL_UID,
+                  fsGroup: MYSQL_UID,
+                  seccompProfile: { type: "RuntimeDefault" },
+                },
                 ...(Object.keys(nodeSelector).length ? { nodeSelector } : {}),
                 tolerations,
                 containers: [

@@ -150,17 +150,19 @@ export class ExistingClusterFoundation extends Construct implements PlatformCont
   }
 }
 
-export function validateExistingClusterProps(p: ExistingClusterFoundationProps): void {
+function validateExistingClusterProps(p: ExistingClusterFoundationProps): void {
   if (!/^[a-z][a-z0-9-]{0,40}$/.test(p.name)) throw new Error(`ExistingClusterFoundationProps.name must be 1-41 characters of a-z, 0-9, "-", got "${p.name}"`);
   if (!p.context.trim()) throw new Error(`ExistingClusterFoundationProps.context must name a kubeconfig context (e.g. "kind-fawkes"), got "${p.context}"`);
-  if (p.kubeconfig !== undefined && !p.kubeconfig.trim()) throw new Error(`ExistingClusterFoundationProps.kubeconfig must be a file path, got "${p.kubeconfig}"`);
+  if (p.kubeconfig !== undefined && !p.kubeconfig.trim())
+    throw new Error(`ExistingClusterFoundationProps.kubeconfig must be a file path, got "${p.kubeconfig}"`);
   if (p.nodePorts) {
     for (const [key, port] of Object.entries(p.nodePorts)) {
       if (!(Number.isInteger(port) && port >= 30000 && port <= 32767)) {
         throw new Error(`ExistingClusterFoundationProps.nodePorts.${key} must be a node port from 30000 to 32767, got ${port}`);
       }
     }
-    if (p.nodePorts.http === p.nodePorts.https) throw new Error(`ExistingClusterFoundationProps.nodePorts.http and .https must differ, got ${p.nodePorts.http} for both`);
+    if (p.nodePorts.http === p.nodePorts.https)
+      throw new Error(`ExistingClusterFoundationProps.nodePorts.http and .https must differ, got ${p.nodePorts.http} for both`);
   }
   if (p.storageClass !== undefined && !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(p.storageClass)) {
     throw new Error(`ExistingClusterFoundationProps.storageClass must be a StorageClass name, got "${p.storageClass}"`);

@@ -13,13 +13,13 @@ import { POD_RANGE, SERVICE_RANGE } from "./network";
 /** Control-plane and node logs shipped to Cloud Logging (audit logs go to Cloud Audit Logs regardless). */
 export const CONTROL_PLANE_LOGS = ["SYSTEM_COMPONENTS", "WORKLOADS", "APISERVER", "CONTROLLER_MANAGER", "SCHEDULER"];
 /** How often the secrets key gets a new primary version: 90 days. */
-export const KEY_ROTATION_PERIOD = "7776000s";
+const KEY_ROTATION_PERIOD = "7776000s";
 
 /**
  * Ports a private cluster's control plane may open on nodes without a firewall rule of ours: GKE's
  * own rule admits only these from the master range (kubelet and 443).
  */
-export const GKE_MASTER_OPEN_PORTS = [443, 10250];
+const GKE_MASTER_OPEN_PORTS = [443, 10250];
 
 /**
  * Every admission (or conversion) webhook the platform installs on GKE, with the port its pod
@@ -106,7 +106,11 @@ export class GkeControlPlane extends Construct {
     this.name = fitName(props.name, GCP_NAME_LIMITS.cluster);
 
     // Key rings can never be deleted, so the name carries a suffix: a lab can be destroyed and re-created.
-    const ring = new KmsKeyRing(this, "KeyRing", { name: `${fitName(props.name, GCP_NAME_LIMITS.kms - RANDOM_SUFFIX - 1)}-${props.suffix}`, location: props.region, dependsOn: props.dependsOn });
+    const ring = new KmsKeyRing(this, "KeyRing", {
+      name: `${fitName(props.name, GCP_NAME_LIMITS.kms - RANDOM_SUFFIX - 1)}-${props.suffix}`,
+      location: props.region,
+      dependsOn: props.dependsOn,
+    });
     this.secretsKey = new KmsCryptoKey(this, "SecretsKey", {
       name: "gke-secrets",
       keyRing: ring.id,

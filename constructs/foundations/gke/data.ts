@@ -33,8 +33,8 @@ export interface GkeDataProps {
 }
 
 /** Cloud SQL machine per profile (Enterprise edition: shared-core for labs, dedicated otherwise). */
-export const SQL_TIER = { lab: "db-f1-micro", small: "db-custom-1-3840", standard: "db-custom-2-7680" } as const;
-export const POSTGRES_VERSION = "POSTGRES_17";
+const SQL_TIER = { lab: "db-f1-micro", small: "db-custom-1-3840", standard: "db-custom-2-7680" } as const;
+const POSTGRES_VERSION = "POSTGRES_17";
 /** MySQL 8.4, the long-term support line. */
 export const MYSQL_VERSION = "MYSQL_8_4";
 
@@ -62,7 +62,11 @@ export class GkeData extends Construct {
   private readonly secrets: { key: string; secret: SecretManagerSecret; scope: Construct }[] = [];
   private readonly names = new DatabaseNames();
 
-  constructor(scope: Construct, id: string, private readonly props: GkeDataProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: GkeDataProps,
+  ) {
     super(scope, id);
   }
 

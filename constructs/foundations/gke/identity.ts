@@ -10,7 +10,7 @@ import type { ServiceAccountRef } from "../../context";
  * What nodes need and nothing more: write logs and metrics (Google's predefined minimal node role),
  * instead of the default compute service account's project-wide Editor.
  */
-export const NODE_ROLES: Record<string, string> = { DefaultNodeRole: "roles/container.defaultNodeServiceAccount" };
+const NODE_ROLES: Record<string, string> = { DefaultNodeRole: "roles/container.defaultNodeServiceAccount" };
 
 /** The annotation that binds a Kubernetes service account to a Google service account. */
 export const WORKLOAD_IDENTITY_ANNOTATION = "iam.gke.io/gcp-service-account";
@@ -67,7 +67,7 @@ export function workloadAccount(
 }
 
 /** IAM's name for a Kubernetes service account of the cluster. */
-export function workloadIdentityMember(workloadPool: string, sa: ServiceAccountRef): string {
+function workloadIdentityMember(workloadPool: string, sa: ServiceAccountRef): string {
   return `serviceAccount:${workloadPool}[${sa.namespace}/${sa.name}]`;
 }
 
@@ -77,6 +77,11 @@ export function workloadIdentityMember(workloadPool: string, sa: ServiceAccountR
  */
 export function accountId(readable: string, unique: string): string {
   const hash = createHash("sha256").update(unique).digest("hex").slice(0, 6);
-  const base = readable.toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/^[^a-z]+/, "").slice(0, 23).replace(/-+$/, "");
+  const base = readable
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, "-")
+    .replace(/^[^a-z]+/, "")
+    .slice(0, 23)
+    .replace(/-+$/, "");
   return `${base || "wi"}-${hash}`;
 }

@@ -79,7 +79,7 @@ export interface GkeFoundationProps {
 }
 
 /** The StorageClass components put their volumes on: pd-balanced through the CSI driver (encrypted at rest by Google). */
-export const GKE_STORAGE_CLASS = "pd-balanced";
+const GKE_STORAGE_CLASS = "pd-balanced";
 
 /**
  * How long destroy waits, once the platform's releases are gone, before the node pools, cluster and
@@ -296,7 +296,9 @@ export class GkeFoundation extends Construct implements PlatformContext {
 
 export function validateGkeProps(p: GkeFoundationProps): void {
   if (!new RegExp(`^[a-z]([a-z0-9-]{0,${MAX_PREFIX - 2}}[a-z0-9])?$`).test(p.name)) {
-    throw new Error(`GkeFoundationProps.name must be 1-${MAX_PREFIX} characters of a-z, 0-9, "-", starting with a letter and ending with a letter or digit, got "${p.name}"`);
+    throw new Error(
+      `GkeFoundationProps.name must be 1-${MAX_PREFIX} characters of a-z, 0-9, "-", starting with a letter and ending with a letter or digit, got "${p.name}"`,
+    );
   }
   for (const key of ["apiAllowedCidrs", "apiPrivateCidrs"] as const) {
     for (const cidr of p[key] ?? []) {
@@ -305,7 +307,10 @@ export function validateGkeProps(p: GkeFoundationProps): void {
   }
   const authorized = (p.apiAllowedCidrs ?? []).length + (p.apiPrivateCidrs ?? []).length;
   // GKE: up to 100 authorized networks on a private cluster (private nodes), 50 on a public one.
-  if (authorized > 100) throw new Error(`GkeFoundationProps.apiAllowedCidrs and apiPrivateCidrs must list at most 100 networks together (GKE's limit for private clusters), got ${authorized}`);
+  if (authorized > 100)
+    throw new Error(
+      `GkeFoundationProps.apiAllowedCidrs and apiPrivateCidrs must list at most 100 networks together (GKE's limit for private clusters), got ${authorized}`,
+    );
   for (const [pool, spec] of Object.entries(p.nodePools)) {
     if (!(spec.min <= spec.desired && spec.desired <= spec.max)) {
       throw new Error(`GkeFoundationProps.nodePools.${pool} must have min <= desired <= max, got ${spec.min}/${spec.desired}/${spec.max}`);

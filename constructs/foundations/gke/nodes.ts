@@ -83,6 +83,6 @@ export class GkeNodePools extends Construct {
  * GKE sizes a new regional pool per zone; the autoscaler owns the size afterwards (the totals are
  * what counts). About `desired` in all, never more than `max`; a short pool grows when pods wait.
  */
-export function initialPerZone(spec: { desired: number; max: number }): number {
+function initialPerZone(spec: { desired: number; max: number }): number {
   return Math.min(Math.ceil(spec.desired / ZONES), Math.floor(spec.max / ZONES));
 }

@@ -105,7 +105,7 @@ function parsePath(path) {
   while (i < path.length) {
     const c = path[i];
     if (c === ".") {
-      if (i === 0 || i === path.length - 1 || path[i + 1] === "." ) fail("empty key");
+      if (i === 0 || i === path.length - 1 || path[i + 1] === ".") fail("empty key");
       i++;
       continue;
     }
@@ -189,7 +189,7 @@ function equal(a, b) {
  * @returns {string}
  */
 function show(v) {
-  return typeof v === "string" ? JSON.stringify(v) : JSON.stringify(v) ?? String(v);
+  return typeof v === "string" ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
 }
 
 /**
@@ -249,8 +249,14 @@ function evaluatePath(obj, exp, vars) {
   const op = exp.op || "exists";
   if (op === "exists") return values.length ? { ok: true } : { ok: false, why: `${path} is not set` };
   if (op === "absent") return values.length ? { ok: false, why: `${path} is set (${show(values[0])}), expected it absent` } : { ok: true };
-  if (op === "count>=") return values.length >= /** @type {number} */ (expected) ? { ok: true } : { ok: false, why: `${path} has ${values.length} entries, expected at least ${expected}` };
-  if (op === "count<=") return values.length <= /** @type {number} */ (expected) ? { ok: true } : { ok: false, why: `${path} has ${values.length} entries, expected at most ${expected}` };
+  if (op === "count>=")
+    return values.length >= /** @type {number} */ (expected)
+      ? { ok: true }
+      : { ok: false, why: `${path} has ${values.length} entries, expected at least ${expected}` };
+  if (op === "count<=")
+    return values.length <= /** @type {number} */ (expected)
+      ? { ok: true }
+      : { ok: false, why: `${path} has ${values.length} entries, expected at most ${expected}` };
   if (!values.length) return { ok: false, why: `${path} is not set, expected ${op} ${show(expected)}` };
   const pass = exp.every ? values.every((v) => holds(op, v, expected)) : values.some((v) => holds(op, v, expected));
   if (pass) return { ok: true };
@@ -312,7 +318,9 @@ async function evaluate(obj, exp, list, vars) {
     const selectorPath = exp.selectorPath || "spec.selector";
     const selector = resolve(obj, selectorPath)[0];
     const labels = /** @type {Record<string, string>} */ (resolve(targets[0], target.labelsPath || labelsPathFor(target.kind))[0] || {});
-    return selectorMatches(selector, labels) ? { ok: true } : { ok: false, why: `${selectorPath} ${show(selector ?? null)} does not select ${target.kind}/${name} (labels ${show(labels)})` };
+    return selectorMatches(selector, labels)
+      ? { ok: true }
+      : { ok: false, why: `${selectorPath} ${show(selector ?? null)} does not select ${target.kind}/${name} (labels ${show(labels)})` };
   }
   // Neither a condition nor a selects: a path expectation.
   return evaluatePath(obj, /** @type {PathExpectation} */ (exp), vars);
@@ -335,7 +343,9 @@ async function runCheck(check, list, vars) {
     return { ...base, passed: false, message: `cannot list ${check.kind}: ${e.message}` };
   }
   const name = check.name === undefined ? undefined : render(check.name, vars);
-  const selected = objects.filter((o) => (name === undefined || o.metadata.name === name) && (!check.selector || selectorMatches(check.selector, o.metadata.labels || {})));
+  const selected = objects.filter(
+    (o) => (name === undefined || o.metadata.name === name) && (!check.selector || selectorMatches(check.selector, o.metadata.labels || {})),
+  );
   const min = check.min ?? 1;
   const what = name !== undefined ? `${check.kind} named ${name}` : check.selector ? `${check.kind} labelled ${show(check.selector)}` : `${check.kind}`;
   if (!selected.length) return { ...base, passed: false, message: `no ${what} in ${vars.slot}` };

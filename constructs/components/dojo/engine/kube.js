@@ -143,7 +143,17 @@ function inClusterClient({ token, host = process.env.KUBERNETES_SERVICE_HOST, po
 }
 
 /** @type {Record<string, number>} */
-const REASON_STATUS = { BadRequest: 400, Unauthorized: 401, Forbidden: 403, NotFound: 404, MethodNotAllowed: 405, AlreadyExists: 409, Conflict: 409, Invalid: 422, TooManyRequests: 429 };
+const REASON_STATUS = {
+  BadRequest: 400,
+  Unauthorized: 401,
+  Forbidden: 403,
+  NotFound: 404,
+  MethodNotAllowed: 405,
+  AlreadyExists: 409,
+  Conflict: 409,
+  Invalid: 422,
+  TooManyRequests: 429,
+};
 
 /**
  * The API through kubectl (`--raw`), with the caller's kubeconfig: what scripts/dojo uses.
@@ -154,7 +164,12 @@ function kubectlClient({ kubectl = process.env.KUBECTL || "kubectl", context, sp
   const base = context ? ["--context", context] : [];
   return {
     async request(method, path, body) {
-      const verb = { GET: ["get", "--raw", path], POST: ["create", "--raw", path, "-f", "-"], PUT: ["replace", "--raw", path, "-f", "-"], DELETE: ["delete", "--raw", path] }[method];
+      const verb = {
+        GET: ["get", "--raw", path],
+        POST: ["create", "--raw", path, "-f", "-"],
+        PUT: ["replace", "--raw", path, "-f", "-"],
+        DELETE: ["delete", "--raw", path],
+      }[method];
       if (!verb) throw new Error(`kubectl client: unsupported method ${method}`);
       const r = spawnSync(kubectl, [...base, ...verb], { input: body === undefined ? undefined : JSON.stringify(body), encoding: "utf8", maxBuffer: 1 << 28 });
       if (r.error) throw new Error(`cannot run ${kubectl}: ${r.error.message}`);

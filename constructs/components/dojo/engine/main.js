@@ -54,7 +54,12 @@ async function listSlots(api) {
 async function listExternals(api, def) {
   const selector = `?labelSelector=${encodeURIComponent(LABELS.slot)}`;
   const lists = [api.request("GET", kube.collectionPath("ServiceAccount", def.validatorNamespace) + selector)];
-  if (def.argocd) lists.push(api.request("GET", kube.collectionPath("AppProject", def.argocd.namespace) + selector).catch((e) => (e.status === 404 ? { items: [] } : Promise.reject(e))));
+  if (def.argocd)
+    lists.push(
+      api
+        .request("GET", kube.collectionPath("AppProject", def.argocd.namespace) + selector)
+        .catch((e) => (e.status === 404 ? { items: [] } : Promise.reject(e))),
+    );
   const answers = await Promise.all(lists);
   return answers.flatMap((a, i) => (a.items || []).map((/** @type {K8sObject} */ o) => ({ ...o, kind: i === 0 ? "ServiceAccount" : "AppProject" })));
 }
@@ -148,12 +153,26 @@ async function validateSlot(runner, def, curriculum, ns, previous, now) {
   let progress;
   if (previous) {
     const claimedAt = (ns.metadata.annotations || {})[ANNOTATIONS.claimedAt];
-    const m = metrics.progressMetrics({ results, previous: metrics.previousProgress(previous, learner, belt), moduleIds: modules.map((x) => x.id), claimedAt, now });
+    const m = metrics.progressMetrics({
+      results,
+      previous: metrics.previousProgress(previous, learner, belt),
+      moduleIds: modules.map((x) => x.id),
+      claimedAt,
+      now,
+    });
     await push(def, "PUT", metrics.groupPath(metrics.JOB, { learner, belt }), m.text);
     progress = m.progress;
   }
   process.stdout.write(report(slot, learner, belt, results, progress) + "\n");
-  log({ msg: "validated", slot, learner, belt, passed: results.filter((r) => r.passed).map((r) => r.module), failed: results.filter((r) => !r.passed).map((r) => r.module), recorded: Boolean(progress) });
+  log({
+    msg: "validated",
+    slot,
+    learner,
+    belt,
+    passed: results.filter((r) => r.passed).map((r) => r.module),
+    failed: results.filter((r) => !r.passed).map((r) => r.module),
+    recorded: Boolean(progress),
+  });
 }
 
 /**

@@ -54,7 +54,12 @@ function exposition(families) {
  * @returns {string}
  */
 function groupPath(job, labels) {
-  return `/metrics/job/${encodeURIComponent(job)}` + Object.entries(labels).map(([k, v]) => `/${k}/${encodeURIComponent(v)}`).join("");
+  return (
+    `/metrics/job/${encodeURIComponent(job)}` +
+    Object.entries(labels)
+      .map(([k, v]) => `/${k}/${encodeURIComponent(v)}`)
+      .join("")
+  );
 }
 
 /**
@@ -90,7 +95,8 @@ function previousProgress(apiAnswer, learner, belt) {
   const g = findGroup(apiAnswer, learner, belt);
   /** @type {Record<string, number>} */
   const completedAt = {};
-  for (const s of samplesOf(g, "dojo_module_completed_timestamp_seconds")) if (s.labels.module && Number.isFinite(s.value)) completedAt[s.labels.module] = s.value;
+  for (const s of samplesOf(g, "dojo_module_completed_timestamp_seconds"))
+    if (s.labels.module && Number.isFinite(s.value)) completedAt[s.labels.module] = s.value;
   /** @param {string} name */
   const one = (name) => {
     const v = samplesOf(g, name)[0];
@@ -114,14 +120,34 @@ function progressMetrics({ results, previous, moduleIds, claimedAt, now }) {
   const done = moduleIds.filter((m) => completedAt[m] !== undefined);
   const startedAt = previous.startedAt ?? (Number.isFinite(claimedS) ? /** @type {number} */ (claimedS) : nowS);
   const earned = moduleIds.length > 0 && done.length === moduleIds.length;
-  const earnedAt = earned ? previous.earnedAt ?? nowS : undefined;
+  const earnedAt = earned ? (previous.earnedAt ?? nowS) : undefined;
   const families = [
-    { name: "dojo_check_passed", help: "1 when the check passed at the last validation", samples: results.flatMap((r) => r.checks.map((c) => ({ labels: { module: r.module, check: c.id }, value: c.passed ? 1 : 0 }))) },
-    { name: "dojo_module_passed", help: "1 when every check of the module passed at the last validation", samples: results.map((r) => ({ labels: { module: r.module }, value: r.passed ? 1 : 0 })) },
-    { name: "dojo_module_completed", help: "1 once the module has passed at least once", samples: moduleIds.map((m) => ({ labels: { module: m }, value: completedAt[m] !== undefined ? 1 : 0 })) },
-    { name: "dojo_module_completed_timestamp_seconds", help: "When the module first passed", samples: done.map((m) => ({ labels: { module: m }, value: completedAt[m] })) },
+    {
+      name: "dojo_check_passed",
+      help: "1 when the check passed at the last validation",
+      samples: results.flatMap((r) => r.checks.map((c) => ({ labels: { module: r.module, check: c.id }, value: c.passed ? 1 : 0 }))),
+    },
+    {
+      name: "dojo_module_passed",
+      help: "1 when every check of the module passed at the last validation",
+      samples: results.map((r) => ({ labels: { module: r.module }, value: r.passed ? 1 : 0 })),
+    },
+    {
+      name: "dojo_module_completed",
+      help: "1 once the module has passed at least once",
+      samples: moduleIds.map((m) => ({ labels: { module: m }, value: completedAt[m] !== undefined ? 1 : 0 })),
+    },
+    {
+      name: "dojo_module_completed_timestamp_seconds",
+      help: "When the module first passed",
+      samples: done.map((m) => ({ labels: { module: m }, value: completedAt[m] })),
+    },
     { name: "dojo_belt_started_timestamp_seconds", help: "When the learner first claimed a lab of this belt", samples: [{ value: startedAt }] },
-    { name: "dojo_belt_completion_ratio", help: "Completed modules of the belt, 0-1", samples: [{ value: moduleIds.length ? done.length / moduleIds.length : 0 }] },
+    {
+      name: "dojo_belt_completion_ratio",
+      help: "Completed modules of the belt, 0-1",
+      samples: [{ value: moduleIds.length ? done.length / moduleIds.length : 0 }],
+    },
     { name: "dojo_belt_earned", help: "1 once every module of the belt has passed", samples: [{ value: earned ? 1 : 0 }] },
     { name: "dojo_belt_earned_timestamp_seconds", help: "When the belt was earned", samples: earnedAt !== undefined ? [{ value: earnedAt }] : [] },
     { name: "dojo_last_validation_timestamp_seconds", help: "When the learner's lab was last validated", samples: [{ value: nowS }] },
@@ -140,9 +166,21 @@ function progressMetrics({ results, previous, moduleIds, claimedAt, now }) {
  */
 function poolMetrics(counts, pool, now, success = true) {
   const families = [
-    { name: "dojo_slots", help: "Lab slots by belt and state", samples: Object.entries(counts).flatMap(([belt, byState]) => Object.entries(byState).map(([state, n]) => ({ labels: { belt, state }, value: n }))) },
-    { name: "dojo_slots_configured", help: "Warm lab slots the pool keeps per belt", samples: Object.entries(pool.belts).map(([belt, b]) => ({ labels: { belt }, value: b.slots })) },
-    { name: "dojo_reconcile_last_success_timestamp_seconds", help: "When the pool reconciler last finished without errors", samples: success ? [{ value: Math.floor(now.getTime() / 1000) }] : [] },
+    {
+      name: "dojo_slots",
+      help: "Lab slots by belt and state",
+      samples: Object.entries(counts).flatMap(([belt, byState]) => Object.entries(byState).map(([state, n]) => ({ labels: { belt, state }, value: n }))),
+    },
+    {
+      name: "dojo_slots_configured",
+      help: "Warm lab slots the pool keeps per belt",
+      samples: Object.entries(pool.belts).map(([belt, b]) => ({ labels: { belt }, value: b.slots })),
+    },
+    {
+      name: "dojo_reconcile_last_success_timestamp_seconds",
+      help: "When the pool reconciler last finished without errors",
+      samples: success ? [{ value: Math.floor(now.getTime() / 1000) }] : [],
+    },
   ];
   return exposition(families);
 }

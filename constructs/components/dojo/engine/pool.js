@@ -194,9 +194,7 @@ function releaseNamespace(ns) {
  * @returns {K8sObject[]}
  */
 function freeSlots(namespaces, belt) {
-  return namespaces
-    .filter((ns) => labelsOf(ns)[LABELS.belt] === belt && stateOf(ns) === "free" && !isTerminating(ns))
-    .sort((a, b) => indexOf(a) - indexOf(b));
+  return namespaces.filter((ns) => labelsOf(ns)[LABELS.belt] === belt && stateOf(ns) === "free" && !isTerminating(ns)).sort((a, b) => indexOf(a) - indexOf(b));
 }
 
 /**
@@ -220,7 +218,9 @@ async function claimSlot(api, { belt, learner, user, module, now = new Date(), t
   const list = await api.request("GET", beltSelector(belt));
   /** @type {K8sObject[]} */
   const items = list.items || [];
-  const held = items.find((ns) => stateOf(ns) === "claimed" && labelsOf(ns)[LABELS.learner] === learner && !isTerminating(ns) && !isExpired(ns, now, ttlOf(ns, ttlHours)));
+  const held = items.find(
+    (ns) => stateOf(ns) === "claimed" && labelsOf(ns)[LABELS.learner] === learner && !isTerminating(ns) && !isExpired(ns, now, ttlOf(ns, ttlHours)),
+  );
   if (held) return { slot: held.metadata.name, expiresAt: new Date(/** @type {number} */ (expiryOf(held, ttlOf(held, ttlHours)))).toISOString(), reused: true };
   let lost = 0;
   for (const ns of freeSlots(items, belt)) {
@@ -319,7 +319,8 @@ function planReconcile(pool, namespaces, now, externals = []) {
       else {
         const key = `${belt}/${labelsOf(ns)[LABELS.learner]}`;
         claims.set(key, [...(claims.get(key) || []), ns]);
-        if (!annotationsOf(ns)[ANNOTATIONS.observedAt]) plan.observe.push({ name, user: annotationsOf(ns)[ANNOTATIONS.user], role: b ? b.learnerRole : undefined, namespace: ns });
+        if (!annotationsOf(ns)[ANNOTATIONS.observedAt])
+          plan.observe.push({ name, user: annotationsOf(ns)[ANNOTATIONS.user], role: b ? b.learnerRole : undefined, namespace: ns });
       }
     } else if (state === "released") remove(ns, "released");
     else remove(ns, `unknown state "${state}"`);
@@ -327,7 +328,9 @@ function planReconcile(pool, namespaces, now, externals = []) {
   // One slot per learner and belt: keep the earliest claim, wipe the others.
   for (const held of claims.values()) {
     if (held.length < 2) continue;
-    const sorted = [...held].sort((a, b) => (time(annotationsOf(a)[ANNOTATIONS.claimedAt]) ?? 0) - (time(annotationsOf(b)[ANNOTATIONS.claimedAt]) ?? 0) || indexOf(a) - indexOf(b));
+    const sorted = [...held].sort(
+      (a, b) => (time(annotationsOf(a)[ANNOTATIONS.claimedAt]) ?? 0) - (time(annotationsOf(b)[ANNOTATIONS.claimedAt]) ?? 0) || indexOf(a) - indexOf(b),
+    );
     for (const ns of sorted.slice(1)) {
       remove(ns, "duplicate claim");
       plan.observe = plan.observe.filter((o) => o.name !== ns.metadata.name);
@@ -342,7 +345,8 @@ function planReconcile(pool, namespaces, now, externals = []) {
   const live = new Set(namespaces.filter((ns) => !isTerminating(ns) && !removed.has(ns.metadata.name)).map((ns) => ns.metadata.name));
   for (const o of externals) {
     const slot = labelsOf(o)[LABELS.slot];
-    if (!live.has(slot) && !plan.create.some((c) => c.name === slot)) plan.orphans.push({ kind: o.kind, namespace: /** @type {string} */ (o.metadata.namespace), name: o.metadata.name, slot });
+    if (!live.has(slot) && !plan.create.some((c) => c.name === slot))
+      plan.orphans.push({ kind: o.kind, namespace: /** @type {string} */ (o.metadata.namespace), name: o.metadata.name, slot });
   }
   return plan;
 }
@@ -400,7 +404,10 @@ async function createOrReplace(api, obj) {
   } catch (/** @type {any} */ e) {
     if (!(e && e.status === 409)) throw e;
     const existing = await api.request("GET", objectPath(obj.kind, ns, obj.metadata.name));
-    return api.request("PUT", objectPath(obj.kind, ns, obj.metadata.name), { ...obj, metadata: { ...obj.metadata, resourceVersion: existing.metadata.resourceVersion } });
+    return api.request("PUT", objectPath(obj.kind, ns, obj.metadata.name), {
+      ...obj,
+      metadata: { ...obj.metadata, resourceVersion: existing.metadata.resourceVersion },
+    });
   }
 }
 
@@ -430,7 +437,8 @@ async function applyPlan(api, pool, plan, now, log = () => {}) {
   /** @type {{ step: string, slot: string, message: string }[]} */
   const errors = [];
   /** @type {(step: string) => (errs: { item: { name: string }, error: any }[]) => void} */
-  const record = (step) => (errs) => errs.forEach(({ item, error }) => errors.push({ step, slot: item.name, message: String((error && error.message) || error) }));
+  const record = (step) => (errs) =>
+    errs.forEach(({ item, error }) => errors.push({ step, slot: item.name, message: String((error && error.message) || error) }));
 
   record("remove")(
     await eachLimit(plan.remove, 4, async (r) => {

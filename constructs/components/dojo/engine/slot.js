@@ -145,7 +145,7 @@ function slotName(belt, index) {
  */
 function parseSlotName(name) {
   const m = /^dojo-([a-z]+)-(\d{3})$/.exec(name);
-  if (!m || !/** @type {string[]} */ (BELTS).includes(m[1])) return null;
+  if (!m || !(/** @type {string[]} */ (BELTS).includes(m[1]))) return null;
   return { belt: /** @type {Belt} */ (m[1]), index: Number(m[2]) };
 }
 
@@ -257,7 +257,12 @@ function networkPolicies(name, b) {
   /** @type {K8sObject[]} */
   const policies = [
     // Nothing in, nothing out, unless a policy below allows it.
-    { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: meta("default-deny"), spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
+    {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: meta("default-deny"),
+      spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
+    },
     {
       apiVersion: "networking.k8s.io/v1",
       kind: "NetworkPolicy",
@@ -387,7 +392,12 @@ function renderSlot(belt, index, pool, now) {
     limitRange(name, q),
     ...networkPolicies(name, b),
     // What a learner's own tools can read about the slot (the namespace object is out of their reach).
-    { apiVersion: "v1", kind: "ConfigMap", metadata: { name: SLOT_INFO, namespace: name, labels }, data: { slot: name, belt, domain: pool.domain, "ttl-hours": String(pool.ttlHours) } },
+    {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: SLOT_INFO, namespace: name, labels },
+      data: { slot: name, belt, domain: pool.domain, "ttl-hours": String(pool.ttlHours) },
+    },
     { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: LEARNER_SA, namespace: name, labels }, automountServiceAccountToken: false },
     learnerBinding(name, b.learnerRole),
     // The validator's identity lives outside the slot, so a learner can neither use nor delete it.
