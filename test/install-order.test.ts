@@ -1,5 +1,5 @@
 import { applyGraph } from "../stacks/apply-time";
-import { manifests, values } from "./support";
+import { manifests, values } from "./tf";
 import { synthesized, type StandardKey } from "./synthesized";
 
 /**

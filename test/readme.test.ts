@@ -11,8 +11,8 @@ function block(text: string, name: string): string {
   return text.slice(start + `// DOCS_BLOCK_START:${name}\n`.length, end);
 }
 
-test("the README's 'Adding a component' example is the one test/platform.test.ts compiles and runs", () => {
+test("the README's 'Adding a component' example is the one test/platform.spec.ts compiles and runs", () => {
   const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
-  const example = block(fs.readFileSync(path.join(ROOT, "test", "platform.test.ts"), "utf8"), "adding-a-component");
+  const example = block(fs.readFileSync(path.join(ROOT, "test", "platform.spec.ts"), "utf8"), "adding-a-component");
   expect(readme).toContain("```ts\n" + example + "```");
 });

@@ -60,7 +60,7 @@ export const MODEL_PACKAGES: Record<string, string> = {
 /**
  * Kinds of a pinned chart's CRDs that no npm package models: only their apiVersion/kind and
  * metadata are checked. Fawkes renders one of them: the Mattermost installation (its fields are
- * covered by test/mattermost.test.ts instead).
+ * covered by test/mattermost.spec.ts instead).
  */
 export const UNCHECKED_KINDS: Record<string, string> = {
   // mattermost-operator chart 1.0.5: crds/crd-mattermosts.yaml (no @kubernetes-models package)

@@ -1,6 +1,5 @@
 import { Testing, TerraformStack, type App } from "cdktf";
 import type { Construct } from "constructs";
-import { parse as parseYaml } from "yaml";
 import { COMPONENTS, platformComponents } from "../stacks/components";
 import type {
   BucketRef,
@@ -138,45 +137,8 @@ export function synthComponents(
   return { tf: JSON.parse(Testing.synth(stack, true)), ctx, platform };
 }
 
-/** Every resource of a type, as [logical id, body]. */
-export function resources(tf: any, type: string): [string, any][] {
-  return Object.entries(tf.resource?.[type] ?? {});
-}
-
-/** The helm release with the given release name. */
-export function release(tf: any, name: string): any {
-  const found = resources(tf, "helm_release").find(([, r]) => r.name === name);
-  if (!found)
-    throw new Error(
-      `no helm_release named "${name}"; have: ${resources(tf, "helm_release")
-        .map(([, r]) => r.name)
-        .join(", ")}`,
-    );
-  return found[1];
-}
-
-/** A release's values, parsed (all documents merged shallowly, later wins). */
-export function values(rel: any): any {
-  return Object.assign({}, ...(rel.values ?? []).map((v: string) => parseYaml(v) ?? {}));
-}
-
-/** The Kubernetes objects of a `fawkes-manifests` release. */
-export function manifests(rel: any): any[] {
-  return values(rel).manifests ?? [];
-}
-
-/** Every string in the synthesized JSON, with its path, for scans. */
-export function* strings(v: unknown, where: string[] = []): Generator<[string, string]> {
-  if (typeof v === "string") yield [v, where.join(".")];
-  else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) yield* strings(x, [...where, k]);
-}
-
-/** The Terraform address of the helm release with the given release name, as `depends_on` lists it. */
-export function releaseId(tf: any, name: string): string {
-  const found = resources(tf, "helm_release").find(([, r]) => r.name === name);
-  if (!found) throw new Error(`no helm_release named "${name}"`);
-  return `helm_release.${found[0]}`;
-}
+// Readers of synthesized JSON, kept apart so that files reading cached stacks need no cdktf.
+export { manifests, release, releaseId, resources, strings, values } from "./tf";
 
 /** Stands in for the observability component: it offers the monitoring service (Grafana at a URL of its own) and a Grafana subdomain. */
 export function fakeObservability(): Component {
