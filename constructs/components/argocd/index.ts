@@ -1,10 +1,12 @@
 import { IngressV1 } from "@cdktf/provider-kubernetes/lib/ingress-v1";
 import type { Construct } from "constructs";
+import { stringify } from "yaml";
+import type { ITerraformDependable } from "cdktf";
 import type { PlatformContext } from "../../context";
 import { ingressFor, manifestsRelease, platformRelease, releaseValues, renderYaml, type Values } from "../../helm";
 import { monitoringCrds } from "../../monitoring";
 import { platformNamespace } from "../../namespace";
-import type { Component, ComponentOutput, Installed } from "../../platform";
+import type { Component, ComponentOutput, Installed, SecretKeyRef } from "../../platform";
 import { generatedSecret } from "../../secrets";
 // Quantity arithmetic shared with Backstage (a candidate for constructs/).
 import { sumRequests, type PodGroup } from "../../sizes";
@@ -32,11 +34,36 @@ export interface ArgocdProps {
    * @default [] - Applications only in the argocd namespace
    */
   readonly applicationNamespaces?: string[];
+  /**
+   * Break-glass: keep the local `admin` user (password in `argocd-admin`) signing in while SSO is on,
+   * for when the identity provider is down. Without identity the local admin is always on.
+   * @default false - with identity installed, only SSO signs in
+   */
+  readonly breakGlass?: boolean;
 }
+
+/**
+ * Groups of the identity service's `groups` claim and what they may do. Nobody else has any access
+ * (`policy.default` is empty): a signed-in user in no platform group sees nothing.
+ */
+export const ARGOCD_POLICY = [
+  // Developers see and sync applications, run their actions and read logs; they change no settings.
+  "p, role:developer, applications, get, */*, allow",
+  "p, role:developer, applications, sync, */*, allow",
+  "p, role:developer, applications, action/*, */*, allow",
+  "p, role:developer, logs, get, */*, allow",
+  "p, role:developer, projects, get, *, allow",
+  "p, role:developer, clusters, get, *, allow",
+  "p, role:developer, repositories, get, *, allow",
+  "g, platform-admins, role:admin",
+  "g, developers, role:developer",
+].join("\n");
 
 const SUBDOMAIN = "argocd";
 /** The chart's server Service (release "argocd", nameOverride "argocd"). */
 const SERVER_SERVICE = "argocd-server";
+/** Groups the SSO client asks for: the claim carries platform group names, mapped to roles by ARGOCD_POLICY. */
+const SSO_GROUPS = { "platform-admins": "platform-admins", developers: "developers" };
 const ADMIN_SECRET = "argocd-admin";
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
@@ -48,7 +75,7 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 export class ArgocdComponent implements Component {
   readonly id = "argocd";
   readonly needs = ["ingress", "tls"];
-  readonly uses = ["observability"];
+  readonly uses = ["observability", "identity", "secrets"];
   readonly info = {
     title: "Argo CD",
     description: "GitOps continuous delivery: syncs applications from Git to the cluster",
@@ -81,6 +108,38 @@ export class ArgocdComponent implements Component {
       dependsOn: [ns],
     });
 
+    // Single sign-on when the identity service is offered: one client, its secret read by reference.
+    const identity = deps.maybe("identity");
+    const client = identity?.registerClient(root, {
+      component: this.id,
+      namespace: deps.namespaceOf(this.id),
+      redirectUris: [`${url}/auth/callback`],
+      roles: SSO_GROUPS,
+      scopes: ["groups"],
+    });
+    const clientSecret = client ? this.ssoSecret(root, ctx, deps, client.secret, [ns, ...client.ready]) : undefined;
+    const sso = client
+      ? {
+          cm: {
+            "admin.enabled": this.props.breakGlass ?? false,
+            "oidc.config": stringify(
+              {
+                name: "Fawkes SSO",
+                issuer: client.issuer,
+                clientID: client.clientId,
+                // `$<secret>:<key>`: Argo CD reads it from that secret, which must be labelled part-of: argocd.
+                clientSecret: `$${clientSecret!.ref.name}:${clientSecret!.ref.key}`,
+                requestedScopes: ["openid", "profile", "email", "groups"],
+                requestedIDTokenClaims: { [client.groupsClaim]: { essential: true } },
+              },
+              { lineWidth: 0 },
+            ),
+          },
+          // No access by default: only the platform groups get a role.
+          rbac: { "policy.default": "", "policy.csv": ARGOCD_POLICY, scopes: `[${client.groupsClaim}]` },
+        }
+      : {};
+
     const monitors = deps.has("observability");
     // The server and the application controller both need to know where Applications may live.
     const appNamespaces = this.props.applicationNamespaces?.length ? [`--application-namespaces=${this.props.applicationNamespaces.join(",")}`] : [];
@@ -98,6 +157,7 @@ export class ArgocdComponent implements Component {
       configs: {
         // Expects a bcrypt hash: a reference to random_password.bcrypt_hash, computed at apply time.
         secret: { argocdServerAdminPassword: admin.passwords.password.bcryptHash },
+        ...sso,
       },
       server: {
         // TLS ends at Traefik: the server speaks plain HTTP behind the Ingress below.
@@ -122,7 +182,7 @@ export class ArgocdComponent implements Component {
       // The monitoring CRDs when its ServiceMonitors are on: the chart renders them only if the CRDs are
       // there at install (`.Capabilities`), and Terraform never renders it again. Not Traefik or
       // cert-manager: the Ingress below names its class, and the certificate follows its annotation.
-      dependsOn: [ns, admin.secret, ...(monitors ? monitoringCrds(deps) : [])],
+      dependsOn: [ns, admin.secret, ...(client?.ready ?? []), ...(clientSecret?.ready ?? []), ...(monitors ? monitoringCrds(deps) : [])],
       values: [renderYaml(values)],
     });
 
@@ -174,7 +234,79 @@ export class ArgocdComponent implements Component {
       requests: sumRequests(podGroups(values)),
     };
   }
+
+  /**
+   * Argo CD resolves `$<secret>:<key>` only in secrets labelled `app.kubernetes.io/part-of: argocd`,
+   * and the identity service's secret carries the platform's label. external-secrets copies it, in
+   * this namespace, into `argocd-sso` with Argo CD's label: a SecretStore reading this namespace as a
+   * service account that may get that one secret and nothing else. Without external-secrets (the
+   * `secrets` component off) Argo CD reads the service's secret, which then needs the label itself.
+   */
+  private ssoSecret(
+    root: Construct,
+    ctx: PlatformContext,
+    deps: Installed,
+    source: SecretKeyRef,
+    after: ITerraformDependable[],
+  ): { ref: SecretKeyRef; ready: ITerraformDependable[] } {
+    if (!deps.has("secrets")) return { ref: source, ready: [] };
+    const reader = "argocd-sso-reader";
+    const relay = manifestsRelease(root, "SsoSecret", ctx, {
+      name: SSO_SECRET,
+      namespace: this.id,
+      dependsOn: [...after, ...deps.ready("secrets")],
+      manifests: [
+        { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: reader, namespace: this.id }, automountServiceAccountToken: false },
+        {
+          apiVersion: "rbac.authorization.k8s.io/v1",
+          kind: "Role",
+          metadata: { name: reader, namespace: this.id },
+          rules: [{ apiGroups: [""], resources: ["secrets"], resourceNames: [source.name], verbs: ["get"] }],
+        },
+        {
+          apiVersion: "rbac.authorization.k8s.io/v1",
+          kind: "RoleBinding",
+          metadata: { name: reader, namespace: this.id },
+          roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: reader },
+          subjects: [{ kind: "ServiceAccount", name: reader, namespace: this.id }],
+        },
+        {
+          apiVersion: "external-secrets.io/v1",
+          kind: "SecretStore",
+          metadata: { name: reader, namespace: this.id },
+          spec: {
+            provider: {
+              kubernetes: {
+                remoteNamespace: source.namespace,
+                server: { caProvider: { type: "ConfigMap", name: "kube-root-ca.crt", key: "ca.crt" } },
+                auth: { serviceAccount: { name: reader } },
+              },
+            },
+          },
+        },
+        {
+          apiVersion: "external-secrets.io/v1",
+          kind: "ExternalSecret",
+          metadata: { name: SSO_SECRET, namespace: this.id },
+          spec: {
+            refreshInterval: "1h",
+            secretStoreRef: { kind: "SecretStore", name: reader },
+            target: {
+              name: SSO_SECRET,
+              creationPolicy: "Owner",
+              template: { metadata: { labels: { "app.kubernetes.io/part-of": "argocd" } } },
+            },
+            data: [{ secretKey: source.key, remoteRef: { key: source.name, property: source.key } }],
+          },
+        },
+      ],
+    });
+    return { ref: { namespace: this.id, name: SSO_SECRET, key: source.key }, ready: [relay] };
+  }
 }
+
+/** The copy of the SSO client secret Argo CD reads (`$argocd-sso:client-secret`). */
+export const SSO_SECRET = "argocd-sso";
 
 /** Argo CD's long-running pods in rendered values (the redis-secret-init Job is not counted). */
 function podGroups(values: Values): PodGroup[] {
