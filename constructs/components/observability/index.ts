@@ -1,6 +1,7 @@
+import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import type { PlatformContext } from "../../context";
-import { ingressFor, manifestsRelease, platformRelease, releaseValues, renderYaml, type Values } from "../../helm";
+import { ingressFor, manifestsRelease, mergeValues, platformRelease, releaseValues, renderYaml, type Values } from "../../helm";
 import { DASHBOARD_FOLDER_ANNOTATION, DASHBOARD_LABEL } from "../../monitoring";
 import { platformNamespace } from "../../namespace";
 import type { Component, ComponentInfo, ComponentOutput, Installed } from "../../platform";
@@ -20,7 +21,19 @@ export interface ObservabilityProps {
    * @default "grafana"
    */
   readonly subdomain?: string;
+  /**
+   * Break-glass: keep Grafana's login form (the generated `admin`, secret `grafana-admin`) while SSO is
+   * on, for when the identity provider is down. Without identity the login form is always on.
+   * @default false - with identity installed, only SSO signs in
+   */
+  readonly breakGlass?: boolean;
 }
+
+/**
+ * Grafana's role from the `groups` claim (JMESPath): platform admins administer the organisation,
+ * developers edit dashboards, everyone else signed in views.
+ */
+export const GRAFANA_ROLE_PATH = "contains(groups[*], 'platform-admins') && 'Admin' || contains(groups[*], 'developers') && 'Editor' || 'Viewer'";
 
 /** Release name: also the prefix of the chart's Services (`<name>-prometheus`, `<name>-alertmanager`). */
 const STACK_RELEASE = "kube-prometheus-stack";
@@ -44,14 +57,17 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 export class ObservabilityComponent implements Component {
   readonly id = "observability";
   readonly needs = ["ingress", "tls"];
+  readonly uses = ["identity"];
   readonly info: ComponentInfo;
   private readonly subdomain: string;
+  private readonly breakGlass: boolean;
 
   constructor(props: ObservabilityProps = {}) {
     if (props.subdomain !== undefined && !DNS_LABEL.test(props.subdomain)) {
       throw new Error(`ObservabilityProps.subdomain must be a DNS label (a-z, 0-9, "-"), got "${props.subdomain}"`);
     }
     this.subdomain = props.subdomain ?? "grafana";
+    this.breakGlass = props.breakGlass ?? false;
     this.info = {
       title: "Prometheus and Grafana",
       description: "Metrics, alerting and dashboards for the platform and its workloads",
@@ -134,9 +150,10 @@ export class ObservabilityComponent implements Component {
       description: "Grafana admin password (user admin)",
       dependsOn: [ns],
     });
+    const sso = this.grafanaSso(root, deps, url);
     const enabled = new Set(deps.catalog().map((c) => c.id));
     const grafanaFile = `${this.id}-grafana`;
-    const grafanaValues = releaseValues(ctx, grafanaFile, {
+    const grafanaOverlay = releaseValues(ctx, grafanaFile, {
       admin: { existingSecret: ADMIN_SECRET, userKey: "admin-user", passwordKey: "admin-password" },
       ingress: {
         enabled: true,
@@ -205,6 +222,8 @@ export class ObservabilityComponent implements Component {
       serviceMonitor: { enabled: true },
       ...placement,
     });
+    // Sign-in last: it overrides the file's grafana.ini and the sidecar's reload.
+    const grafanaValues = mergeValues(grafanaOverlay, sso.values);
     const grafana = platformRelease(root, "Grafana", ctx, {
       chart: "grafana",
       name: GRAFANA_RELEASE,
@@ -213,7 +232,7 @@ export class ObservabilityComponent implements Component {
       // After the stack: its ServiceMonitor needs the CRDs. Not after the ingress or the issuers: its
       // Ingress names the class (an annotation Traefik reads when it runs) and cert-manager issues the
       // certificate from the annotation whenever both are up; nothing is called at install time.
-      dependsOn: [ns, admin.secret, stack],
+      dependsOn: [ns, admin.secret, stack, ...sso.ready],
       values: [renderYaml(grafanaValues)],
     });
 
@@ -223,6 +242,60 @@ export class ObservabilityComponent implements Component {
       adminSecrets: [admin.location],
       services: { monitoring: { namespace: this.id, prometheusUrl, grafanaUrl: url, crds: [stack] } },
       requests: sumRequests(podGroups(stackValues, grafanaValues)),
+    };
+  }
+
+  /**
+   * Grafana's values for single sign-on when the identity service is offered (none otherwise): generic
+   * OAuth against the issuer, roles from the groups claim, and no other way in (no login form, no basic
+   * auth, no anonymous access) unless `breakGlass` keeps the login form for the generated admin.
+   */
+  private grafanaSso(root: Construct, deps: Installed, url: string): { values: Values; ready: ITerraformDependable[] } {
+    const identity = deps.maybe("identity");
+    if (!identity) return { values: {}, ready: [] };
+    const client = identity.registerClient(root, {
+      component: this.id,
+      namespace: deps.namespaceOf(this.id),
+      redirectUris: [`${url}/login/generic_oauth`],
+      roles: { "platform-admins": "platform-admins", developers: "developers" },
+      scopes: ["groups"],
+    });
+    // Keycloak's endpoints under the issuer (Grafana's generic OAuth does no discovery).
+    const oidc = `${client.issuer}/protocol/openid-connect`;
+    const groups = client.groupsClaim;
+    return {
+      ready: client.ready,
+      values: {
+        "grafana.ini": {
+          auth: {
+            disable_login_form: !this.breakGlass,
+            signout_redirect_url: `${oidc}/logout?client_id=${client.clientId}&post_logout_redirect_uri=${url}/login`,
+          },
+          "auth.basic": { enabled: false },
+          "auth.anonymous": { enabled: false },
+          "auth.generic_oauth": {
+            enabled: true,
+            name: "Fawkes SSO",
+            client_id: client.clientId,
+            scopes: "openid profile email groups",
+            auth_url: `${oidc}/auth`,
+            token_url: `${oidc}/token`,
+            api_url: `${oidc}/userinfo`,
+            use_pkce: true,
+            login_attribute_path: "preferred_username",
+            groups_attribute_path: groups,
+            role_attribute_path: GRAFANA_ROLE_PATH.replace(/groups\[/g, `${groups}[`),
+            // A user the path gives no valid role is refused instead of becoming a Viewer by default.
+            role_attribute_strict: true,
+            allow_assign_grafana_admin: false,
+            allow_sign_up: true,
+          },
+        },
+        // The client secret from the identity service's secret, never through the values.
+        envValueFrom: { GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET: { secretKeyRef: { name: client.secret.name, key: client.secret.key } } },
+        // With basic auth off the sidecar cannot call the reload API; the file provider rescans on its own.
+        sidecar: { dashboards: { skipReload: true } },
+      },
     };
   }
 }
