@@ -9,7 +9,7 @@ import type { Component, ComponentOutput, Installed } from "../../platform";
 import { generatedSecret } from "../../secrets";
 import { sumRequests } from "../../sizes";
 import { defaultAgentPod, kanikoAgentPod } from "./agents";
-import { casc, platformCasc, sonarqubeCasc } from "./jcasc";
+import { casc, groupMatrix, oicSecurityRealm, platformCasc, sonarqubeCasc } from "./jcasc";
 
 export { KANIKO_DOCKER_CONFIG } from "./agents";
 export { SONARQUBE_CREDENTIAL_ID, SONARQUBE_SERVER_NAME } from "./jcasc";
@@ -30,6 +30,12 @@ export interface JenkinsProps {
    * @default 50
    */
   readonly buildsToKeep?: number;
+  /**
+   * Break-glass: keep the generated `admin` (secret `jenkins-admin`) as oic-auth's escape hatch while
+   * SSO is on, for when the identity provider is down. Without identity the local admin is the realm.
+   * @default false - with identity installed, only SSO signs in
+   */
+  readonly breakGlass?: boolean;
 }
 
 const ADMIN_SECRET = "jenkins-admin";
@@ -42,17 +48,19 @@ const ADMIN_SECRET = "jenkins-admin";
 export class JenkinsComponent implements Component {
   readonly id = "jenkins";
   readonly needs = ["ingress", "tls"];
-  readonly uses = ["scanning", "observability"];
+  readonly uses = ["scanning", "observability", "identity"];
   readonly info: Component["info"];
 
   private readonly subdomain: string;
   private readonly timeout: number;
   private readonly buildsToKeep: number;
+  private readonly breakGlass: boolean;
 
   constructor(props: JenkinsProps = {}) {
     this.subdomain = props.subdomain ?? "jenkins";
     this.timeout = props.installTimeoutMinutes ?? 15;
     this.buildsToKeep = props.buildsToKeep ?? 50;
+    this.breakGlass = props.breakGlass ?? false;
     if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(this.subdomain)) {
       throw new Error(`JenkinsProps.subdomain must be a DNS label (a-z, 0-9, "-"), got "${this.subdomain}"`);
     }
@@ -99,6 +107,37 @@ export class JenkinsComponent implements Component {
       configScripts.sonarqube = casc(sonarqubeCasc(analysis.url, `${token.secret.name}-${token.secret.key}`));
     }
 
+    // Single sign-on, if the identity service is offered: OpenID Connect realm and a group matrix.
+    const url = `https://${ingress.host}`;
+    const identity = deps.maybe("identity");
+    const client = identity?.registerClient(root, {
+      component: this.id,
+      namespace: deps.namespaceOf(this.id),
+      redirectUris: [`${url}/securityRealm/finishLogin`],
+      roles: { "platform-admins": "platform-admins", developers: "developers" },
+      scopes: ["groups"],
+    });
+    const mounted = [
+      ...(token ? [{ name: token.secret.name, keyName: token.secret.key }] : []),
+      ...(client ? [{ name: client.secret.name, keyName: client.secret.key }] : []),
+    ];
+    if (client) waitFor.push(...client.ready);
+    const security = client
+      ? {
+          securityRealm: casc(
+            oicSecurityRealm({
+              issuer: client.issuer,
+              clientId: client.clientId,
+              secretVariable: `${client.secret.name}-${client.secret.key}`,
+              groupsClaim: client.groupsClaim,
+              url,
+              breakGlass: this.breakGlass,
+            }),
+          ),
+          authorizationStrategy: casc(groupMatrix()),
+        }
+      : {};
+
     const monitored = deps.has("observability");
     const values = releaseValues(ctx, this.id, {
       controller: {
@@ -113,9 +152,9 @@ export class JenkinsComponent implements Component {
         },
         nodeSelector: pool.nodeSelector,
         tolerations: pool.tolerations,
-        JCasC: { configScripts },
+        JCasC: { configScripts, ...security },
         // Mounted as /run/secrets/additional/<secret>-<key>, which JCasC reads as ${<secret>-<key>}.
-        additionalExistingSecrets: token ? [{ name: token.secret.name, keyName: token.secret.key }] : undefined,
+        additionalExistingSecrets: mounted.length > 0 ? mounted : undefined,
         // The chart's ServiceMonitor.
         prometheus: { enabled: monitored },
       },
@@ -140,7 +179,7 @@ export class JenkinsComponent implements Component {
     const reload = controller.sidecars?.configAutoReload;
     return {
       ready: [release],
-      endpoints: { jenkins: `https://${ingress.host}` },
+      endpoints: { jenkins: url },
       adminSecrets: [admin.location],
       // The controller pod; agent pods come and go with builds (bounded by the cloud's container cap).
       requests: sumRequests([{ resources: controller.resources }, { resources: reload?.enabled === false ? undefined : reload?.resources }]),

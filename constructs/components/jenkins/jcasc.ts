@@ -63,3 +63,61 @@ export function sonarqubeCasc(url: string, tokenVariable: string): Values {
     },
   };
 }
+
+/** What Jenkins needs of the identity service's client to sign people in. */
+export interface JenkinsSso {
+  readonly issuer: string;
+  readonly clientId: string;
+  /** JCasC variable of the mounted client secret (`<secret>-<key>`). */
+  readonly secretVariable: string;
+  readonly groupsClaim: string;
+  readonly url: string;
+  /** Keep the generated admin as oic-auth's escape hatch (a platform admin). */
+  readonly breakGlass: boolean;
+}
+
+/**
+ * The chart's `controller.JCasC.securityRealm`: OpenID Connect (oic-auth) against the issuer's
+ * discovery document, PKCE, groups from the claim. The escape hatch (the generated admin, at
+ * /login with "escape hatch") only when asked for.
+ */
+export function oicSecurityRealm(sso: JenkinsSso): Values {
+  return {
+    oic: {
+      clientId: sso.clientId,
+      clientSecret: `\${${sso.secretVariable}}`,
+      serverConfiguration: {
+        wellKnown: { wellKnownOpenIDConfigurationUrl: `${sso.issuer}/.well-known/openid-configuration`, scopesOverride: "openid profile email groups" },
+      },
+      userNameField: "preferred_username",
+      fullNameFieldName: "name",
+      emailFieldName: "email",
+      groupsFieldName: sso.groupsClaim,
+      pkceEnabled: true,
+      logoutFromOpenidProvider: true,
+      postLogoutRedirectUrl: `${sso.url}/`,
+      escapeHatchEnabled: sso.breakGlass,
+      ...(sso.breakGlass
+        ? { escapeHatchUsername: "${chart-admin-username}", escapeHatchSecret: "${chart-admin-password}", escapeHatchGroup: "platform-admins" }
+        : {}),
+    },
+  };
+}
+
+/** Permissions of developers: see and run jobs, nothing on the controller's configuration. */
+export const DEVELOPER_PERMISSIONS = ["Overall/Read", "Job/Read", "Job/Build", "Job/Cancel", "Job/Workspace", "View/Read"];
+
+/**
+ * The chart's `controller.JCasC.authorizationStrategy` with SSO: matrix-auth, platform admins
+ * administer, developers build; anyone else, anonymous included, has no permission at all.
+ */
+export function groupMatrix(): Values {
+  return {
+    globalMatrix: {
+      entries: [
+        { group: { name: "platform-admins", permissions: ["Overall/Administer"] } },
+        { group: { name: "developers", permissions: DEVELOPER_PERMISSIONS } },
+      ],
+    },
+  };
+}
