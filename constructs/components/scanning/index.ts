@@ -1,6 +1,6 @@
 import type { Construct } from "constructs";
 import type { PlatformContext } from "../../context";
-import { ingressFor, platformRelease, renderYaml, type Values } from "../../helm";
+import { ingressFor, manifestsRelease, mergeValues, platformRelease, renderYaml, type Values } from "../../helm";
 import { grafanaDashboard, monitoringCrds } from "../../monitoring";
 import { platformNamespace } from "../../namespace";
 import type { Component, ComponentOutput, Installed } from "../../platform";
@@ -20,6 +20,7 @@ import {
   sonarqubeValues,
 } from "./sonarqube";
 import { sonarqubeTokenFor } from "./analysis-token";
+import { samlCertificateJob, samlProperties } from "./saml";
 import { TRIVY_RELEASE, trivyValues } from "./trivy";
 
 export { SONARQUBE_ADMIN_SECRET, SONARQUBE_URL } from "./sonarqube";
@@ -45,7 +46,7 @@ export interface ScanningProps {
 export class ScanningComponent implements Component {
   readonly id = SCANNING_NAMESPACE;
   readonly needs = ["ingress", "tls", "secrets"];
-  readonly uses = ["observability"];
+  readonly uses = ["observability", "identity"];
   readonly info: Component["info"];
 
   private readonly subdomain: string;
@@ -114,7 +115,17 @@ export class ScanningComponent implements Component {
       dependsOn: [ns],
     });
 
-    const sonarqube = sonarqubeValues(ctx, { ingress, monitoring, databaseSecret: dbSecret.name });
+    // Single sign-on with SAML (the Community Build's only SSO), if the identity service is offered.
+    const publicUrl = `https://${ingress.host}`;
+    const client = deps.maybe("identity")?.registerClient(root, {
+      component: this.id,
+      namespace: deps.namespaceOf(this.id),
+      protocol: "saml",
+      redirectUris: [`${publicUrl}/oauth2/callback/saml`],
+      roles: { "platform-admins": "platform-admins", developers: "developers" },
+    });
+    const base = sonarqubeValues(ctx, { ingress, monitoring, databaseSecret: dbSecret.name });
+    const sonarqube = client ? mergeValues(base, { sonarProperties: samlProperties(client, publicUrl) }) : base;
     const sonarqubeRelease = platformRelease(root, "Sonarqube", ctx, {
       chart: "sonarqube",
       name: SONARQUBE_RELEASE,
@@ -128,6 +139,16 @@ export class ScanningComponent implements Component {
       dependsOn: [ns, ...dbSecret.ready, admin.secret, passcode.secret, ...deps.ready("ingress"), ...(monitoring ? monitoringCrds(deps) : [])],
       values: [renderYaml(sonarqube)],
     });
+    // The IdP certificate and the platform groups, through SonarQube's API once both run.
+    const saml = client
+      ? manifestsRelease(root, "Saml", ctx, {
+          name: "sonarqube-saml",
+          namespace: this.id,
+          dependsOn: [sonarqubeRelease, ...client.ready],
+          timeoutMinutes: 15,
+          manifests: [samlCertificateJob(ctx, client)],
+        })
+      : undefined;
 
     // Trivy operator: scans every workload's images and configuration; reports are CRDs, counts are metrics.
     const trivy = trivyValues(ctx, monitoring);
@@ -150,7 +171,7 @@ export class ScanningComponent implements Component {
 
     const t = trivy as { resources?: Values; operator?: { scanJobsConcurrentLimit?: number }; trivy?: { resources?: Values } };
     return {
-      ready: [sonarqubeRelease, trivyRelease],
+      ready: [sonarqubeRelease, trivyRelease, ...(saml ? [saml] : [])],
       endpoints: { sonarqube: `https://${ingress.host}` },
       adminSecrets: [admin.location],
       services: {
