@@ -1,4 +1,5 @@
 import { PersistentVolumeClaimV1 } from "@cdktf/provider-kubernetes/lib/persistent-volume-claim-v1";
+import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
@@ -18,7 +19,22 @@ export interface MattermostProps {
    * @default "mattermost"
    */
   readonly subdomain?: string;
+  /**
+   * E-mail domains new accounts must be in (`TeamSettings.RestrictCreationToDomains`), e.g.
+   * `["example.com"]`; invitations are still needed (the open server is off).
+   * @default [] - any address, by invitation only
+   */
+  readonly signupDomains?: string[];
+  /**
+   * Where a Mattermost Enterprise license lives in the platform secret store (the license file's
+   * text). With it Mattermost runs the Enterprise Edition image and, when the identity component is
+   * installed, signs people in with OpenID Connect. Team Edition (no license) has no single sign-on.
+   * @default - no license: Team Edition, accounts by invitation only
+   */
+  readonly license?: { readonly key: string; readonly property?: string };
 }
+
+const EMAIL_DOMAIN = /^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
 /** Name of the Mattermost resource: also its Deployment, Service, Ingress and service account. */
 const INSTALLATION = "mattermost";
@@ -27,6 +43,10 @@ const DATABASE_SECRET = "mattermost-database";
 const FILES_CLAIM = "mattermost-files";
 const ADMIN_SECRET = "mattermost-admin";
 const ADMIN_USERNAME = "fawkes-admin";
+/** The license synced from the secret store (key `license`), for spec.licenseSecret. */
+const LICENSE_SECRET = "mattermost-license";
+/** Licensed features (OpenID Connect, SAML) need the Enterprise Edition build; same version as Team Edition's. */
+const ENTERPRISE_IMAGE = "mattermost/mattermost-enterprise-edition";
 /** The Team Edition image runs as the `mattermost` user (uid and gid 2000). */
 const MATTERMOST_UID = 2000;
 /** The operator's pods expose controller metrics on this named port (chart args: --metrics-addr=0.0.0.0:8383). */
@@ -42,14 +62,19 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 export class MattermostComponent implements Component {
   readonly id = "mattermost";
   readonly needs = ["ingress", "tls", "secrets"];
-  readonly uses = ["observability"];
+  readonly uses = ["observability", "identity"];
   readonly info: ComponentInfo;
   private readonly subdomain: string;
 
-  constructor(props: MattermostProps = {}) {
+  constructor(private readonly props: MattermostProps = {}) {
     if (props.subdomain !== undefined && !DNS_LABEL.test(props.subdomain)) {
       throw new Error(`MattermostProps.subdomain must be a DNS label (a-z, 0-9, "-"), got "${props.subdomain}"`);
     }
+    for (const domain of props.signupDomains ?? []) {
+      if (!EMAIL_DOMAIN.test(domain)) throw new Error(`MattermostProps.signupDomains must be DNS domains (e.g. "example.com"), got "${domain}"`);
+    }
+    if (props.license !== undefined && !props.license.key)
+      throw new Error(`MattermostProps.license.key must name the license in the secret store, got "${props.license.key}"`);
     this.subdomain = props.subdomain ?? "mattermost";
     this.info = {
       title: "Mattermost",
@@ -90,9 +115,11 @@ export class MattermostComponent implements Component {
     const ingress = ingressFor(this.subdomain, ctx, deps);
     const url = `https://${ingress.host}`;
     const pool = ctx.nodePools.workloads;
-    const env: Record<string, string> = { ...((settings.env ?? {}) as Record<string, string>), ...files.env };
+    const signIn = this.signIn(root, ctx, deps, ns, url);
+    const env: Record<string, string> = { ...((settings.env ?? {}) as Record<string, string>), ...files.env, ...signIn.env };
     const { spec } = releaseValues(ctx, this.id, {
       spec: {
+        ...signIn.spec,
         ingress: { enabled: true, host: ingress.host, tlsSecret: ingress.tlsSecret, ingressClass: ingress.className, annotations: ingress.annotations },
         database: { external: { secret: dbSecret.name } },
         fileStore: files.fileStore,
@@ -110,7 +137,7 @@ export class MattermostComponent implements Component {
           extraLabels: files.podLabels,
         },
         ...files.rollout,
-        mattermostEnv: Object.entries(env).map(([name, value]) => ({ name, value: String(value) })),
+        mattermostEnv: [...Object.entries(env).map(([name, value]) => ({ name, value: String(value) })), ...signIn.secretEnv],
       },
     }) as { spec: Values };
 
@@ -121,7 +148,7 @@ export class MattermostComponent implements Component {
       // The operator owns the Mattermost CRD; the database secret, files and identity must be there when
       // the server starts; the monitoring CRDs for the PodMonitor. Not Traefik or cert-manager: the
       // operator's Ingress names its class, and the certificate follows its annotation later.
-      dependsOn: [operator, ...dbSecret.ready, ns, ...files.dependsOn, ...(observed ? monitoringCrds(deps) : [])],
+      dependsOn: [operator, ...dbSecret.ready, ns, ...files.dependsOn, ...signIn.ready, ...(observed ? monitoringCrds(deps) : [])],
       manifests: [
         { apiVersion: "installation.mattermost.com/v1beta1", kind: "Mattermost", metadata: { name: INSTALLATION, namespace: this.id }, spec },
         // Team Edition serves no Prometheus metrics (an Enterprise feature): the operator's are scraped.
@@ -177,6 +204,67 @@ export class MattermostComponent implements Component {
   }
 
   /**
+   * Who may sign in. Always: no open sign-up (invitations only), optionally only from the given
+   * e-mail domains. With a license: the Enterprise Edition image, the license synced from the secret
+   * store, and, when the identity service is offered, OpenID Connect against its issuer.
+   */
+  private signIn(root: Construct, ctx: PlatformContext, deps: Installed, ns: ITerraformDependable, url: string): SignIn {
+    const env: Record<string, string> = { MM_TEAMSETTINGS_ENABLEOPENSERVER: "false" };
+    if (this.props.signupDomains?.length) env.MM_TEAMSETTINGS_RESTRICTCREATIONTODOMAINS = this.props.signupDomains.join(",");
+    const license = this.props.license;
+    if (!license) return { env, secretEnv: [], spec: {}, ready: [] };
+
+    const scope = new Construct(root, "License");
+    const shell = new SecretV1(scope, "Secret", {
+      metadata: { name: LICENSE_SECRET, namespace: this.id, labels: { "app.kubernetes.io/part-of": "fawkes" } },
+      // external-secrets writes the data: Terraform leaves it alone.
+      lifecycle: { ignoreChanges: ["data", "metadata[0].annotations", "metadata[0].labels"] },
+      dependsOn: [ns],
+    });
+    const sync = manifestsRelease(scope, "Sync", ctx, {
+      name: `${LICENSE_SECRET}-sync`,
+      namespace: this.id,
+      dependsOn: [shell, ...deps.ready("secrets")],
+      manifests: [
+        {
+          apiVersion: "external-secrets.io/v1",
+          kind: "ExternalSecret",
+          metadata: { name: LICENSE_SECRET, namespace: this.id },
+          spec: {
+            refreshInterval: "1h",
+            secretStoreRef: { kind: "ClusterSecretStore", name: deps.service("secretStoreName") },
+            target: { name: LICENSE_SECRET, creationPolicy: "Merge" },
+            // The operator reads the key `license` of spec.licenseSecret.
+            data: [{ secretKey: "license", remoteRef: { key: license.key, ...(license.property ? { property: license.property } : {}) } }],
+          },
+        },
+      ],
+    });
+    const spec: Values = { image: ENTERPRISE_IMAGE, licenseSecret: LICENSE_SECRET };
+    const ready: ITerraformDependable[] = [shell, sync];
+
+    const client = deps.maybe("identity")?.registerClient(root, {
+      component: this.id,
+      namespace: deps.namespaceOf(this.id),
+      redirectUris: [`${url}/signup/openid/complete`],
+    });
+    if (!client) return { env, secretEnv: [], spec, ready };
+    return {
+      env: {
+        ...env,
+        MM_OPENIDSETTINGS_ENABLE: "true",
+        MM_OPENIDSETTINGS_ID: client.clientId,
+        MM_OPENIDSETTINGS_DISCOVERYENDPOINT: `${client.issuer}/.well-known/openid-configuration`,
+        MM_OPENIDSETTINGS_BUTTONTEXT: "Fawkes SSO",
+      },
+      // The client secret straight from the identity service's secret, never through the values.
+      secretEnv: [{ name: "MM_OPENIDSETTINGS_SECRET", valueFrom: { secretKeyRef: { name: client.secret.name, key: client.secret.key } } }],
+      spec,
+      ready: [...ready, ...client.ready],
+    };
+  }
+
+  /**
    * Files in the foundation's bucket when it speaks S3, with the workload identity of the service
    * account the operator requires to exist; otherwise a volume on the platform StorageClass.
    */
@@ -225,6 +313,13 @@ export class MattermostComponent implements Component {
       dependsOn: [claim, ...bucket.dependsOn],
     };
   }
+}
+
+interface SignIn {
+  readonly env: Record<string, string>;
+  readonly secretEnv: Values[];
+  readonly spec: Values;
+  readonly ready: ITerraformDependable[];
 }
 
 interface FileStore {
