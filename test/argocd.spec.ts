@@ -22,6 +22,13 @@ describe("Argo CD", () => {
     expect(platform.outputs.get("argocd")!.adminSecrets).toEqual([expect.objectContaining({ namespace: "argocd", name: "argocd-admin", key: "password" })]);
   });
 
+  test("without the identity component: the generated local admin signs in, no OIDC, no RBAC of Fawkes' own", () => {
+    expect(v.configs.cm["admin.enabled"]).toBe(true);
+    expect(v.configs.cm["oidc.config"]).toBeUndefined();
+    expect(v.configs.rbac).toBeUndefined();
+    expect(() => release(tf, "argocd-sso")).toThrow();
+  });
+
   test("the AppProject platform is released after Argo CD, limited to this cluster and the platform namespaces", () => {
     const projects = release(tf, "argocd-projects");
     expect(projects.depends_on).toContain(releaseId(tf, "argocd"));

@@ -41,6 +41,12 @@ describe("JenkinsComponent", () => {
     expect(all.some(([p, x]) => p.join(".").endsWith("(yaml).spec.containers.1.securityContext.privileged") && x === false)).toBe(true);
   });
 
+  test("without the identity component: the chart's local realm with the generated admin, no OpenID Connect", () => {
+    expect(v.controller.JCasC.securityRealm).toBeUndefined();
+    expect(v.controller.JCasC.authorizationStrategy).toBeUndefined();
+    expect(v.controller.admin).toEqual({ existingSecret: "jenkins-admin" });
+  });
+
   test("every plugin is pinned to a version, and dependencies resolve to what they require", () => {
     const plugins: string[] = v.controller.installPlugins;
     for (const p of plugins) expect(p).toMatch(/^[a-z0-9-]+:\d[\w.-]*$/);

@@ -19,6 +19,13 @@ describe("MattermostComponent", () => {
   const env = Object.fromEntries(mm.spec.mattermostEnv.map((e: any) => [e.name, e.value]));
   const out = platform.outputs.get("mattermost")!;
 
+  test("sign-up is by invitation only (open server off, set in code), from any domain unless restricted", () => {
+    expect(env.MM_TEAMSETTINGS_ENABLEOPENSERVER).toBe("false");
+    expect(env.MM_TEAMSETTINGS_RESTRICTCREATIONTODOMAINS).toBeUndefined();
+    expect(mm.spec.licenseSecret).toBeUndefined();
+    expect(mm.spec.mattermostEnv.filter((e: any) => e.name === "MM_TEAMSETTINGS_ENABLEOPENSERVER")).toHaveLength(1);
+  });
+
   test("the operator comes from its chart; the Mattermost resource waits for it", () => {
     const operator = release(tf, "mattermost-operator");
     expect(operator).toMatchObject({ repository: "https://helm.mattermost.com", chart: "mattermost-operator", version: "1.0.5" });

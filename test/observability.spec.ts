@@ -18,6 +18,13 @@ describe("ObservabilityComponent", () => {
     });
   });
 
+  test("without the identity component: the generated admin signs in with the login form, no OAuth", () => {
+    const ini = grafana["grafana.ini"];
+    expect([ini.auth, ini["auth.generic_oauth"], ini["auth.basic"], grafana.envValueFrom]).toEqual([undefined, undefined, undefined, undefined]);
+    expect(grafana.admin.existingSecret).toBe("grafana-admin");
+    expect(grafana.sidecar.dashboards.skipReload).toBeUndefined();
+  });
+
   test("Prometheus and Alertmanager keep their data on the platform StorageClass, on the workloads pool", () => {
     const spec = stack.prometheus.prometheusSpec;
     expect(spec.storageSpec.volumeClaimTemplate.spec.storageClassName).toBe("fake-encrypted");

@@ -14,6 +14,12 @@ describe("ScanningComponent: SonarQube", () => {
   const sonarqube = release(tf, "sonarqube");
   const v = values(sonarqube);
 
+  test("without the identity component: no SAML, no certificate job; the generated admin signs in", () => {
+    expect(v.sonarProperties).toBeUndefined();
+    expect(() => release(tf, "sonarqube-saml")).toThrow();
+    expect(v.setAdminPassword.passwordSecretName).toBe("sonarqube-admin");
+  });
+
   test("uses the platform's managed PostgreSQL: URL, user and password from the synced secret, no bundled database", () => {
     expect(ctx.databases).toEqual([{ name: "sonarqube", namespace: "scanning" }]);
     const [sync] = manifests(release(tf, "sonarqube-db-sync"));
