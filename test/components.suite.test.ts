@@ -16,3 +16,4 @@ import "./mattermost.spec";
 import "./scanning.spec";
 import "./jenkins.spec";
 import "./dojo.spec";
+import "./sso.spec";
