@@ -48,7 +48,7 @@ const ADMIN_SECRET = "jenkins-admin";
 export class JenkinsComponent implements Component {
   readonly id = "jenkins";
   readonly needs = ["ingress", "tls"];
-  readonly uses = ["scanning", "observability", "identity"];
+  readonly uses = ["scanning", "observability"];
   readonly info: Component["info"];
 
   private readonly subdomain: string;

@@ -57,7 +57,6 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 export class ObservabilityComponent implements Component {
   readonly id = "observability";
   readonly needs = ["ingress", "tls"];
-  readonly uses = ["identity"];
   readonly info: ComponentInfo;
   private readonly subdomain: string;
   private readonly breakGlass: boolean;
