@@ -16,12 +16,14 @@ export const CHARTS = {
   "external-dns": { repository: "https://kubernetes-sigs.github.io/external-dns/", chart: "external-dns", version: "1.21.1" },
   "external-secrets": { repository: "https://charts.external-secrets.io", chart: "external-secrets", version: "2.9.0" },
   // Developer portal and GitOps delivery
-  backstage: { repository: "https://backstage.github.io/charts", chart: "backstage", version: "2.8.2" },
+  backstage: { repository: "https://redhat-developer.github.io/rhdh-chart", chart: "backstage", version: "5.12.10" }, // Red Hat Developer Hub 1.10
   "argo-cd": { repository: "https://argoproj.github.io/argo-helm", chart: "argo-cd", version: "10.1.1" },
   // CI and code scanning
   jenkins: { repository: "https://charts.jenkins.io", chart: "jenkins", version: "5.9.53" },
   sonarqube: { repository: "https://SonarSource.github.io/helm-chart-sonarqube", chart: "sonarqube", version: "2026.4.0" },
   "trivy-operator": { repository: "https://aquasecurity.github.io/helm-charts/", chart: "trivy-operator", version: "0.34.0" },
+  // Single sign-on
+  keycloakx: { repository: "https://codecentric.github.io/helm-charts", chart: "keycloakx", version: "7.1.11" },
   // Observability and chat
   "kube-prometheus-stack": { repository: "https://prometheus-community.github.io/helm-charts", chart: "kube-prometheus-stack", version: "88.5.3" },
   grafana: { repository: "https://grafana-community.github.io/helm-charts", chart: "grafana", version: "12.11.1" },

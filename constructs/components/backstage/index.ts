@@ -1,12 +1,18 @@
+import { ClusterRoleBindingV1 } from "@cdktf/provider-kubernetes/lib/cluster-role-binding-v1";
+import { ClusterRoleV1 } from "@cdktf/provider-kubernetes/lib/cluster-role-v1";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
+import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
+import type { ITerraformDependable } from "cdktf";
 import type { Construct } from "constructs";
 import type { PlatformContext } from "../../context";
-import { escapeTemplates, ingressFor, platformRelease, releaseValues, renderYaml, type Values } from "../../helm";
+import { escapeTemplates, ingressFor, mergeValues, platformRelease, releaseValues, renderYaml, type Values } from "../../helm";
 import { monitoringCrds } from "../../monitoring";
 import { platformNamespace } from "../../namespace";
 import type { Component, ComponentOutput, Installed } from "../../platform";
 import { databaseSecret, generatedSecret } from "../../secrets";
+import type { RegisteredClient } from "../../services";
 import { entitiesYaml, platformEntities } from "./catalog";
+import { dynamicPlugins, type PluginSettings } from "./plugins";
 import { sumRequests } from "../../sizes";
 
 /**
@@ -23,14 +29,14 @@ export interface BackstageProps {
    */
   readonly templatesUrl?: string;
   /**
-   * Let anyone who reaches the portal sign in as the guest user. The upstream image has no other
-   * sign-in provider; switch this off once a custom image with GitHub or OIDC sign-in is deployed.
+   * Without the identity service only: let anyone who reaches the portal sign in as the guest user
+   * (there is no other sign-in then). With identity, sign-in is OIDC and guest is never configured.
    * @default true
    */
   readonly guestSignIn?: boolean;
   /**
-   * Scrape the backend's `/metrics` with the chart's ServiceMonitor (when observability is installed).
-   * Only for an image that serves Prometheus metrics on the backend port: the upstream one does not.
+   * Scrape RHDH's Prometheus metrics (port 9464, `/metrics`) with the chart's ServiceMonitor, when
+   * observability is installed.
    * @default false
    */
   readonly metrics?: boolean;
@@ -41,6 +47,10 @@ const DB_SECRET = "backstage-db";
 const APP_SECRET = "backstage-secrets";
 const CATALOG_CONFIGMAP = "backstage-platform-catalog";
 const CATALOG_DIR = "/etc/fawkes/catalog";
+/** Credentials of integrations their tools cannot mint yet (Argo CD, Jenkins): put there by an operator, read if present. */
+const INTEGRATIONS_SECRET = "backstage-integrations";
+/** The realm the identity service serves the platform from (the issuer is `<base>/realms/<realm>`). */
+const KEYCLOAK_ISSUER = /^(https:\/\/[^/\s]+)\/realms\/([\w-]+)\/?$/;
 /** Subject of calls made with the generated API token, as Backstage logs and authorizes them. */
 const API_TOKEN_SUBJECT = "fawkes-automation";
 
@@ -52,14 +62,14 @@ const API_TOKEN_SUBJECT = "fawkes-automation";
 export class BackstageComponent implements Component {
   readonly id = "backstage";
   readonly needs = ["ingress", "tls", "secrets"];
-  readonly uses = ["observability"];
+  // scanning: SonarQube's token (Argo CD and Jenkins are found in the catalog, in any order).
+  readonly uses = ["observability", "scanning"];
   readonly info = {
     title: "Backstage",
-    description: "Developer portal: the catalog of the platform and its services, software templates and docs",
+    description: "Developer portal (Red Hat Developer Hub): the catalog of the platform and its services, software templates and docs",
     subdomain: SUBDOMAIN,
-    docs: "https://backstage.io/docs/",
-    // The upstream evaluation image, guest sign-in: production once a custom image replaces it.
-    lifecycle: "experimental",
+    docs: "https://docs.redhat.com/en/documentation/red_hat_developer_hub/1.10",
+    lifecycle: "production",
   } as const;
 
   private readonly templatesUrl: string;
@@ -103,49 +113,104 @@ export class BackstageComponent implements Component {
       dependsOn: [ns],
     });
 
-    const serviceMonitor = (this.props.metrics ?? false) && deps.has("observability");
-    const env = (name: string, secret: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
-    const values = releaseValues(ctx, this.id, {
-      ingress: {
-        enabled: true,
-        className: ingress.className,
-        annotations: ingress.annotations,
-        host: ingress.host,
-        tls: { enabled: true, secretName: ingress.tlsSecret },
-      },
-      backstage: {
-        nodeSelector: ctx.nodePools.workloads.nodeSelector,
-        tolerations: ctx.nodePools.workloads.tolerations,
-        extraEnvVars: [
-          env("POSTGRES_HOST", dbSecret.name, "host"),
-          env("POSTGRES_PORT", dbSecret.name, "port"),
-          env("POSTGRES_USER", dbSecret.name, "username"),
-          env("POSTGRES_PASSWORD", dbSecret.name, "password"),
-          env("POSTGRES_DB", dbSecret.name, "database"),
-          env("BACKSTAGE_API_TOKEN", APP_SECRET, "api-token"),
-          env("AUTH_SESSION_SECRET", APP_SECRET, "session-secret"),
-        ],
-        // Mounted as a directory (no subPath): ConfigMap updates reach the pod, and the catalog
-        // re-reads file locations on its own refresh loop.
-        extraVolumes: [{ name: "platform-catalog", configMap: { name: CATALOG_CONFIGMAP } }],
-        extraVolumeMounts: [{ name: "platform-catalog", mountPath: CATALOG_DIR, readOnly: true }],
-        appConfig: this.appConfig(url, db.tls),
-      },
-      metrics: { serviceMonitor: { enabled: serviceMonitor } },
+    // Sign-in: one OIDC client of the identity service, also used (client credentials) by the
+    // Keycloak org provider that syncs users and groups into the catalog.
+    const identity = deps.maybe("identity");
+    const client = identity?.registerClient(root, {
+      component: this.id,
+      namespace: this.id,
+      redirectUris: [`${url}/api/auth/oidc/handler/frame`],
     });
+    const keycloak = client ? keycloakOf(client.issuer) : undefined;
+
+    // SonarQube mints its token; Argo CD and Jenkins are found in the catalog, their tokens are
+    // read from INTEGRATIONS_SECRET when an operator has put them there.
+    const analysis = deps.maybe("codeAnalysis");
+    const sonarToken = analysis?.tokenFor(root, this.id, this.id, [ns]);
+    const catalogUrl = (id: string) => deps.catalog().find((c) => c.id === id)?.url;
+    const plugins: PluginSettings = {
+      keycloak: keycloak && client ? { ...keycloak, clientId: client.clientId } : undefined,
+      argocdUrl: catalogUrl("argocd"),
+      jenkinsUrl: catalogUrl("jenkins"),
+      sonarqube: analysis ? { url: analysis.url, externalUrl: catalogUrl("scanning") } : undefined,
+    };
+
+    const sa = this.kubernetesReader(root, ns);
+
+    const serviceMonitor = (this.props.metrics ?? false) && deps.has("observability");
+    const env = (name: string, secret: string, key: string, optional = false) => ({
+      name,
+      valueFrom: { secretKeyRef: { name: secret, key, ...(optional ? { optional: true } : {}) } },
+    });
+    const values = releaseValues(ctx, this.id, {});
+    const base = values.upstream as Values;
+    const chartVolumes = (key: string) => ((base.backstage as Values)[key] as Values[] | undefined) ?? [];
+    const overlay: Values = {
+      global: { dynamic: { plugins: dynamicPlugins(plugins) } },
+      upstream: {
+        serviceAccount: { create: false, name: sa.metadata.name },
+        ingress: {
+          enabled: true,
+          className: ingress.className,
+          annotations: ingress.annotations,
+          host: ingress.host,
+          tls: { enabled: true, secretName: ingress.tlsSecret },
+        },
+        backstage: {
+          nodeSelector: ctx.nodePools.workloads.nodeSelector,
+          tolerations: ctx.nodePools.workloads.tolerations,
+          extraEnvVars: [
+            env("POSTGRES_HOST", dbSecret.name, "host"),
+            env("POSTGRES_PORT", dbSecret.name, "port"),
+            env("POSTGRES_USER", dbSecret.name, "username"),
+            env("POSTGRES_PASSWORD", dbSecret.name, "password"),
+            env("POSTGRES_DB", dbSecret.name, "database"),
+            env("BACKSTAGE_API_TOKEN", APP_SECRET, "api-token"),
+            env("AUTH_SESSION_SECRET", APP_SECRET, "session-secret"),
+            ...(client ? [env("OIDC_CLIENT_SECRET", client.secret.name, client.secret.key)] : []),
+            ...(sonarToken ? [env("SONARQUBE_TOKEN", sonarToken.secret.name, sonarToken.secret.key)] : []),
+            ...(plugins.argocdUrl ? [env("ARGOCD_AUTH_TOKEN", INTEGRATIONS_SECRET, "argocd-token", true)] : []),
+            ...(plugins.jenkinsUrl
+              ? [
+                  env("JENKINS_USERNAME", INTEGRATIONS_SECRET, "jenkins-username", true),
+                  env("JENKINS_API_TOKEN", INTEGRATIONS_SECRET, "jenkins-api-token", true),
+                ]
+              : []),
+          ],
+          // The chart's volumes (restated in helm-values/backstage.yaml: Helm replaces lists), then the
+          // catalog, mounted as a directory (no subPath): ConfigMap updates reach the pod, and the
+          // catalog re-reads file locations on its own refresh loop.
+          extraVolumes: [...chartVolumes("extraVolumes"), { name: "platform-catalog", configMap: { name: CATALOG_CONFIGMAP } }],
+          extraVolumeMounts: [...chartVolumes("extraVolumeMounts"), { name: "platform-catalog", mountPath: CATALOG_DIR, readOnly: true }],
+          appConfig: this.appConfig(url, db.tls, client),
+        },
+        metrics: { serviceMonitor: { enabled: serviceMonitor } },
+      },
+    };
+    const merged = mergeValues(values, overlay);
 
     const release = platformRelease(root, "Release", ctx, {
       chart: "backstage",
       name: "backstage",
       namespace: ns.metadata.name,
       createNamespace: false,
-      // Its database and secrets, the monitoring CRDs if its ServiceMonitor is on. Not Traefik or
-      // cert-manager: the Ingress names its class, and the certificate follows its annotation later.
-      dependsOn: [ns, ...dbSecret.ready, secrets.secret, catalog, ...(serviceMonitor ? monitoringCrds(deps) : [])],
-      values: [renderYaml(values)],
+      // Its database and secrets, its sign-in client and tokens, the monitoring CRDs if its
+      // ServiceMonitor is on. Not Traefik or cert-manager: the Ingress names its class, and the
+      // certificate follows its annotation later.
+      dependsOn: [
+        ns,
+        sa,
+        ...dbSecret.ready,
+        secrets.secret,
+        catalog,
+        ...(client?.ready ?? []),
+        ...(sonarToken?.ready ?? []),
+        ...(serviceMonitor ? monitoringCrds(deps) : []),
+      ],
+      values: [renderYaml(merged)],
     });
 
-    const backstage = values.backstage as Values;
+    const backstage = (merged.upstream as Values).backstage as Values;
     return {
       ready: [release],
       endpoints: { backstage: url },
@@ -154,8 +219,35 @@ export class BackstageComponent implements Component {
     };
   }
 
+  /**
+   * The pod's identity: a service account bound to a cluster-wide read-only role over the kinds the
+   * Kubernetes plugin shows (no Secrets, no ConfigMaps). Fawkes owns it, not the chart.
+   */
+  private kubernetesReader(root: Construct, ns: ITerraformDependable): ServiceAccountV1 {
+    const labels = { "app.kubernetes.io/part-of": "fawkes" };
+    const sa = new ServiceAccountV1(root, "ServiceAccount", { metadata: { name: "backstage", namespace: this.id, labels }, dependsOn: [ns] });
+    const groups: Record<string, string[]> = {
+      "": ["pods", "services", "limitranges", "resourcequotas"],
+      apps: ["deployments", "replicasets", "statefulsets", "daemonsets"],
+      autoscaling: ["horizontalpodautoscalers"],
+      batch: ["jobs", "cronjobs"],
+      "networking.k8s.io": ["ingresses"],
+      "metrics.k8s.io": ["pods"],
+    };
+    const role = new ClusterRoleV1(root, "KubernetesReader", {
+      metadata: { name: "fawkes-backstage-reader", labels },
+      rule: Object.entries(groups).map(([group, resources]) => ({ apiGroups: [group], resources, verbs: ["get", "list", "watch"] })),
+    });
+    new ClusterRoleBindingV1(root, "KubernetesReaderBinding", {
+      metadata: { name: "fawkes-backstage-reader", labels },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name },
+      subject: [{ kind: "ServiceAccount", name: sa.metadata.name, namespace: this.id }],
+    });
+    return sa;
+  }
+
   /** The Fawkes part of app-config: URLs, database, sign-in, API token and catalog locations. */
-  private appConfig(url: string, tls: boolean): Values {
+  private appConfig(url: string, tls: boolean, client?: RegisteredClient): Values {
     return {
       app: { baseUrl: url },
       backend: {
@@ -180,13 +272,16 @@ export class BackstageComponent implements Component {
         // Plugin-to-plugin calls need no config (self-signed keys in the database); this static token
         // is for platform automation (CI, scripts) calling Backstage's APIs.
         auth: { externalAccess: [{ type: "static", options: { token: "${BACKSTAGE_API_TOKEN}", subject: API_TOKEN_SUBJECT } }] },
+        // An integration without its credentials yet (Argo CD, Jenkins) must not keep the portal down.
+        startup: { plugins: Object.fromEntries(["argocd", "jenkins", "sonarqube"].map((p) => [p, { onPluginBootFailure: "continue" }])) },
       },
       auth: {
         environment: "production",
-        // Sessions are used by some OAuth/OIDC providers once configured.
+        // The OIDC provider keeps its login state in the session.
         session: { secret: "${AUTH_SESSION_SECRET}" },
-        providers: { guest: { dangerouslyAllowOutsideDevelopment: this.props.guestSignIn ?? true } },
+        providers: client ? { oidc: { production: this.oidc(client) } } : { guest: { dangerouslyAllowOutsideDevelopment: this.props.guestSignIn ?? true } },
       },
+      signInPage: client ? "oidc" : "guest",
       catalog: {
         // Template is allowed everywhere: templates listed by a Location entity are read from their
         // own URLs, where the rules of the templates location below do not apply.
@@ -198,4 +293,25 @@ export class BackstageComponent implements Component {
       },
     };
   }
+
+  /** OIDC sign-in against the identity service; a person signs in as the catalog User synced from Keycloak. */
+  private oidc(client: RegisteredClient): Values {
+    return {
+      metadataUrl: `${client.issuer}/.well-known/openid-configuration`,
+      clientId: client.clientId,
+      clientSecret: "${OIDC_CLIENT_SECRET}",
+      prompt: "auto",
+      signIn: {
+        // Keycloak's immutable user id first (the org provider records it on each User), then the username.
+        resolvers: [{ resolver: "oidcSubClaimMatchingKeycloakUserId" }, { resolver: "preferredUsernameMatchingUserEntityName" }],
+      },
+    };
+  }
+}
+
+/** Keycloak's base URL and realm from an issuer `<base>/realms/<realm>`. */
+function keycloakOf(issuer: string): { baseUrl: string; realm: string } {
+  const m = KEYCLOAK_ISSUER.exec(issuer);
+  if (!m) throw new Error(`IdentityService.issuer must be a Keycloak realm URL https://<host>/realms/<realm>, got "${issuer}"`);
+  return { baseUrl: m[1]!, realm: m[2]! };
 }
