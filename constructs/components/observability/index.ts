@@ -1,7 +1,7 @@
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import type { PlatformContext } from "../../context";
-import { ingressFor, manifestsRelease, mergeValues, platformRelease, releaseValues, renderYaml, type Values } from "../../helm";
+import { ingressFor, manifestsRelease, platformRelease, releaseValues, renderYaml, type Values } from "../../helm";
 import { DASHBOARD_FOLDER_ANNOTATION, DASHBOARD_LABEL } from "../../monitoring";
 import { platformNamespace } from "../../namespace";
 import type { Component, ComponentInfo, ComponentOutput, Installed } from "../../platform";
@@ -152,7 +152,7 @@ export class ObservabilityComponent implements Component {
     const sso = this.grafanaSso(root, deps, url);
     const enabled = new Set(deps.catalog().map((c) => c.id));
     const grafanaFile = `${this.id}-grafana`;
-    const grafanaOverlay = releaseValues(ctx, grafanaFile, {
+    const grafanaValues = releaseValues(ctx, grafanaFile, {
       admin: { existingSecret: ADMIN_SECRET, userKey: "admin-user", passwordKey: "admin-password" },
       ingress: {
         enabled: true,
@@ -166,6 +166,7 @@ export class ObservabilityComponent implements Component {
       },
       // Links in alerts and shared URLs use the public address.
       env: { GF_SERVER_ROOT_URL: url },
+      ...sso.values,
       datasources: {
         "datasources.yaml": {
           apiVersion: 1,
@@ -198,6 +199,7 @@ export class ObservabilityComponent implements Component {
           searchNamespace: "ALL",
           folderAnnotation: DASHBOARD_FOLDER_ANNOTATION,
           provider: { foldersFromFilesStructure: true, allowUiUpdates: false },
+          ...sso.dashboardsSidecar,
         },
       },
       dashboardProviders: {
@@ -221,8 +223,6 @@ export class ObservabilityComponent implements Component {
       serviceMonitor: { enabled: true },
       ...placement,
     });
-    // Sign-in last: it overrides the file's grafana.ini and the sidecar's reload.
-    const grafanaValues = mergeValues(grafanaOverlay, sso.values);
     const grafana = platformRelease(root, "Grafana", ctx, {
       chart: "grafana",
       name: GRAFANA_RELEASE,
@@ -249,9 +249,9 @@ export class ObservabilityComponent implements Component {
    * OAuth against the issuer, roles from the groups claim, and no other way in (no login form, no basic
    * auth, no anonymous access) unless `breakGlass` keeps the login form for the generated admin.
    */
-  private grafanaSso(root: Construct, deps: Installed, url: string): { values: Values; ready: ITerraformDependable[] } {
+  private grafanaSso(root: Construct, deps: Installed, url: string): { values: Values; dashboardsSidecar: Values; ready: ITerraformDependable[] } {
     const identity = deps.maybe("identity");
-    if (!identity) return { values: {}, ready: [] };
+    if (!identity) return { values: {}, dashboardsSidecar: {}, ready: [] };
     const client = identity.registerClient(root, {
       component: this.id,
       namespace: deps.namespaceOf(this.id),
@@ -292,9 +292,9 @@ export class ObservabilityComponent implements Component {
         },
         // The client secret from the identity service's secret, never through the values.
         envValueFrom: { GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET: { secretKeyRef: { name: client.secret.name, key: client.secret.key } } },
-        // With basic auth off the sidecar cannot call the reload API; the file provider rescans on its own.
-        sidecar: { dashboards: { skipReload: true } },
       },
+      // With basic auth off the sidecar cannot call the reload API; the file provider rescans on its own.
+      dashboardsSidecar: { skipReload: true },
     };
   }
 }

@@ -1,6 +1,6 @@
 import type { Construct } from "constructs";
 import type { PlatformContext } from "../../context";
-import { ingressFor, manifestsRelease, mergeValues, platformRelease, renderYaml, type Values } from "../../helm";
+import { ingressFor, manifestsRelease, platformRelease, renderYaml, type Values } from "../../helm";
 import { grafanaDashboard, monitoringCrds } from "../../monitoring";
 import { platformNamespace } from "../../namespace";
 import type { Component, ComponentOutput, Installed } from "../../platform";
@@ -124,8 +124,12 @@ export class ScanningComponent implements Component {
       redirectUris: [`${publicUrl}/oauth2/callback/saml`],
       roles: { "platform-admins": "platform-admins", developers: "developers" },
     });
-    const base = sonarqubeValues(ctx, { ingress, monitoring, databaseSecret: dbSecret.name });
-    const sonarqube = client ? mergeValues(base, { sonarProperties: samlProperties(client, publicUrl) }) : base;
+    const sonarqube = sonarqubeValues(ctx, {
+      ingress,
+      monitoring,
+      databaseSecret: dbSecret.name,
+      sonarProperties: client ? samlProperties(client, publicUrl) : undefined,
+    });
     const sonarqubeRelease = platformRelease(root, "Sonarqube", ctx, {
       chart: "sonarqube",
       name: SONARQUBE_RELEASE,

@@ -27,6 +27,8 @@ export interface SonarqubeOverlay {
   readonly monitoring: boolean;
   /** The synced database secret (its keys are SonarQube's SONAR_JDBC_* variables). */
   readonly databaseSecret: string;
+  /** Settings for sonar.properties (single sign-on). @default - none */
+  readonly sonarProperties?: Values;
 }
 
 /** The database secret's keys: SonarQube reads SONAR_JDBC_* from its environment. */
@@ -64,6 +66,7 @@ export function sonarqubeValues(ctx: PlatformContext, o: SonarqubeOverlay): Valu
     tolerations: ctx.nodePools.workloads.tolerations,
     persistence: { storageClass: ctx.storageClass },
     prometheusMonitoring: { podMonitor: { enabled: o.monitoring } },
+    ...(o.sonarProperties ? { sonarProperties: o.sonarProperties } : {}),
   });
 }
 
