@@ -5,7 +5,7 @@ import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account
 import type { ITerraformDependable } from "cdktf";
 import type { Construct } from "constructs";
 import type { PlatformContext } from "../../context";
-import { escapeTemplates, ingressFor, mergeValues, platformRelease, releaseValues, renderYaml, type Values } from "../../helm";
+import { escapeTemplates, ingressFor, platformRelease, releaseValues, renderYaml, type Values } from "../../helm";
 import { monitoringCrds } from "../../monitoring";
 import { platformNamespace } from "../../namespace";
 import type { Component, ComponentOutput, Installed } from "../../platform";
@@ -142,8 +142,8 @@ export class BackstageComponent implements Component {
       name,
       valueFrom: { secretKeyRef: { name: secret, key, ...(optional ? { optional: true } : {}) } },
     });
-    const values = releaseValues(ctx, this.id, {});
-    const base = values.upstream as Values;
+    // The file's lists, to append to (an overlay replaces a list).
+    const base = releaseValues(ctx, this.id).upstream as Values;
     const chartVolumes = (key: string) => ((base.backstage as Values)[key] as Values[] | undefined) ?? [];
     const overlay: Values = {
       global: { dynamic: { plugins: dynamicPlugins(plugins) } },
@@ -187,7 +187,7 @@ export class BackstageComponent implements Component {
         metrics: { serviceMonitor: { enabled: serviceMonitor } },
       },
     };
-    const merged = mergeValues(values, overlay);
+    const merged = releaseValues(ctx, this.id, overlay);
 
     const release = platformRelease(root, "Release", ctx, {
       chart: "backstage",
