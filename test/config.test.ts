@@ -159,3 +159,68 @@ describe("config example", () => {
     expect(parseConfig({ components: null, aws: { state: null } }, "f.yaml")).toEqual(parseConfig({}, "defaults"));
   });
 });
+
+describe("identity and teams", () => {
+  test("defaults: Keycloak at sso, additive realm management, no broker, no teams", () => {
+    const c = parseConfig({}, "defaults");
+    expect(c.identity).toEqual({ subdomain: "sso", realm: { manage: "additive" } });
+    expect(c.teams).toEqual([]);
+  });
+
+  test("teams and an OIDC broker whose secret is a secret-store location", () => {
+    const c = parseConfig(
+      {
+        teams: [{ name: "payments", members: ["alice"] }, { name: "search" }],
+        identity: {
+          broker: {
+            type: "oidc",
+            issuer: "https://login.corp.example",
+            clientId: "fawkes",
+            clientSecret: { key: "corp/sso" },
+            groupMappings: { "corp-devs": "developers", pay: "payments" },
+          },
+        },
+      },
+      "f.yaml",
+    );
+    expect(c.teams).toEqual([
+      { name: "payments", members: ["alice"] },
+      { name: "search", members: [] },
+    ]);
+    expect(c.identity.broker).toMatchObject({ type: "oidc", groupsClaim: "groups", clientSecret: { key: "corp/sso" } });
+  });
+
+  const oidc = { type: "oidc", issuer: "https://login.corp.example", clientId: "fawkes", clientSecret: { key: "corp/sso" } };
+  test.each([
+    [
+      { identity: { broker: { ...oidc, issuer: "http://login.corp.example" } } },
+      'fawkes.yaml: identity.broker.issuer: expected an https:// URL, got "http://login.corp.example"',
+    ],
+    [
+      { identity: { broker: { ...oidc, clientSecret: undefined } } },
+      "fawkes.yaml: identity.broker.clientSecret: expected the secret's location in the cloud secret store, { key, property? } (never the value), got nothing",
+    ],
+    [
+      { identity: { broker: { ...oidc, clientSecret: { key: "" } } } },
+      "fawkes.yaml: identity.broker.clientSecret.key: expected the secret store key (name) holding the secret",
+    ],
+    [
+      { identity: { broker: { ...oidc, clientSecret: "s3cr3t" } } },
+      "fawkes.yaml: identity.broker.clientSecret: expected the secret's location in the cloud secret store",
+    ],
+    [
+      { identity: { broker: { type: "saml", metadataUrl: "ftp://idp/md" } } },
+      'fawkes.yaml: identity.broker.metadataUrl: expected an https:// URL, got "ftp://idp/md"',
+    ],
+    [
+      { identity: { broker: { ...oidc, groupMappings: { x: "admins" } } } },
+      'fawkes.yaml: identity.broker.groupMappings.x: expected a platform group or team (platform-admins, developers, learners), got "admins"',
+    ],
+    [{ identity: { subdomain: "SSO" } }, 'fawkes.yaml: identity.subdomain: expected a DNS label (a-z, 0-9, "-") such as "payments", got "SSO"'],
+    [{ identity: { realm: { manage: "everything" } } }, 'fawkes.yaml: identity.realm.manage: expected one of "additive"|"full", got "everything"'],
+    [{ teams: [{ name: "learners" }] }, "fawkes.yaml: teams.0.name: expected a name other than the platform groups"],
+    [{ teams: [{ name: "a" }, { name: "a" }] }, 'fawkes.yaml: teams.1.name: expected a team name used once ("a" is listed twice), got "a"'],
+  ])("rejects %j naming the file and the key", (input, message) => {
+    expect(() => parseConfig(input, "fawkes.yaml")).toThrow(message);
+  });
+});

@@ -334,6 +334,55 @@ const belt = z
   })
   .prefault({});
 
+/** A DNS label (team names become group names, Argo CD projects and DORA team views). */
+const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'a DNS label (a-z, 0-9, "-") such as "payments"');
+/** Groups every realm has; a team may not take their names. */
+const PLATFORM_GROUPS = ["platform-admins", "developers", "learners"];
+
+const team = z.strictObject({
+  name: dnsLabel.refine((n) => !PLATFORM_GROUPS.includes(n), `a name other than the platform groups (${PLATFORM_GROUPS.join(", ")})`),
+  /** Usernames put in the team's group (Keycloak creates them, without a password, if they do not exist). */
+  members: z.array(z.string().regex(/^[a-zA-Z0-9._@-]{1,255}$/, "a username (letters, digits, . _ @ -)")).default([]),
+});
+
+const httpsUrl = z.url({ protocol: /^https$/, error: "an https:// URL" });
+/** Where a secret lives in the cloud secret store (an external-secrets remoteRef), never its value. */
+const secretLocation = z.strictObject(
+  {
+    key: z.string().trim().min(1, "the secret store key (name) holding the secret"),
+    property: z.string().trim().min(1).optional(),
+  },
+  { error: "the secret's location in the cloud secret store, { key, property? } (never the value)" },
+);
+/** Corporate group -> platform group or team. */
+const groupMappings = z.record(z.string().min(1), z.string().min(1)).default({});
+
+const broker = z.discriminatedUnion("type", [
+  z.strictObject({
+    type: z.literal("oidc"),
+    /** The corporate issuer; Keycloak reads <issuer>/.well-known/openid-configuration. */
+    issuer: httpsUrl,
+    clientId: z.string().trim().min(1, "the client id registered at the corporate identity provider"),
+    /** The client secret's location in the cloud secret store (the value is never in the config). */
+    clientSecret: secretLocation,
+    /** The claim carrying the user's corporate groups. */
+    groupsClaim: z.string().trim().min(1).default("groups"),
+    groupMappings,
+    /** Endpoints, only for providers whose discovery document Keycloak cannot read. */
+    authorizationUrl: httpsUrl.optional(),
+    tokenUrl: httpsUrl.optional(),
+    jwksUrl: httpsUrl.optional(),
+  }),
+  z.strictObject({
+    type: z.literal("saml"),
+    /** The corporate IdP's SAML metadata, re-read by Keycloak when it changes. */
+    metadataUrl: httpsUrl,
+    /** The assertion attribute carrying the user's corporate groups. */
+    groupsAttribute: z.string().trim().min(1).default("groups"),
+    groupMappings,
+  }),
+]);
+
 export const configSchema = z.strictObject({
   /** Prefix of every cloud resource name. */
   name: namePart("a name").default("fawkes"),
@@ -400,6 +449,36 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   components,
+  /** Teams: one group each in the realm, beside platform-admins, developers and learners. */
+  teams: z
+    .array(team)
+    .max(200)
+    .default([])
+    .superRefine((teams, ctx) => {
+      const seen = new Set<string>();
+      teams.forEach((t, i) => {
+        if (seen.has(t.name)) ctx.addIssue({ code: "custom", path: [i, "name"], message: `a team name used once ("${t.name}" is listed twice)` });
+        seen.add(t.name);
+      });
+    }),
+  identity: z
+    .strictObject({
+      /** Keycloak is served at https://<subdomain>.<domain>; the issuer is https://<subdomain>.<domain>/realms/fawkes. */
+      subdomain: dnsLabel.default("sso"),
+      realm: z
+        .strictObject({
+          /**
+           * What the realm Job may delete. `additive`: only what Fawkes created and no longer declares
+           * (a client whose component was switched off); groups, clients and identity providers added by
+           * hand stay. `full`: the realm document is the whole truth for them.
+           */
+          manage: z.enum(["additive", "full"]).default("additive"),
+        })
+        .prefault({}),
+      /** A corporate identity provider Keycloak brokers to. @default - none: local users only */
+      broker: broker.optional(),
+    })
+    .prefault({}),
   dojo: z
     .strictObject({
       /** Hours a claimed lab slot lives before it is wiped and returned to the pool. */
@@ -588,6 +667,14 @@ export function configChecks(c: FawkesConfig, today: Date = calendarToday()): Co
       if (cidrsOverlap(ra, rb)) issues.push({ path: `gcp.${b}`, expected: `a range apart from gcp.${a} (${ra})`, got: rb });
     }),
   );
+  const groups = [...PLATFORM_GROUPS, ...c.teams.map((t) => t.name)];
+  for (const [corporate, platform] of Object.entries(c.identity.broker?.groupMappings ?? {})) {
+    if (!groups.includes(platform)) {
+      issues.push({ path: `identity.broker.groupMappings.${corporate}`, expected: `a platform group or team (${groups.join(", ")})`, got: platform });
+    }
+  }
+  // The identity component refuses such mappings too: report them by key before building it.
+  if (issues.some((i) => i.path.startsWith("identity."))) return issues;
   issues.push(...needsIssues(c, c.components, c.components, "components"));
   issues.push(...needsIssues(c, { ...c.components, ...c.local.components }, c.local.components, "local.components"));
   return issues;
