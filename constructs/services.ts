@@ -18,7 +18,7 @@ export interface PlatformServices {
   readonly monitoring: MonitoringService;
   /** Code analysis with SonarQube (offered by `scanning`; used by `jenkins`). */
   readonly codeAnalysis: CodeAnalysisService;
-  /** Single sign-on for the platform's UIs. Declared for the identity issue; nothing offers it yet. */
+  /** Single sign-on for the platform's UIs (offered by `identity`; used by every component with a UI). */
   readonly identity: IdentityService;
   /** Where repositories live. Declared for the golden-path issue; nothing offers it yet. */
   readonly git: GitService;
@@ -111,6 +111,16 @@ export interface ClientRequest {
   readonly roles?: Record<string, string>;
   /** Extra scopes beyond `openid profile email`. @default [] */
   readonly scopes?: string[];
+  /**
+   * Require PKCE (S256) for this client: only for UIs that send a code challenge, since Keycloak then
+   * refuses a login without one. @default false
+   */
+  readonly pkce?: boolean;
+  /**
+   * What must exist before the client secret is written to `namespace` (at least the namespace).
+   * @default - the Terraform namespace of that name, when a component created one
+   */
+  readonly after?: ITerraformDependable[];
 }
 
 export interface RegisteredClient {

@@ -3,6 +3,19 @@
  * can validate `components.<id>` switches without loading a single component. The registry in
  * stacks/components.ts must have exactly these keys (the type-checker refuses one without the other).
  */
-export const COMPONENT_IDS = ["ingress", "tls", "dns", "secrets", "backstage", "argocd", "observability", "mattermost", "scanning", "jenkins", "dojo"] as const;
+export const COMPONENT_IDS = [
+  "ingress",
+  "tls",
+  "dns",
+  "secrets",
+  "identity",
+  "backstage",
+  "argocd",
+  "observability",
+  "mattermost",
+  "scanning",
+  "jenkins",
+  "dojo",
+] as const;
 
 export type ComponentId = (typeof COMPONENT_IDS)[number];

@@ -5,6 +5,7 @@ import { ArgocdComponent } from "../constructs/components/argocd";
 import { BackstageComponent } from "../constructs/components/backstage";
 import { DnsComponent } from "../constructs/components/dns";
 import { ARGOCD_APPLICATION_NAMESPACES, DojoComponent } from "../constructs/components/dojo";
+import { IdentityComponent } from "../constructs/components/identity";
 import { IngressComponent } from "../constructs/components/ingress";
 import { JenkinsComponent } from "../constructs/components/jenkins";
 import { MattermostComponent } from "../constructs/components/mattermost";
@@ -24,6 +25,7 @@ export const COMPONENTS = {
   tls: (c) => new TlsComponent({ email: c.letsEncrypt.email, issuer: c.letsEncrypt.issuer }),
   dns: () => new DnsComponent(),
   secrets: () => new SecretsComponent(),
+  identity: (c) => new IdentityComponent({ subdomain: c.identity.subdomain, teams: c.teams, broker: c.identity.broker, manage: c.identity.realm.manage }),
   backstage: () => new BackstageComponent(),
   argocd: (c) => new ArgocdComponent({ applicationNamespaces: c.components.dojo === false ? [] : ARGOCD_APPLICATION_NAMESPACES }),
   observability: () => new ObservabilityComponent(),

@@ -17,3 +17,4 @@ import "./scanning.spec";
 import "./jenkins.spec";
 import "./dojo.spec";
 import "./sso.spec";
+import "./identity.spec";

@@ -15,6 +15,7 @@ import type {
 import { poolScheduling } from "../constructs/foundations/shared";
 import { Construct as ConstructClass } from "constructs";
 import { FawkesPlatform, type Component } from "../constructs/platform";
+import type { ClientRequest } from "../constructs/services";
 import { clusterProviders } from "../providers/cluster";
 import { parseConfig } from "../stacks/config/load";
 import type { ConfigInput, FawkesConfig } from "../stacks/config/schema";
@@ -172,4 +173,39 @@ export function synthWith(components: Component[]): any {
     components: [...["ingress", "tls", "secrets"].map((id) => registry.get(id)!), ...components],
   });
   return JSON.parse(Testing.synth(stack, true));
+}
+
+/**
+ * Stands in for the identity component: it offers the identity service (issuer at sso.fawkes.test)
+ * and records every registration in `requests`, so a UI's spec can assert what it asked for.
+ */
+export function fakeIdentity(requests: ClientRequest[] = []): Component & { requests: typeof requests } {
+  return {
+    id: "identity",
+    needs: [],
+    requests,
+    info: { title: "Keycloak", description: "Single sign-on", subdomain: "sso", docs: "https://www.keycloak.org/documentation", lifecycle: "production" },
+    install(scope) {
+      new ConstructClass(scope, "FakeIdentity");
+      const issuer = "https://sso.fawkes.test/realms/fawkes";
+      return {
+        ready: [],
+        services: {
+          identity: {
+            issuer,
+            registerClient: (_scope, request) => {
+              requests.push(request);
+              return {
+                issuer,
+                clientId: request.component,
+                secret: { namespace: request.namespace, name: `${request.component}-sso-client`, key: "client-secret" },
+                groupsClaim: "groups",
+                ready: [],
+              };
+            },
+          },
+        },
+      };
+    },
+  };
 }
