@@ -125,6 +125,20 @@ describe("IdentityComponent", () => {
     expect(realm.passwordPolicy).toMatch(/length\(12\)/);
   });
 
+  test("the document uses only fields of Keycloak's representations (RealmRepresentation, ClientRepresentation, IdentityProviderRepresentation)", () => {
+    // Field names from keycloak/keycloak js/libs/keycloak-admin-client/src/defs/*Representation.ts
+    // (the npm package is not installable here): a typo would be ignored by the import, silently.
+    const REALM_FIELDS =
+      "accessCodeLifespan accessTokenLifespan adminEventsDetailsEnabled adminEventsEnabled attributes bruteForceProtected clientScopes clients defaultDefaultClientScopes displayName duplicateEmailsAllowed editUsernameAllowed enabled eventsEnabled eventsExpiration eventsListeners failureFactor groups identityProviderMappers identityProviders loginWithEmailAllowed maxDeltaTimeSeconds maxFailureWaitSeconds minimumQuickLoginWaitSeconds offlineSessionIdleTimeout offlineSessionMaxLifespan offlineSessionMaxLifespanEnabled passwordPolicy permanentLockout quickLoginCheckMilliSeconds realm registrationAllowed rememberMe resetPasswordAllowed sslRequired ssoSessionIdleTimeout ssoSessionMaxLifespan users waitIncrementSeconds";
+    const CLIENT_FIELDS =
+      "attributes baseUrl clientAuthenticatorType clientId defaultClientScopes description directAccessGrantsEnabled enabled frontchannelLogout implicitFlowEnabled name optionalClientScopes protocol protocolMappers publicClient redirectUris rootUrl secret serviceAccountsEnabled standardFlowEnabled webOrigins";
+    const IDP_FIELDS = "alias displayName enabled trustEmail storeToken firstBrokerLoginFlowAlias providerId config";
+    const unknown = (o: object, fields: string) => Object.keys(o).filter((k) => !fields.split(" ").includes(k));
+    expect(unknown(realm, REALM_FIELDS)).toEqual([]);
+    for (const c of realm.clients) expect(unknown(c, CLIENT_FIELDS)).toEqual([]);
+    expect(unknown(realm.identityProviders[0], IDP_FIELDS)).toEqual([]);
+  });
+
   test("one platform admin in platform-admins, temporary initial password from a secret; team members in their group", () => {
     const [admin, ...members] = realm.users;
     expect(admin).toMatchObject({ username: "fawkes-admin", groups: ["platform-admins"] });
