@@ -167,6 +167,7 @@ describe("Backstage", () => {
     expect(v.global.lightspeed.enabled).toBe(false);
     expect(v.global.auth.backend.enabled).toBe(false);
     expect(v.upstream.ingress.enabled).toBe(true);
+    expect(v.global.host).toBe("backstage.fawkes.test");
     // The chart's own volumes survive Helm's list replacement: the plugin installer needs them.
     expect(v.upstream.backstage.extraVolumes.map((x: any) => x.name)).toEqual(
       expect.arrayContaining(["dynamic-plugins-root", "dynamic-plugins", "temp", "platform-catalog"]),

@@ -146,7 +146,8 @@ export class BackstageComponent implements Component {
     const base = releaseValues(ctx, this.id).upstream as Values;
     const chartVolumes = (key: string) => ((base.backstage as Values)[key] as Values[] | undefined) ?? [];
     const overlay: Values = {
-      global: { dynamic: { plugins: dynamicPlugins(plugins) } },
+      // global.host: the chart's own hostname helper (used in its default URLs) says the same as the Ingress.
+      global: { host: ingress.host, dynamic: { plugins: dynamicPlugins(plugins) } },
       upstream: {
         serviceAccount: { create: false, name: sa.metadata.name },
         ingress: {
