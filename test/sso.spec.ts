@@ -58,7 +58,11 @@ function synthWithIdentity(off: string[], replace: Component[] = []): { tf: any;
   return { tf: JSON.parse(Testing.synth(stack, true)), requests, platform };
 }
 
-/** The UIs that sign in through the identity service here; Backstage's sign-in and Keycloak's own are checked in their specs. */
+/**
+ * The UIs that sign in through the identity service here; Backstage's sign-in and Keycloak's own are
+ * checked in their specs. (support.ts' fakeIdentity() returns no `ready`; this one does, so the
+ * "waits for its client's secret" test has something to find.)
+ */
 const UIS = ["argocd", "observability", "jenkins", "scanning", "mattermost"];
 const ELSEWHERE = ["backstage", "identity"];
 
@@ -101,6 +105,8 @@ describe("Single sign-on in every UI", () => {
       scanning: ["https://sonarqube.fawkes.test/oauth2/callback/saml"],
     });
     expect(requests.find((r) => r.component === "scanning")!.protocol).toBe("saml");
+    // PKCE required where the UI sends a code challenge (Grafana, Jenkins); Argo CD's server flow sends none.
+    expect(requests.filter((r) => r.pkce).map((r) => r.component)).toEqual(["observability", "jenkins"]);
   });
 
   test("each UI waits for its client's secret before it starts with SSO", () => {

@@ -75,7 +75,7 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 export class ArgocdComponent implements Component {
   readonly id = "argocd";
   readonly needs = ["ingress", "tls"];
-  readonly uses = ["observability", "secrets"];
+  readonly uses = ["observability", "identity", "secrets"];
   readonly info = {
     title: "Argo CD",
     description: "GitOps continuous delivery: syncs applications from Git to the cluster",

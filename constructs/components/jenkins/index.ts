@@ -48,7 +48,7 @@ const ADMIN_SECRET = "jenkins-admin";
 export class JenkinsComponent implements Component {
   readonly id = "jenkins";
   readonly needs = ["ingress", "tls"];
-  readonly uses = ["scanning", "observability"];
+  readonly uses = ["scanning", "observability", "identity"];
   readonly info: Component["info"];
 
   private readonly subdomain: string;
@@ -114,6 +114,8 @@ export class JenkinsComponent implements Component {
       component: this.id,
       namespace: deps.namespaceOf(this.id),
       redirectUris: [`${url}/securityRealm/finishLogin`],
+      // oic-auth sends a code challenge (pkceEnabled): Keycloak may require one.
+      pkce: true,
       roles: { "platform-admins": "platform-admins", developers: "developers" },
       scopes: ["groups"],
     });

@@ -62,7 +62,7 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 export class MattermostComponent implements Component {
   readonly id = "mattermost";
   readonly needs = ["ingress", "tls", "secrets"];
-  readonly uses = ["observability"];
+  readonly uses = ["observability", "identity"];
   readonly info: ComponentInfo;
   private readonly subdomain: string;
 

@@ -57,6 +57,7 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 export class ObservabilityComponent implements Component {
   readonly id = "observability";
   readonly needs = ["ingress", "tls"];
+  readonly uses = ["identity"];
   readonly info: ComponentInfo;
   private readonly subdomain: string;
   private readonly breakGlass: boolean;
@@ -256,6 +257,8 @@ export class ObservabilityComponent implements Component {
       component: this.id,
       namespace: deps.namespaceOf(this.id),
       redirectUris: [`${url}/login/generic_oauth`],
+      // Grafana sends a code challenge (use_pkce): Keycloak may require one.
+      pkce: true,
       roles: { "platform-admins": "platform-admins", developers: "developers" },
       scopes: ["groups"],
     });

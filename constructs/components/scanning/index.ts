@@ -46,7 +46,7 @@ export interface ScanningProps {
 export class ScanningComponent implements Component {
   readonly id = SCANNING_NAMESPACE;
   readonly needs = ["ingress", "tls", "secrets"];
-  readonly uses = ["observability"];
+  readonly uses = ["observability", "identity"];
   readonly info: Component["info"];
 
   private readonly subdomain: string;
