@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { parseAllDocuments } from "yaml";
 import { BackstageComponent, DEFAULT_TEMPLATES_URL } from "../constructs/components/backstage";
-import { PLUGIN_PACKAGES } from "../constructs/components/backstage/plugins";
+import { PLUGIN_PACKAGES, TELEMETRY_PACKAGE } from "../constructs/components/backstage/plugins";
 import type { Component } from "../constructs/platform";
 import type { ClientRequest } from "../constructs/services";
 import { fakeObservability, manifests, release, releaseId, resources, synthComponents, synthWith, values } from "./support";
@@ -294,6 +294,10 @@ describe("Backstage with the platform's identity and tools", () => {
     expect(pluginOf(PLUGIN_PACKAGES.techdocsBackend).pluginConfig.techdocs).toMatchObject({ builder: "local", generator: { runIn: "local" } });
     for (const pkg of [PLUGIN_PACKAGES.argocd, PLUGIN_PACKAGES.jenkins, PLUGIN_PACKAGES.sonarqube])
       expect(pluginOf(pkg).pluginConfig.dynamicPlugins.frontend).toBeDefined();
+  });
+
+  test("Red Hat's telemetry plugin (Segment), on in the image's defaults, is switched off", () => {
+    expect(pluginOf(TELEMETRY_PACKAGE)).toEqual({ package: TELEMETRY_PACKAGE, disabled: true });
   });
 
   test("every plugin is pinned: bundled in the pinned image, or an OCI artifact by digest", () => {

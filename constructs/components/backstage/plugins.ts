@@ -12,6 +12,9 @@ import type { Values } from "../../helm";
 const OVERLAYS = "oci://ghcr.io/redhat-developer/rhdh-plugin-export-overlays";
 const oci = (name: string, digest: string) => `${OVERLAYS}/${name}@sha256:${digest}!${name}`;
 
+/** Red Hat's telemetry (usage analytics to Segment), on in the image's defaults: Fawkes switches it off. */
+export const TELEMETRY_PACKAGE = "./dynamic-plugins/dist/backstage-community-plugin-analytics-provider-segment";
+
 export const PLUGIN_PACKAGES = {
   keycloak: "./dynamic-plugins/dist/backstage-community-plugin-catalog-backend-module-keycloak-dynamic",
   kubernetes: "./dynamic-plugins/dist/backstage-plugin-kubernetes",
@@ -31,7 +34,7 @@ export const PLUGIN_PACKAGES = {
 
 export interface DynamicPlugin {
   readonly package: string;
-  readonly disabled: false;
+  readonly disabled: boolean;
   readonly pluginConfig?: Values;
 }
 
@@ -72,6 +75,7 @@ export const KUBERNETES_OBJECT_TYPES = [
 
 export function dynamicPlugins(s: PluginSettings): DynamicPlugin[] {
   const plugins: DynamicPlugin[] = [
+    { package: TELEMETRY_PACKAGE, disabled: true },
     // The cluster Backstage runs in, read with its own service account (token and CA mounted in the pod).
     plugin(PLUGIN_PACKAGES.kubernetes),
     plugin(PLUGIN_PACKAGES.kubernetesBackend, {
