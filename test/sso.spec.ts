@@ -174,6 +174,9 @@ describe("Single sign-on in every UI", () => {
         groups_attribute_path: "groups",
       });
       expect(ini["auth.generic_oauth"].client_secret).toBeUndefined();
+      expect(ini.auth.signout_redirect_url).toBe(
+        `${ISSUER}/protocol/openid-connect/logout?client_id=observability&post_logout_redirect_uri=${encodeURIComponent("https://grafana.fawkes.test/")}`,
+      );
       expect(grafana.envValueFrom.GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET).toEqual({ secretKeyRef: { name: "observability-oidc", key: "client-secret" } });
     });
 

@@ -271,7 +271,8 @@ export class ObservabilityComponent implements Component {
         "grafana.ini": {
           auth: {
             disable_login_form: !this.breakGlass,
-            signout_redirect_url: `${oidc}/logout?client_id=${client.clientId}&post_logout_redirect_uri=${url}/login`,
+            // Back to Grafana's root: the post-logout URI the client registers is exactly `<url>/`.
+            signout_redirect_url: `${oidc}/logout?client_id=${client.clientId}&post_logout_redirect_uri=${encodeURIComponent(`${url}/`)}`,
           },
           "auth.basic": { enabled: false },
           "auth.anonymous": { enabled: false },
