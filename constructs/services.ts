@@ -117,6 +117,12 @@ export interface ClientRequest {
    */
   readonly pkce?: boolean;
   /**
+   * The client reads the realm's users and groups with its own credentials (a service account with
+   * realm-management's view-users, query-users and query-groups), e.g. a portal syncing its catalog.
+   * @default false
+   */
+  readonly readDirectory?: boolean;
+  /**
    * What must exist before the client secret is written to `namespace` (at least the namespace).
    * @default - the Terraform namespace of that name, when a component created one
    */

@@ -27,11 +27,15 @@ export const COMPONENTS = {
   secrets: () => new SecretsComponent(),
   identity: (c) => new IdentityComponent({ subdomain: c.identity.subdomain, teams: c.teams, broker: c.identity.broker, manage: c.identity.realm.manage }),
   backstage: () => new BackstageComponent(),
-  argocd: (c) => new ArgocdComponent({ applicationNamespaces: c.components.dojo === false ? [] : ARGOCD_APPLICATION_NAMESPACES }),
-  observability: () => new ObservabilityComponent(),
-  mattermost: () => new MattermostComponent(),
+  argocd: (c) =>
+    new ArgocdComponent({
+      applicationNamespaces: c.components.dojo === false ? [] : ARGOCD_APPLICATION_NAMESPACES,
+      breakGlass: c.identity.breakGlass.includes("argocd"),
+    }),
+  observability: (c) => new ObservabilityComponent({ breakGlass: c.identity.breakGlass.includes("observability") }),
+  mattermost: (c) => new MattermostComponent({ license: c.mattermost.license, signupDomains: c.mattermost.signupDomains }),
   scanning: () => new ScanningComponent(),
-  jenkins: () => new JenkinsComponent(),
+  jenkins: (c) => new JenkinsComponent({ breakGlass: c.identity.breakGlass.includes("jenkins") }),
   dojo: (c) => new DojoComponent({ ttlHours: c.dojo.ttlHours, belts: c.dojo.belts }),
 } satisfies Record<ComponentId, (config: FawkesConfig) => Component>;
 

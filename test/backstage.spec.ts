@@ -233,7 +233,9 @@ describe("Backstage with the platform's identity and tools", () => {
   const env = (name: string) => v.upstream.backstage.extraEnvVars.find((e: any) => e.name === name)?.valueFrom.secretKeyRef;
 
   test("registers one OIDC client with the exact redirect URI of the OIDC handler", () => {
-    expect(requests).toEqual([{ component: "backstage", namespace: "backstage", redirectUris: ["https://backstage.fawkes.test/api/auth/oidc/handler/frame"] }]);
+    expect(requests).toEqual([
+      { component: "backstage", namespace: "backstage", redirectUris: ["https://backstage.fawkes.test/api/auth/oidc/handler/frame"], readDirectory: true },
+    ]);
   });
 
   test("signs in with OIDC: the identity's issuer, the client id, the secret only by reference", () => {

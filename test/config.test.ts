@@ -1,3 +1,4 @@
+import { platformComponents } from "../stacks/components";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -163,8 +164,25 @@ describe("config example", () => {
 describe("identity and teams", () => {
   test("defaults: Keycloak at sso, additive realm management, no broker, no teams", () => {
     const c = parseConfig({}, "defaults");
-    expect(c.identity).toEqual({ subdomain: "sso", realm: { manage: "additive" } });
+    expect(c.identity).toEqual({ subdomain: "sso", realm: { manage: "additive" }, breakGlass: [] });
     expect(c.teams).toEqual([]);
+    expect(c.mattermost).toEqual({ signupDomains: [] });
+  });
+
+  test("break-glass and the Mattermost license reach the components that use them", () => {
+    const c = parseConfig(
+      { identity: { breakGlass: ["argocd", "jenkins"] }, mattermost: { license: { key: "fawkes/mm-license" }, signupDomains: ["example.org"] } },
+      "f.yaml",
+    );
+    const byId = new Map(platformComponents(c).map((x) => [x.id, x as any]));
+    expect(byId.get("argocd").props.breakGlass).toBe(true);
+    expect(byId.get("jenkins").breakGlass).toBe(true);
+    expect(byId.get("observability").breakGlass).toBe(false);
+    expect(byId.get("mattermost").props).toMatchObject({ license: { key: "fawkes/mm-license" }, signupDomains: ["example.org"] });
+    expect(() => parseConfig({ mattermost: { license: "the-license-text" } }, "f.yaml")).toThrow(
+      /f\.yaml: mattermost\.license: expected the secret's location in the cloud secret store/,
+    );
+    expect(() => parseConfig({ identity: { breakGlass: ["backstage"] } }, "f.yaml")).toThrow(/f\.yaml: identity\.breakGlass\.0: expected one of/);
   });
 
   test("teams and an OIDC broker whose secret is a secret-store location", () => {

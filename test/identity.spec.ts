@@ -170,6 +170,30 @@ describe("IdentityComponent", () => {
     expect(b.attributes["pkce.code.challenge.method"]).toBeUndefined();
   });
 
+  test("a client that reads the directory gets a service account with read-only realm-management roles, and only that one", () => {
+    const doc = realmDocument({
+      domain: "d",
+      teams: [],
+      clients: [
+        { component: "portal", protocol: "oidc", redirectUris: ["https://portal.d/cb"], scopes: [], pkce: false, readDirectory: true },
+        { component: "ci", protocol: "oidc", redirectUris: ["https://ci.d/cb"], scopes: [], pkce: false, readDirectory: false },
+      ],
+    }) as any;
+    expect(doc.clients.map((c: any) => [c.clientId, c.serviceAccountsEnabled])).toEqual([
+      ["portal", true],
+      ["ci", false],
+    ]);
+    const accounts = doc.users.filter((u: any) => u.serviceAccountClientId);
+    expect(accounts).toEqual([
+      {
+        username: "service-account-portal",
+        enabled: true,
+        serviceAccountClientId: "portal",
+        clientRoles: { "realm-management": ["view-users", "query-users", "query-groups"] },
+      },
+    ]);
+  });
+
   test("each client secret is generated once, in the UI's namespace and in the secret the Job reads; ready waits for the realm Job", () => {
     const secret = (name: string) => resources(tf, "kubernetes_secret_v1").find(([, s]) => s.metadata.name === name)![1];
     const ui = secret("alpha-sso-client");
@@ -212,6 +236,7 @@ describe("IdentityComponent", () => {
             redirectUris: [`https://c${i}.d/cb`],
             scopes: [],
             pkce: false,
+            readDirectory: false,
           })),
         }),
       );

@@ -477,6 +477,22 @@ export const configSchema = z.strictObject({
         .prefault({}),
       /** A corporate identity provider Keycloak brokers to. @default - none: local users only */
       broker: broker.optional(),
+      /**
+       * Break-glass: components whose generated admin signs in beside SSO again (argocd,
+       * observability, jenkins), for when the identity provider is down. Remove it afterwards.
+       */
+      breakGlass: z.array(z.enum(["argocd", "observability", "jenkins"])).default([]),
+    })
+    .prefault({}),
+  mattermost: z
+    .strictObject({
+      /**
+       * Where a Mattermost Enterprise license lives in the cloud secret store (never the value): with
+       * one, Mattermost signs people in through the identity provider. @default - Team Edition, no SSO
+       */
+      license: secretLocation.optional(),
+      /** Sign-up is by invitation; these e-mail domains may also sign up (e.g. example.org). */
+      signupDomains: z.array(domainName).default([]),
     })
     .prefault({}),
   dojo: z

@@ -306,7 +306,7 @@ export class ArgocdComponent implements Component {
 }
 
 /** The copy of the SSO client secret Argo CD reads (`$argocd-sso:client-secret`). */
-export const SSO_SECRET = "argocd-sso";
+const SSO_SECRET = "argocd-sso";
 
 /** Argo CD's long-running pods in rendered values (the redis-secret-init Job is not counted). */
 function podGroups(values: Values): PodGroup[] {

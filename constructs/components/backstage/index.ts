@@ -63,7 +63,7 @@ export class BackstageComponent implements Component {
   readonly id = "backstage";
   readonly needs = ["ingress", "tls", "secrets"];
   // scanning: SonarQube's token (Argo CD and Jenkins are found in the catalog, in any order).
-  readonly uses = ["observability", "scanning"];
+  readonly uses = ["observability", "scanning", "identity"];
   readonly info = {
     title: "Backstage",
     description: "Developer portal (Red Hat Developer Hub): the catalog of the platform and its services, software templates and docs",
@@ -120,6 +120,8 @@ export class BackstageComponent implements Component {
       component: this.id,
       namespace: this.id,
       redirectUris: [`${url}/api/auth/oidc/handler/frame`],
+      // The Keycloak org provider syncs users and groups with this client's credentials.
+      readDirectory: true,
     });
     const keycloak = client ? keycloakOf(client.issuer) : undefined;
 

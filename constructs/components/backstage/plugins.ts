@@ -58,7 +58,7 @@ export interface PluginSettings {
 }
 
 /** Resource kinds the Kubernetes plugin reads: what the read-only ClusterRole grants, nothing else (no Secrets, no ConfigMaps). */
-export const KUBERNETES_OBJECT_TYPES = [
+const KUBERNETES_OBJECT_TYPES = [
   "pods",
   "services",
   "deployments",

@@ -380,6 +380,7 @@ function validateClient(request: ClientRequest, groups: ReadonlySet<string>, reg
     redirectUris: request.redirectUris,
     scopes: request.scopes ?? [],
     pkce: request.pkce ?? false,
+    readDirectory: request.readDirectory ?? false,
   };
 }
 

@@ -73,7 +73,12 @@ export interface RealmClient {
   readonly redirectUris: readonly string[];
   readonly scopes: readonly string[];
   readonly pkce: boolean;
+  /** A service account that may read users and groups (realm-management roles). */
+  readonly readDirectory: boolean;
 }
+
+/** What a directory-reading client's service account may do: read users and groups, nothing else. */
+const DIRECTORY_ROLES = ["view-users", "query-users", "query-groups"];
 
 export interface RealmInput {
   readonly domain: string;
@@ -145,7 +150,7 @@ export function realmDocument(input: RealmInput): Record<string, unknown> {
     clientScopes: [groupsScope()],
     // New clients (including ones an operator adds by hand) get the groups claim too.
     defaultDefaultClientScopes: ["basic", "profile", "email", "roles", "web-origins", "acr", GROUPS_CLAIM],
-    users: users(input.teams),
+    users: [...users(input.teams), ...serviceAccounts(input.clients)],
     clients: input.clients.map((c) => (c.protocol === "saml" ? samlClient(c) : oidcClient(c))),
     ...(input.broker ? brokerParts(input.broker) : {}),
   };
@@ -175,6 +180,18 @@ function groupsScope(): Record<string, unknown> {
       },
     ],
   };
+}
+
+/** keycloak-config-cli's form for a client's service-account user and its roles. */
+function serviceAccounts(clients: readonly RealmClient[]): Record<string, unknown>[] {
+  return clients
+    .filter((c) => c.readDirectory)
+    .map((c) => ({
+      username: `service-account-${c.component}`,
+      enabled: true,
+      serviceAccountClientId: c.component,
+      clientRoles: { "realm-management": DIRECTORY_ROLES },
+    }));
 }
 
 /**
@@ -207,7 +224,7 @@ function oidcClient(c: RealmClient): Record<string, unknown> {
     standardFlowEnabled: true,
     implicitFlowEnabled: false,
     directAccessGrantsEnabled: false,
-    serviceAccountsEnabled: false,
+    serviceAccountsEnabled: c.readDirectory,
     frontchannelLogout: true,
     rootUrl: origins[0],
     baseUrl: origins[0],

@@ -105,7 +105,7 @@ export function oicSecurityRealm(sso: JenkinsSso): Values {
 }
 
 /** Permissions of developers: see and run jobs, nothing on the controller's configuration. */
-export const DEVELOPER_PERMISSIONS = ["Overall/Read", "Job/Read", "Job/Build", "Job/Cancel", "Job/Workspace", "View/Read"];
+const DEVELOPER_PERMISSIONS = ["Overall/Read", "Job/Read", "Job/Build", "Job/Cancel", "Job/Workspace", "View/Read"];
 
 /**
  * The chart's `controller.JCasC.authorizationStrategy` with SSO: matrix-auth, platform admins

@@ -7,13 +7,13 @@ import { SCANNING_NAMESPACE, SONARQUBE_ADMIN_SECRET, SONARQUBE_URL, sonarqubeIma
  * SonarQube's group names, the same as the platform's (SAML group sync only joins groups that exist
  * in SonarQube: the certificate job creates them), with their global permissions.
  */
-export const SONARQUBE_GROUP_PERMISSIONS: Record<string, string[]> = {
+const SONARQUBE_GROUP_PERMISSIONS: Record<string, string[]> = {
   "platform-admins": ["admin"],
   developers: ["provisioning", "scan"],
 };
 
 /** SAML attributes the identity provider sends (the realm's mappers for this client). */
-export const SAML_ATTRIBUTES = { login: "login", name: "name", email: "email" };
+const SAML_ATTRIBUTES = { login: "login", name: "name", email: "email" };
 
 /**
  * SonarQube's built-in SAML (Community Build), as `sonarProperties` (sonar.properties, read at start):

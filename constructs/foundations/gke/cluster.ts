@@ -47,6 +47,8 @@ export const WEBHOOK_FREE_CHARTS = [
   "sonarqube",
   "trivy-operator",
   "grafana",
+  // Keycloak: no admission webhook.
+  "keycloakx",
   "mattermost-operator",
   "prometheus-pushgateway",
 ];
