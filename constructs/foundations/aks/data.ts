@@ -165,11 +165,10 @@ export class AksData extends Construct {
   }
 
   private postgres(scope: Construct, requestName: string, ident: string): DatabaseRef {
-    const { name, suffix, resourceGroupName, location, tags, keep, profile, zones } = this.props;
+    const { name, suffix, resourceGroupName, location, tags, keep, profile } = this.props;
     const request = { name: requestName };
     const dnsZone = this.props.network.privateDnsZone("PostgresZone", `${name}.private.postgres.database.azure.com`);
     const password = new Password(scope, "Password", { length: 32, special: false, minUpper: 2, minLower: 2, minNumeric: 2 });
-    const standard = profile === "standard";
     const server = new PostgresqlFlexibleServer(scope, "Server", {
       name: `${trimHyphens(`${name}-${request.name}`.slice(0, 56))}-${suffix}`,
       resourceGroupName,
@@ -185,17 +184,7 @@ export class AksData extends Construct {
       administratorLogin: ident,
       administratorPassword: password.result,
       authentication: { passwordAuthEnabled: true, activeDirectoryAuthEnabled: false },
-      backupRetentionDays: standard ? 14 : 7,
-      geoRedundantBackupEnabled: standard,
-      zone: zones.length > 0 ? zones[0] : undefined,
-      highAvailability: standard ? (zones.length > 1 ? { mode: "ZoneRedundant", standbyAvailabilityZone: zones[1] } : { mode: "SameZone" }) : undefined,
-      tags,
-      lifecycle: {
-        preventDestroy: keep,
-        // A failover swaps the primary and standby zones.
-        ignoreChanges: ["zone", "high_availability[0].standby_availability_zone"],
-      },
-      dependsOn: [dnsZone.link],
+      ...this.serverResilience(dnsZone.link),
     });
     // One at a time: Flexible Server rejects concurrent configuration changes.
     const tls = new PostgresqlFlexibleServerConfiguration(scope, "RequireTls", { serverId: server.id, name: "require_secure_transport", value: "on" });
@@ -235,12 +224,33 @@ export class AksData extends Construct {
     };
   }
 
+  /**
+   * What every Flexible Server shares, whatever the engine: backups, zones and HA by profile, tags,
+   * protection, and waiting for its private DNS zone's link.
+   */
+  private serverResilience(zoneLink: ITerraformDependable) {
+    const { tags, keep, profile, zones } = this.props;
+    const standard = profile === "standard";
+    return {
+      backupRetentionDays: standard ? 14 : 7,
+      geoRedundantBackupEnabled: standard,
+      zone: zones.length > 0 ? zones[0] : undefined,
+      highAvailability: standard ? (zones.length > 1 ? { mode: "ZoneRedundant", standbyAvailabilityZone: zones[1] } : { mode: "SameZone" }) : undefined,
+      tags,
+      lifecycle: {
+        preventDestroy: keep,
+        // A failover swaps the primary and standby zones.
+        ignoreChanges: ["zone", "high_availability[0].standby_availability_zone"],
+      },
+      dependsOn: [zoneLink],
+    };
+  }
+
   /** MySQL Flexible Server: the PostgreSQL server's properties, in its own delegated subnet and private zone. */
   private mysql(scope: Construct, requestName: string, ident: string): DatabaseRef {
-    const { name, suffix, resourceGroupName, location, tags, keep, profile, zones } = this.props;
+    const { name, suffix, resourceGroupName, location, tags, keep, profile } = this.props;
     const dnsZone = this.props.network.privateDnsZone("MysqlZone", `${name}.private.mysql.database.azure.com`);
     const password = new Password(scope, "Password", { length: 32, special: false, minUpper: 2, minLower: 2, minNumeric: 2 });
-    const standard = profile === "standard";
     const server = new MysqlFlexibleServer(scope, "Server", {
       name: `${trimHyphens(`${name}-${requestName}`.slice(0, 56))}-${suffix}`,
       resourceGroupName,
@@ -254,17 +264,7 @@ export class AksData extends Construct {
       publicNetworkAccess: "Disabled",
       administratorLogin: ident,
       administratorPassword: password.result,
-      backupRetentionDays: standard ? 14 : 7,
-      geoRedundantBackupEnabled: standard,
-      zone: zones.length > 0 ? zones[0] : undefined,
-      highAvailability: standard ? (zones.length > 1 ? { mode: "ZoneRedundant", standbyAvailabilityZone: zones[1] } : { mode: "SameZone" }) : undefined,
-      tags,
-      lifecycle: {
-        preventDestroy: keep,
-        // A failover swaps the primary and standby zones.
-        ignoreChanges: ["zone", "high_availability[0].standby_availability_zone"],
-      },
-      dependsOn: [dnsZone.link],
+      ...this.serverResilience(dnsZone.link),
     });
     // One at a time: Flexible Server rejects concurrent configuration changes.
     const tls = new MysqlFlexibleServerConfiguration(scope, "RequireTls", {
