@@ -126,8 +126,9 @@ describe("IdentityComponent", () => {
   });
 
   test("the document uses only fields of Keycloak's representations (RealmRepresentation, ClientRepresentation, IdentityProviderRepresentation)", () => {
-    // Field names from keycloak/keycloak js/libs/keycloak-admin-client/src/defs/*Representation.ts
-    // (the npm package is not installable here): a typo would be ignored by the import, silently.
+    // The fields Fawkes sets, each checked by hand against Keycloak's Admin REST API reference
+    // (RealmRepresentation, ClientRepresentation, IdentityProviderRepresentation): a typo would be
+    // ignored by the import, silently, so a new field must be added here on purpose.
     const REALM_FIELDS =
       "accessCodeLifespan accessTokenLifespan adminEventsDetailsEnabled adminEventsEnabled attributes bruteForceProtected clientScopes clients defaultDefaultClientScopes displayName duplicateEmailsAllowed editUsernameAllowed enabled eventsEnabled eventsExpiration eventsListeners failureFactor groups identityProviderMappers identityProviders loginWithEmailAllowed maxDeltaTimeSeconds maxFailureWaitSeconds minimumQuickLoginWaitSeconds offlineSessionIdleTimeout offlineSessionMaxLifespan offlineSessionMaxLifespanEnabled passwordPolicy permanentLockout quickLoginCheckMilliSeconds realm registrationAllowed rememberMe resetPasswordAllowed sslRequired ssoSessionIdleTimeout ssoSessionMaxLifespan users waitIncrementSeconds";
     const CLIENT_FIELDS =
