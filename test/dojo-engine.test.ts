@@ -3,7 +3,8 @@ import * as path from "node:path";
 import { runCheck, runModule, resolve, selectorMatches, type Check, type Lister } from "../constructs/components/dojo/engine/checks";
 import { KubeError, type Api } from "../constructs/components/dojo/engine/kube";
 import { curriculumJson } from "../constructs/components/dojo/curriculum";
-import { groupPath, poolMetrics, previousProgress, progressMetrics } from "../constructs/components/dojo/engine/metrics";
+import { groupPath, poolMetrics, previousProgress, progressGroup, progressMetrics } from "../constructs/components/dojo/engine/metrics";
+import { learnerDecision, lookupLearner, parseIssuer } from "../constructs/components/dojo/engine/identity";
 import {
   applyPlan,
   claimNamespace,
@@ -345,6 +346,93 @@ describe("claim, release and expiry", () => {
   });
 });
 
+/** Recorded answers of Keycloak 26's Admin REST API (UserRepresentation, GroupRepresentation). */
+const KEYCLOAK = {
+  alice: {
+    id: "5f0c1c8e-2b7a-4a59-9d43-1f7c2b0e9a11",
+    username: "alice",
+    firstName: "Alice",
+    lastName: "Liddell",
+    email: "alice@example.com",
+    emailVerified: true,
+    createdTimestamp: 1764580000000,
+    enabled: true,
+    totp: false,
+    disableableCredentialTypes: [],
+    requiredActions: [],
+    notBefore: 0,
+  },
+  learners: [{ id: "0d7e6c57-8a7e-4b6f-a3f5-9f1a9a1c6b21", name: "learners", path: "/learners", subGroups: [] }],
+  developers: [{ id: "8c2b1f3a-1e5d-4f0a-b0a4-2a7c9e1d5f60", name: "developers", path: "/developers", subGroups: [] }],
+};
+
+describe("who may claim with identity (Keycloak)", () => {
+  test("an enabled member of learners may claim; her Keycloak id and e-mail are what the slot records", () => {
+    expect(learnerDecision("alice", [KEYCLOAK.alice], KEYCLOAK.learners)).toEqual({ ok: true, id: KEYCLOAK.alice.id, email: "alice@example.com" });
+    const { email: _none, ...noEmail } = KEYCLOAK.alice;
+    expect(learnerDecision("alice", [noEmail], [{ name: "platform-admins", path: "/platform-admins" }])).toEqual({ ok: true, id: KEYCLOAK.alice.id });
+  });
+
+  test("refused: not in learners, disabled, or no such user, each saying what to do in Keycloak", () => {
+    expect(learnerDecision("alice", [KEYCLOAK.alice], KEYCLOAK.developers)).toEqual({
+      ok: false,
+      reason: "alice is not in the learners group: add them in Keycloak → Users → alice → Groups",
+    });
+    expect(learnerDecision("alice", [{ ...KEYCLOAK.alice, enabled: false }], KEYCLOAK.learners)).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining("alice is disabled in Keycloak"),
+    });
+    // An older server matching by prefix: "alice2" is not "alice".
+    expect(learnerDecision("alice", [{ ...KEYCLOAK.alice, username: "alice2" }], KEYCLOAK.learners)).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining("alice is not a user of realm fawkes"),
+    });
+  });
+
+  test("the lookup: an admin-cli password grant on the master realm, then the user and its groups in the realm; the password only in the body", async () => {
+    const calls: { url: string; method?: string; headers?: Record<string, string>; body?: string }[] = [];
+    const http = async (url: string, o: { method?: string; headers?: Record<string, string>; body?: string } = {}) => {
+      calls.push({ url, ...o });
+      if (url.endsWith("/token")) return { status: 200, text: JSON.stringify({ access_token: "tok", token_type: "Bearer", expires_in: 60 }) };
+      if (url.includes("/groups")) return { status: 200, text: JSON.stringify(KEYCLOAK.learners) };
+      return { status: 200, text: JSON.stringify([KEYCLOAK.alice]) };
+    };
+    const issuer = "https://sso.fawkes.test/realms/fawkes";
+    expect(parseIssuer(issuer)).toEqual({ base: "https://sso.fawkes.test", realm: "fawkes" });
+    const d = await lookupLearner(http, { issuer, username: "admin", password: "from-the-secret", learner: "alice" });
+    expect(d).toEqual({ ok: true, id: KEYCLOAK.alice.id, email: "alice@example.com" });
+    expect(calls.map((c) => `${c.method ?? "GET"} ${c.url}`)).toEqual([
+      "POST https://sso.fawkes.test/realms/master/protocol/openid-connect/token",
+      "GET https://sso.fawkes.test/admin/realms/fawkes/users?username=alice&exact=true",
+      `GET https://sso.fawkes.test/admin/realms/fawkes/users/${KEYCLOAK.alice.id}/groups`,
+    ]);
+    expect(new URLSearchParams(calls[0].body)).toEqual(
+      new URLSearchParams({ grant_type: "password", client_id: "admin-cli", username: "admin", password: "from-the-secret" }),
+    );
+    expect(calls.slice(1).every((c) => c.headers!.Authorization === "Bearer tok" && !c.url.includes("from-the-secret"))).toBe(true);
+    // A failed grant names the status and Keycloak's error code, never the answer's body.
+    const denied = async () => ({ status: 401, text: JSON.stringify({ error: "invalid_grant", error_description: "Invalid user credentials" }) });
+    await expect(lookupLearner(denied, { issuer, username: "admin", password: "x", learner: "alice" })).rejects.toThrow(
+      "Keycloak token: HTTP 401 invalid_grant",
+    );
+  });
+
+  test("a claim records the learner's identity on the slot; without it, none is left over", async () => {
+    const api = await runningPool(onlyWhite(2));
+    await claimSlot(api, { belt: "white", learner: "alice", now: NOW, ttlHours: 24, learnerId: KEYCLOAK.alice.id, learnerEmail: "alice@example.com" });
+    expect(api.namespace("dojo-white-001").metadata.annotations).toMatchObject({
+      [ANNOTATIONS.learnerId]: KEYCLOAK.alice.id,
+      [ANNOTATIONS.learnerEmail]: "alice@example.com",
+    });
+    const stale = renderSlot("white", 2, POOL).objects[0];
+    stale.metadata.annotations = { ...stale.metadata.annotations, [ANNOTATIONS.learnerId]: "old", [ANNOTATIONS.learnerEmail]: "old@example.com" };
+    const byName = claimNamespace(stale, { learner: "bob", now: NOW });
+    expect(Object.keys(byName.metadata.annotations!)).not.toEqual(expect.arrayContaining([ANNOTATIONS.learnerId]));
+    expect(byName.metadata.annotations![ANNOTATIONS.learnerEmail]).toBeUndefined();
+    expect(byName.metadata.annotations![ANNOTATIONS.learnerId]).toBeUndefined();
+  });
+});
+
 describe("the reconciler's plan", () => {
   const names = (xs: { name: string }[]) => xs.map((x) => x.name).sort();
 
@@ -641,7 +729,7 @@ describe("the check language", () => {
 describe("progress metrics", () => {
   const results = (passed: Record<string, boolean>) =>
     Object.entries(passed).map(([module, ok]) => ({ module, title: module, passed: ok, checks: [{ id: "c", description: "c", passed: ok, message: "" }] }));
-  const answer = (text: string, learner = "alice", belt = "white") => {
+  const answer = (text: string, group: Record<string, string> = { learner_id: "alice", belt: "white" }) => {
     // The Pushgateway's /api/v1/metrics shape (api/v1/api.go): one entry per group, metric families by name.
     const families: Record<string, any> = {};
     for (const line of text.split("\n").filter((l) => l && !l.startsWith("#"))) {
@@ -655,39 +743,64 @@ describe("progress metrics", () => {
       );
       (families[m[1]] ??= { type: "GAUGE", metrics: [] }).metrics.push({ labels, value: m[3] });
     }
-    return { status: "success", data: [{ labels: { job: "dojo", learner, belt }, ...families }] };
+    return { status: "success", data: [{ labels: { job: "dojo", ...group }, ...families }] };
   };
 
   test("a module's first completion time is kept across validations, and across a wiped slot", () => {
     const ids = ["01-deploy", "02-expose"];
     const first = progressMetrics({
       results: results({ "01-deploy": true, "02-expose": false }),
-      previous: previousProgress(undefined, "alice", "white"),
+      previous: previousProgress(undefined, { learnerId: "alice", learner: "alice" }, "white"),
       moduleIds: ids,
       claimedAt: NOW.toISOString(),
       now: hours(1),
+      learner: "alice",
     });
-    expect(first.text).toContain('dojo_module_completed_timestamp_seconds{module="01-deploy"} ' + hours(1).getTime() / 1000);
-    expect(first.text).toContain("dojo_belt_completion_ratio 0.5");
+    expect(first.text).toContain('dojo_module_completed_timestamp_seconds{learner="alice",module="01-deploy"} ' + hours(1).getTime() / 1000);
+    expect(first.text).toContain('dojo_belt_completion_ratio{learner="alice"} 0.5');
     // Later, in a new slot, module 01 fails (the slot was wiped) and 02 passes: the belt is earned.
     const later = progressMetrics({
       results: results({ "01-deploy": false, "02-expose": true }),
-      previous: previousProgress(answer(first.text), "alice", "white"),
+      previous: previousProgress(answer(first.text), { learnerId: "alice", learner: "alice" }, "white"),
       moduleIds: ids,
       claimedAt: hours(30).toISOString(),
       now: hours(31),
+      learner: "alice",
     });
     expect(later.progress).toMatchObject({
       earned: true,
       startedAt: NOW.getTime() / 1000,
       completedAt: { "01-deploy": hours(1).getTime() / 1000, "02-expose": hours(31).getTime() / 1000 },
     });
-    expect(later.text).toContain("dojo_belt_earned 1");
-    expect(later.text).toContain('dojo_check_passed{module="01-deploy",check="c"} 0');
+    expect(later.text).toContain('dojo_belt_earned{learner="alice"} 1');
+    expect(later.text).toContain('dojo_check_passed{learner="alice",module="01-deploy",check="c"} 0');
+  });
+
+  test("progress is keyed by the learner id: a renamed learner keeps one history, and a group from before learner_id is carried over", () => {
+    const ids = ["01-deploy", "02-expose"];
+    const kcId = "5f0c1c8e-2b7a-4a59-9d43-1f7c2b0e9a11";
+    const asAlice = progressMetrics({
+      results: results({ "01-deploy": true, "02-expose": false }),
+      previous: previousProgress(undefined, { learnerId: kcId, learner: "alice" }, "white"),
+      moduleIds: ids,
+      now: hours(1),
+      learner: "alice",
+    });
+    expect(groupPath("dojo", progressGroup(kcId, "white"))).toBe(`/metrics/job/dojo/learner_id/${kcId}/belt/white`);
+    // Renamed to alice.smith in Keycloak: the same group (by id) is found, so module 01 keeps its first pass.
+    const renamed = previousProgress(answer(asAlice.text, { learner_id: kcId, belt: "white" }), { learnerId: kcId, learner: "alice.smith" }, "white");
+    expect(renamed.completedAt).toEqual({ "01-deploy": hours(1).getTime() / 1000 });
+    // Another learner called alice (another id) does not inherit it.
+    expect(previousProgress(answer(asAlice.text, { learner_id: kcId, belt: "white" }), { learnerId: "other", learner: "alice" }, "white").completedAt).toEqual(
+      {},
+    );
+    // A name-keyed group pushed before this change is the fallback.
+    const legacy = previousProgress(answer(asAlice.text, { learner: "alice", belt: "white" }), { learnerId: kcId, learner: "alice" }, "white");
+    expect(legacy.completedAt).toEqual({ "01-deploy": hours(1).getTime() / 1000 });
   });
 
   test("groups are per learner and belt; the pool reports slots by state", () => {
-    expect(groupPath("dojo", { learner: "alice", belt: "white" })).toBe("/metrics/job/dojo/learner/alice/belt/white");
+    expect(groupPath("dojo", progressGroup("alice", "white"))).toBe("/metrics/job/dojo/learner_id/alice/belt/white");
     const text = poolMetrics({ white: { free: 2, claimed: 1 } }, { belts: { white: { slots: 3 } } }, NOW);
     expect(text).toContain('dojo_slots{belt="white",state="claimed"} 1');
     expect(text).toContain('dojo_slots_configured{belt="white"} 3');
@@ -737,7 +850,7 @@ describe("the in-cluster jobs (main.js) against a fake API server and Pushgatewa
 
   test("validate reads each claimed slot only with that slot's own identity, and records progress per learner and belt", async () => {
     await main.reconcile(white);
-    const a = await claimSlot(api, { belt: "white", learner: "alice", now: NOW, ttlHours: 24 });
+    const a = await claimSlot(api, { belt: "white", learner: "alice", now: NOW, ttlHours: 24, learnerId: "kc-alice", learnerEmail: "alice@example.com" });
     await claimSlot(api, { belt: "white", learner: "bob", now: NOW, ttlHours: 24 });
     asIdentity.length = 0;
     expect(await main.validate(white, curriculumJson(loadCurriculum()), undefined)).toBe(0);
@@ -748,8 +861,13 @@ describe("the in-cluster jobs (main.js) against a fake API server and Pushgatewa
       .filter((p) => p.method === "PUT")
       .map((p) => p.url)
       .sort();
-    expect(puts).toEqual([`${POOL.pushgateway}/metrics/job/dojo/learner/alice/belt/white`, `${POOL.pushgateway}/metrics/job/dojo/learner/bob/belt/white`]);
-    expect(pushed.find((p) => p.url.endsWith("alice/belt/white"))!.body).toContain('dojo_module_passed{module="01-deploy"} 0');
+    // alice was claimed with identity (her Keycloak id), bob by name only.
+    expect(puts).toEqual([
+      `${POOL.pushgateway}/metrics/job/dojo/learner_id/bob/belt/white`,
+      `${POOL.pushgateway}/metrics/job/dojo/learner_id/kc-alice/belt/white`,
+    ]);
+    expect(pushed.find((p) => p.url.endsWith("kc-alice/belt/white"))!.body).toContain('dojo_module_passed{learner="alice",module="01-deploy"} 0');
+    expect(pushed.filter((p) => p.method === "DELETE")).toEqual([]);
     const printed = out.mock.calls.map((c) => String(c[0])).join("");
     expect(printed).toContain(`${a.slot} (learner alice, white belt)`);
     expect(printed).toContain("FAIL available: no Deployment named podinfo in " + a.slot);

@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { CHECK_KINDS, loadCurriculum } from "../constructs/components/dojo/curriculum";
 import { DojoComponent, NODE_IMAGE } from "../constructs/components/dojo";
-import { renderSlot, BELTS, LABELS, type PoolDefinition } from "../constructs/components/dojo/engine/slot";
+import { renderSlot, specHash, BELTS, LABELS, type PoolDefinition } from "../constructs/components/dojo/engine/slot";
 import { selectorMatches } from "../constructs/components/dojo/engine/checks";
 import type { Installed } from "../constructs/platform";
 import { FakeContext, manifests, release, resources, synthComponents, values } from "./support";
@@ -296,6 +296,10 @@ describe("the Dojo component", () => {
       .join("\n");
     for (const metric of ["dojo_belt_completion_ratio", "dojo_module_completed_timestamp_seconds", "dojo_check_passed", "dojo_belt_earned"])
       expect(exprs).toContain(metric);
+    // One learner's series are matched by identity (learner_id), never by name alone: a rename does not split them.
+    const joins = exprs.match(/on \([^)]*\)/g) ?? [];
+    expect(joins.length).toBeGreaterThan(0);
+    for (const j of joins) expect(j).toBe("on (learner_id, learner, belt)");
   });
 
   test("with observability: alerts on the Dojo itself; Kyverno's ServiceMonitor on", () => {
@@ -352,5 +356,25 @@ describe("the Dojo component", () => {
     expect(p.belts.yellow.ingressFrom).toEqual(["edge", "ci"]);
     expect(p.belts.white.egressTo).toEqual(["edge"]);
     expect(p.argocd).toEqual({ namespace: "delivery" });
+    expect(p.identity).toBeNull();
+  });
+
+  test("with identity: the pool definition carries its issuer (scripts/dojo checks learners there), without it none", () => {
+    const issuer = "https://sso.fawkes.test/realms/fawkes";
+    const deps = (withIdentity: boolean) =>
+      ({
+        maybe: (s: string) => (withIdentity && s === "identity" ? { issuer, registerClient: () => undefined } : undefined),
+        has: () => false,
+        isEnabled: () => false,
+        namespaceOf: (id: string) => id,
+      }) as unknown as Installed;
+    const dojo = new DojoComponent();
+    expect(dojo.uses).toContain("identity");
+    expect(dojo.poolDefinition(new FakeContext(), deps(true)).identity).toEqual({ issuer });
+    expect(dojo.poolDefinition(new FakeContext(), deps(false)).identity).toBeNull();
+    // Not part of what slots are rendered from: turning identity on rebuilds no free slot.
+    const on = dojo.poolDefinition(new FakeContext(), deps(true));
+    const off = dojo.poolDefinition(new FakeContext(), deps(false));
+    for (const belt of BELTS) expect(specHash(belt, on)).toBe(specHash(belt, off));
   });
 });

@@ -1,6 +1,9 @@
 /**
  * "Dojo progress": a Grafana dashboard over the metrics the validator pushes (engine/metrics.js),
- * one group per learner and belt, and the pool metrics the reconciler pushes.
+ * one group per learner and belt, and the pool metrics the reconciler pushes. Series of one learner
+ * are matched on `learner_id` (the Keycloak id, or the name without identity) and `learner`: both
+ * are constant within a group, so a renamed learner stays one row and groups from before
+ * learner_id still match one-to-one.
  */
 import { BELTS } from "./engine/slot";
 import { dashboardJson } from "../../monitoring";
@@ -23,7 +26,7 @@ const beltColors = BELTS.map((b) => ({
 }));
 const table = (
   fields: Record<string, string>,
-  hide: string[] = ["Time", "__name__", "job", "instance", "container", "endpoint", "namespace", "pod", "service"],
+  hide: string[] = ["Time", "__name__", "job", "instance", "container", "endpoint", "namespace", "pod", "service", "learner_id"],
 ) => [
   { id: "labelsToFields", options: {} },
   { id: "organize", options: { excludeByName: Object.fromEntries(hide.map((h) => [h, true])), renameByName: fields } },
@@ -60,7 +63,7 @@ export function progressDashboard(): string {
       gridPos: { h: 8, w: 8, x: 16, y: 0 },
       targets: [
         target(
-          `quantile by (belt) (0.5, dojo_belt_earned_timestamp_seconds{${SEL}} - on (learner, belt) group_left dojo_belt_started_timestamp_seconds{${SEL}})`,
+          `quantile by (belt) (0.5, dojo_belt_earned_timestamp_seconds{${SEL}} - on (learner_id, learner, belt) group_left dojo_belt_started_timestamp_seconds{${SEL}})`,
           "{{belt}}",
           "A",
           { instant: true },
@@ -106,10 +109,15 @@ export function progressDashboard(): string {
       datasource: DS,
       gridPos: { h: 9, w: 12, x: 0, y: 16 },
       targets: [
-        target(`dojo_module_completed_timestamp_seconds{${SEL}} - on (learner, belt) group_left dojo_belt_started_timestamp_seconds{${SEL}}`, "", "A", {
-          instant: true,
-          format: "table",
-        }),
+        target(
+          `dojo_module_completed_timestamp_seconds{${SEL}} - on (learner_id, learner, belt) group_left dojo_belt_started_timestamp_seconds{${SEL}}`,
+          "",
+          "A",
+          {
+            instant: true,
+            format: "table",
+          },
+        ),
       ],
       transformations: table({ learner: "Learner", belt: "Belt", module: "Module", Value: "Time to complete" }),
       fieldConfig: { defaults: {}, overrides: [{ matcher: { id: "byName", options: "Time to complete" }, properties: [{ id: "unit", value: "s" }] }] },
@@ -124,6 +132,7 @@ export function progressDashboard(): string {
       transformations: table({ learner: "Learner", belt: "Belt", module: "Module", check: "Check" }, [
         "Time",
         "__name__",
+        "learner_id",
         "job",
         "instance",
         "Value",

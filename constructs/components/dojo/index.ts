@@ -79,7 +79,8 @@ const JOB_RESOURCES = { requests: { cpu: "50m", memory: "96Mi" }, limits: { cpu:
 export class DojoComponent implements Component {
   readonly id = "dojo";
   readonly needs = ["ingress", "tls"];
-  readonly uses = ["observability", "argocd"];
+  // identity: its issuer goes into the pool definition, so scripts/dojo checks learners there.
+  readonly uses = ["observability", "argocd", "identity"];
   readonly info = {
     title: "The Dojo",
     description: "Belt-based platform learning: isolated lab slots on the real platform, progress checked automatically",
@@ -360,6 +361,7 @@ export class DojoComponent implements Component {
     // or after the Dojo) runs the agents that smoke-test yellow labs.
     const ingress = deps.namespaceOf("ingress");
     const jenkins = deps.isEnabled("jenkins") ? deps.namespaceOf("jenkins") : undefined;
+    const identity = deps.maybe("identity");
     const belts = {} as Record<Belt, BeltPool>;
     for (const belt of BELTS) {
       const b = this.belts[belt];
@@ -387,6 +389,7 @@ export class DojoComponent implements Component {
       scheduling: { nodeSelector: { ...ctx.nodePools.dojo.nodeSelector }, tolerations: ctx.nodePools.dojo.tolerations.map((t) => ({ ...t })) },
       readerRole: rbac.ROLE_NAMES.reader,
       argocd: deps.has("argocd") ? { namespace: deps.namespaceOf("argocd") } : null,
+      identity: identity ? { issuer: identity.issuer } : null,
       pushgateway: `http://${PUSHGATEWAY}.${this.id}.svc:9091`,
       belts,
       seeds,

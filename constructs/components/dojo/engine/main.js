@@ -66,7 +66,7 @@ async function listExternals(api, def) {
 
 /**
  * @param {PoolDefinition} def
- * @param {"POST" | "PUT"} method
+ * @param {"POST" | "PUT" | "DELETE"} method
  * @param {string} path
  * @param {string} text
  */
@@ -152,15 +152,20 @@ async function validateSlot(runner, def, curriculum, ns, previous, now) {
   /** @type {(Progress & { completed: number, total: number, earned: boolean }) | undefined} */
   let progress;
   if (previous) {
-    const claimedAt = (ns.metadata.annotations || {})[ANNOTATIONS.claimedAt];
+    const annotations = ns.metadata.annotations || {};
+    // The Keycloak id when claimed with identity: a renamed learner keeps one history.
+    const learnerId = annotations[ANNOTATIONS.learnerId] || learner;
     const m = metrics.progressMetrics({
       results,
-      previous: metrics.previousProgress(previous, learner, belt),
+      previous: metrics.previousProgress(previous, { learnerId, learner }, belt),
       moduleIds: modules.map((x) => x.id),
-      claimedAt,
+      claimedAt: annotations[ANNOTATIONS.claimedAt],
       now,
+      learner,
     });
-    await push(def, "PUT", metrics.groupPath(metrics.JOB, { learner, belt }), m.text);
+    await push(def, "PUT", metrics.groupPath(metrics.JOB, metrics.progressGroup(learnerId, belt)), m.text);
+    // Its progress now lives in the learner_id group: the name-keyed group would count the learner twice.
+    if (metrics.legacyGroup(previous, learner, belt)) await push(def, "DELETE", metrics.groupPath(metrics.JOB, { learner, belt }), "");
     progress = m.progress;
   }
   process.stdout.write(report(slot, learner, belt, results, progress) + "\n");

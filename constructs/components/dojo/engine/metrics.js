@@ -2,7 +2,11 @@
 "use strict";
 /**
  * Progress as Prometheus metrics, through the Pushgateway: one group per learner and belt
- * (`/metrics/job/dojo/learner/<id>/belt/<belt>`), replaced on every validation. What must survive
+ * (`/metrics/job/dojo/learner_id/<id>/belt/<belt>`), replaced on every validation. The id is the
+ * learner's Keycloak user id when the slot was claimed with identity, else the learner name; every
+ * sample also carries `learner` (the name), so a rename replaces the same group instead of
+ * starting a second history. Groups from before learner_id (`/learner/<name>/belt/<belt>`) are
+ * read once as earlier progress (legacyGroup) and then deleted. What must survive
  * a wiped slot (first completion time of each module, when the belt was started and earned) is read
  * back from the group before it is replaced, so progress follows the learner, not the slot.
  */
@@ -74,25 +78,49 @@ function samplesOf(group, name) {
 }
 
 /**
- * The group for a learner and belt in an /api/v1/metrics answer, or undefined.
+ * The grouping key of a learner's progress in a belt.
+ * @param {string} learnerId
+ * @param {string} belt
+ * @returns {Record<string, string>}
+ */
+function progressGroup(learnerId, belt) {
+  return { learner_id: learnerId, belt };
+}
+
+/**
+ * The group for a learner id and belt in an /api/v1/metrics answer, or undefined.
+ * @param {PushgatewayAnswer | undefined} apiAnswer
+ * @param {string} learnerId
+ * @param {string} belt
+ * @returns {PushGroup | undefined}
+ */
+function findGroup(apiAnswer, learnerId, belt) {
+  return ((apiAnswer && apiAnswer.data) || []).find((g) => g.labels && g.labels.job === JOB && g.labels.learner_id === learnerId && g.labels.belt === belt);
+}
+
+/**
+ * A group pushed before learner_id existed (keyed by learner name), or undefined.
  * @param {PushgatewayAnswer | undefined} apiAnswer
  * @param {string} learner
  * @param {string} belt
  * @returns {PushGroup | undefined}
  */
-function findGroup(apiAnswer, learner, belt) {
-  return ((apiAnswer && apiAnswer.data) || []).find((g) => g.labels && g.labels.job === JOB && g.labels.learner === learner && g.labels.belt === belt);
+function legacyGroup(apiAnswer, learner, belt) {
+  return ((apiAnswer && apiAnswer.data) || []).find(
+    (g) => g.labels && g.labels.job === JOB && !g.labels.learner_id && g.labels.learner === learner && g.labels.belt === belt,
+  );
 }
 
 /**
  * What earlier validations recorded: { startedAt, earnedAt, completedAt: { module: seconds } }.
+ * Keyed by learner id; a legacy group of the learner's name is the fallback.
  * @param {PushgatewayAnswer | undefined} apiAnswer
- * @param {string} learner
+ * @param {{ learnerId: string, learner: string }} who
  * @param {string} belt
  * @returns {Progress}
  */
-function previousProgress(apiAnswer, learner, belt) {
-  const g = findGroup(apiAnswer, learner, belt);
+function previousProgress(apiAnswer, { learnerId, learner }, belt) {
+  const g = findGroup(apiAnswer, learnerId, belt) || legacyGroup(apiAnswer, learner, belt);
   /** @type {Record<string, number>} */
   const completedAt = {};
   for (const s of samplesOf(g, "dojo_module_completed_timestamp_seconds"))
@@ -107,12 +135,13 @@ function previousProgress(apiAnswer, learner, belt) {
 
 /**
  * Merges this run's results with earlier progress and renders the group. `results` come from
- * runModule; `moduleIds` are every module of the belt (for the completion ratio).
+ * runModule; `moduleIds` are every module of the belt (for the completion ratio); `learner` (the
+ * name) labels every sample, next to the group's learner_id.
  * Returns { progress, text }.
- * @param {{ results: ModuleResult[], previous: Progress, moduleIds: string[], claimedAt?: string, now: Date }} input
+ * @param {{ results: ModuleResult[], previous: Progress, moduleIds: string[], claimedAt?: string, now: Date, learner: string }} input
  * @returns {{ progress: Progress & { startedAt: number, earned: boolean, completed: number, total: number }, text: string }}
  */
-function progressMetrics({ results, previous, moduleIds, claimedAt, now }) {
+function progressMetrics({ results, previous, moduleIds, claimedAt, now, learner }) {
   const nowS = Math.floor(now.getTime() / 1000);
   const claimedS = claimedAt ? Math.floor(Date.parse(claimedAt) / 1000) : undefined;
   const completedAt = { ...previous.completedAt };
@@ -152,7 +181,8 @@ function progressMetrics({ results, previous, moduleIds, claimedAt, now }) {
     { name: "dojo_belt_earned_timestamp_seconds", help: "When the belt was earned", samples: earnedAt !== undefined ? [{ value: earnedAt }] : [] },
     { name: "dojo_last_validation_timestamp_seconds", help: "When the learner's lab was last validated", samples: [{ value: nowS }] },
   ];
-  return { progress: { startedAt, earnedAt, completedAt, earned, completed: done.length, total: moduleIds.length }, text: exposition(families) };
+  const named = /** @type {Family[]} */ (families).map((f) => ({ ...f, samples: f.samples.map((x) => ({ ...x, labels: { learner, ...(x.labels || {}) } })) }));
+  return { progress: { startedAt, earnedAt, completedAt, earned, completed: done.length, total: moduleIds.length }, text: exposition(named) };
 }
 
 /**
@@ -185,4 +215,4 @@ function poolMetrics(counts, pool, now, success = true) {
   return exposition(families);
 }
 
-module.exports = { JOB, POOL_JOB, exposition, groupPath, findGroup, previousProgress, progressMetrics, poolMetrics };
+module.exports = { JOB, POOL_JOB, exposition, groupPath, progressGroup, findGroup, legacyGroup, previousProgress, progressMetrics, poolMetrics };

@@ -27,7 +27,10 @@ const { collectionPath, objectPath } = require("./kube");
  * @property {{ name: string, user?: string, role?: string, namespace: K8sObject }[]} observe
  * @property {{ kind: string, namespace: string, name: string, slot: string }[]} orphans
  */
-/** @typedef {{ learner: string, user?: string, module?: string, now: Date, ttlHours?: number }} Claim */
+/**
+ * `learnerId`/`learnerEmail`: the learner's identity in Keycloak (instructor claims on a platform with identity).
+ * @typedef {{ learner: string, user?: string, module?: string, now: Date, ttlHours?: number, learnerId?: string, learnerEmail?: string }} Claim
+ */
 
 const NAMESPACES = "/api/v1/namespaces";
 /** A slot still `provisioning` after this long was left behind by a failed run: rebuild it. */
@@ -168,6 +171,11 @@ function claimNamespace(ns, claim) {
   else delete annotations[ANNOTATIONS.module];
   if (claim.user) annotations[ANNOTATIONS.user] = claim.user;
   else delete annotations[ANNOTATIONS.user];
+  // Absent means "claimed by name only": never left over from an earlier claim.
+  if (claim.learnerId) annotations[ANNOTATIONS.learnerId] = claim.learnerId;
+  else delete annotations[ANNOTATIONS.learnerId];
+  if (claim.learnerEmail) annotations[ANNOTATIONS.learnerEmail] = claim.learnerEmail;
+  else delete annotations[ANNOTATIONS.learnerEmail];
   return {
     ...ns,
     metadata: {
@@ -210,10 +218,10 @@ function beltSelector(belt) {
  * belt). Tries free slots in order; a 409 means someone else got that one first.
  * Returns { slot, expiresAt, reused }.
  * @param {Api} api
- * @param {{ belt: string, learner: string, user?: string, module?: string, now?: Date, ttlHours?: number }} options
+ * @param {{ belt: string, learner: string, user?: string, module?: string, now?: Date, ttlHours?: number, learnerId?: string, learnerEmail?: string }} options
  * @returns {Promise<{ slot: string, expiresAt: string, reused: boolean }>}
  */
-async function claimSlot(api, { belt, learner, user, module, now = new Date(), ttlHours }) {
+async function claimSlot(api, { belt, learner, user, module, now = new Date(), ttlHours, learnerId, learnerEmail }) {
   checkLearner(learner);
   const list = await api.request("GET", beltSelector(belt));
   /** @type {K8sObject[]} */
@@ -224,7 +232,7 @@ async function claimSlot(api, { belt, learner, user, module, now = new Date(), t
   if (held) return { slot: held.metadata.name, expiresAt: new Date(/** @type {number} */ (expiryOf(held, ttlOf(held, ttlHours)))).toISOString(), reused: true };
   let lost = 0;
   for (const ns of freeSlots(items, belt)) {
-    const claimed = claimNamespace(ns, { learner, user, module, now, ttlHours });
+    const claimed = claimNamespace(ns, { learner, user, module, now, ttlHours, learnerId, learnerEmail });
     try {
       await api.request("PUT", `${NAMESPACES}/${ns.metadata.name}`, claimed);
       return { slot: ns.metadata.name, expiresAt: annotationsOf(claimed)[ANNOTATIONS.expiresAt], reused: false };

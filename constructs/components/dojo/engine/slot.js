@@ -54,6 +54,8 @@ const crypto = require("node:crypto");
  * @property {string} pushgateway
  * @property {Record<Belt, BeltPool>} belts
  * @property {Partial<Record<Belt, K8sObject[]>>} seeds Objects every slot of a belt starts with (what the lab environment provides).
+ * @property {{ issuer: string } | null} [identity] The platform's issuer (`https://sso.<domain>/realms/fawkes`) when identity
+ *   is installed: scripts/dojo checks learners there. Not part of specHash (slots do not depend on it).
  */
 
 /** @type {Belt[]} */
@@ -81,6 +83,10 @@ const ANNOTATIONS = {
   createdAt: `${PREFIX}created-at`,
   /** The cluster identity (user name) that claimed, when learners claim for themselves. */
   user: `${PREFIX}user`,
+  /** The learner's Keycloak user id (instructor claims with identity): stable across renames, what progress is keyed by. */
+  learnerId: `${PREFIX}learner-id`,
+  /** The learner's e-mail in Keycloak, when it has one. */
+  learnerEmail: `${PREFIX}learner-email`,
   module: `${PREFIX}module`,
   claimedAt: `${PREFIX}claimed-at`,
   expiresAt: `${PREFIX}expires-at`,
