@@ -19,7 +19,9 @@ interface DojoIo {
   stderr?: (text: string) => void;
   sleep?: (ms: number) => Promise<void>;
   cwd?: string;
+  http?: Http;
 }
+type Http = (url: string, options?: { method?: string; headers?: Record<string, string>; body?: string }) => Promise<{ status: number; text: string }>;
 // Plain CommonJS without an extension (an executable): loaded as is, typed here.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dojo: { main: (argv: string[], io?: DojoIo) => Promise<number> } = require("../scripts/dojo");
@@ -51,6 +53,8 @@ function fakeKubectl(state: FakeState) {
     const sel = new URLSearchParams(q || "").get("labelSelector");
     if (verb === "get") {
       if (state.objects[p]) return out(state.objects[p]);
+      // A named object that is not there (the real API's answer; collections list instead).
+      if (/\/(secrets|configmaps)\/[^/]+$/.test(p)) return err("NotFound", `${p} not found`);
       const items = Object.entries(state.objects)
         .filter(([k]) => k.startsWith(p + "/") && !k.slice(p.length + 1).includes("/"))
         .map(([, v]) => v);
@@ -113,7 +117,7 @@ function freeSlot(i: number) {
 }
 
 /** Two free white slots; `run` is one `scripts/dojo ...` command line, in-process, in a fresh directory. */
-function world() {
+function world(http?: Http) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dojo-script-"));
   const state: FakeState = { objects: Object.fromEntries([1, 2].map((i) => [`/api/v1/namespaces/dojo-white-00${i}`, freeSlot(i)])), log: [] };
   const run = async (...args: string[]) => {
@@ -125,6 +129,7 @@ function world() {
       stderr: (t) => void (stderr += t),
       sleep: async () => undefined,
       cwd: dir,
+      ...(http ? { http } : {}),
     });
     return { status, stdout, stderr };
   };
@@ -158,6 +163,92 @@ describe("scripts/dojo", () => {
     expect((await w.run("claim", "white")).stdout).toContain("Claimed dojo-white-001 for alice-example.com (white belt)");
     expect(w.state.objects["/api/v1/namespaces/dojo-white-001"].metadata.annotations[ANNOTATIONS.user]).toBe("Alice@Example.com");
     expect(fs.existsSync(path.join(w.dir, "dojo-white-001.kubeconfig"))).toBe(false);
+  });
+
+  test("without identity, an instructor's claim records the learner by name, as before, and says so", async () => {
+    const w = world(async () => {
+      throw new Error("no Keycloak to ask");
+    });
+    const r = await w.run("claim", "white", "bob");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("No identity on this platform (no Secret identity/keycloak-admin): bob is recorded by name only.");
+    const a = w.state.objects["/api/v1/namespaces/dojo-white-001"].metadata.annotations;
+    expect(a[ANNOTATIONS.learnerId]).toBeUndefined();
+  });
+
+  describe("with identity: the learner must be an enabled Keycloak user in learners", () => {
+    // Recorded answers of Keycloak 26's Admin REST API.
+    const ALICE = {
+      id: "5f0c1c8e-2b7a-4a59-9d43-1f7c2b0e9a11",
+      username: "alice",
+      firstName: "Alice",
+      email: "alice@example.com",
+      emailVerified: true,
+      enabled: true,
+      createdTimestamp: 1764580000000,
+      requiredActions: [],
+    };
+    const LEARNERS = [{ id: "0d7e6c57-8a7e-4b6f-a3f5-9f1a9a1c6b21", name: "learners", path: "/learners", subGroups: [] }];
+    const PASSWORD = "generated-by-terraform";
+    const b64 = (t: string) => Buffer.from(t).toString("base64");
+    const ISSUER = "https://sso.fawkes.test/realms/fawkes";
+
+    function identityWorld(user: Record<string, unknown>, groups: unknown[]) {
+      const calls: { url: string; body?: string }[] = [];
+      const w = world(async (url, o = {}) => {
+        calls.push({ url, body: o.body });
+        if (url === "https://sso.fawkes.test/realms/master/protocol/openid-connect/token")
+          return { status: 200, text: JSON.stringify({ access_token: "kc-token" }) };
+        if (o.headers?.Authorization !== "Bearer kc-token") return { status: 401, text: "{}" };
+        if (url === `https://sso.fawkes.test/admin/realms/fawkes/users?username=alice&exact=true`) return { status: 200, text: JSON.stringify([user]) };
+        if (url === `https://sso.fawkes.test/admin/realms/fawkes/users/${ALICE.id}/groups`) return { status: 200, text: JSON.stringify(groups) };
+        return { status: 404, text: JSON.stringify({ error: "not found" }) };
+      });
+      w.state.objects["/api/v1/namespaces/identity/secrets/keycloak-admin"] = {
+        metadata: { name: "keycloak-admin", namespace: "identity" },
+        data: { username: b64("admin"), password: b64(PASSWORD) },
+      };
+      w.state.objects["/api/v1/namespaces/dojo/configmaps/dojo-pool"] = {
+        metadata: { name: "dojo-pool", namespace: "dojo" },
+        data: { "pool.json": JSON.stringify({ ...POOL, identity: { issuer: ISSUER } }) },
+      };
+      return { ...w, calls };
+    }
+
+    test("a member: claimed, with her Keycloak id and e-mail on the slot; the admin password never in argv or output", async () => {
+      const w = identityWorld(ALICE, LEARNERS);
+      const r = await w.run("claim", "white", "alice");
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain(`alice is a learner in Keycloak (user id ${ALICE.id})`);
+      const ns = w.state.objects["/api/v1/namespaces/dojo-white-001"];
+      expect(ns.metadata.labels[LABELS.learner]).toBe("alice");
+      expect(ns.metadata.annotations).toMatchObject({ [ANNOTATIONS.learnerId]: ALICE.id, [ANNOTATIONS.learnerEmail]: "alice@example.com" });
+      // The issuer came from the pool definition; the password only in the token request's body.
+      expect(w.calls[0].body).toContain(`password=${PASSWORD}`);
+      expect(w.state.log.join("\n")).not.toContain(PASSWORD);
+      expect(r.stdout + r.stderr).not.toContain(PASSWORD);
+      expect(r.stdout).not.toContain("kc-token");
+    });
+
+    test("not in learners: refused, saying where to add her, and no slot is claimed", async () => {
+      const w = identityWorld(ALICE, [{ id: "x", name: "developers", path: "/developers" }]);
+      const r = await w.run("claim", "white", "alice");
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe("dojo: alice is not in the learners group: add them in Keycloak → Users → alice → Groups\n");
+      expect(w.state.objects["/api/v1/namespaces/dojo-white-001"].metadata.labels[LABELS.state]).toBe("free");
+    });
+
+    test("a disabled user: refused; --issuer overrides the pool's", async () => {
+      const w = identityWorld({ ...ALICE, enabled: false }, LEARNERS);
+      const r = await w.run("claim", "white", "alice", "--issuer", ISSUER);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain("alice is disabled in Keycloak: enable them in Keycloak → Users → alice");
+      expect(w.state.objects["/api/v1/namespaces/dojo-white-001"].metadata.labels[LABELS.state]).toBe("free");
+      const other = identityWorld(ALICE, LEARNERS);
+      await other.run("claim", "white", "alice", "--issuer", "https://login.example.com/realms/fawkes");
+      expect(other.calls[0].url).toBe("https://login.example.com/realms/master/protocol/openid-connect/token");
+    });
   });
 
   test("status lists slots; release gives back exactly the named slot", async () => {
