@@ -872,6 +872,23 @@ describe("the in-cluster jobs (main.js) against a fake API server and Pushgatewa
     expect(printed).toContain(`${a.slot} (learner alice, white belt)`);
     expect(printed).toContain("FAIL available: no Deployment named podinfo in " + a.slot);
   });
+
+  test("a progress group from before learner_id is carried over into the learner_id group, then deleted (no learner counted twice)", async () => {
+    await main.reconcile(white);
+    await claimSlot(api, { belt: "white", learner: "alice", now: NOW, ttlHours: 24, learnerId: "kc-alice" });
+    const started = { metrics: [{ labels: { job: "dojo", learner: "alice", belt: "white" }, value: String(NOW.getTime() / 1000) }] };
+    const legacy = { labels: { job: "dojo", learner: "alice", belt: "white" }, dojo_belt_started_timestamp_seconds: started };
+    (kube.send as jest.Mock).mockImplementation(async (url: string, opts: any = {}) => {
+      pushed.push({ method: opts.method ?? "GET", url, body: opts.body });
+      return { status: 200, text: JSON.stringify({ status: "success", data: url.endsWith("/api/v1/metrics") ? [legacy] : [] }) };
+    });
+    pushed.length = 0;
+    expect(await main.validate(white, curriculumJson(loadCurriculum()), undefined)).toBe(0);
+    const put = pushed.find((p) => p.method === "PUT")!;
+    expect(put.url).toBe(`${POOL.pushgateway}/metrics/job/dojo/learner_id/kc-alice/belt/white`);
+    expect(put.body).toContain(`dojo_belt_started_timestamp_seconds{learner="alice"} ${NOW.getTime() / 1000}`);
+    expect(pushed.filter((p) => p.method === "DELETE").map((p) => p.url)).toEqual([`${POOL.pushgateway}/metrics/job/dojo/learner/alice/belt/white`]);
+  });
 });
 
 test("the engine is type-checked where it lives: // @ts-check in every file, typed by its JSDoc, no hand-written .d.ts", () => {
