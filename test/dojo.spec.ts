@@ -243,6 +243,11 @@ describe("the Dojo component", () => {
     expect(text).toContain("variables.newUser == request.userInfo.username");
     // Only the claim's own labels may change (Pod Security labels, belt and spec hash stay as rendered).
     expect(text).toContain("k in ['fawkes.dev/dojo-state', 'fawkes.dev/dojo-learner']");
+    // The Keycloak identity an instructor's claim records is not one of them: a learner cannot take another's progress.
+    const annotationsRule = policy.spec.validations.find((v: any) => v.expression.includes("annotations")).expression;
+    expect(annotationsRule).toContain("'fawkes.dev/dojo-user'");
+    expect(annotationsRule).not.toContain("learner-id");
+    expect(annotationsRule).not.toContain("learner-email");
   });
 
   test("the engine runs from a ConfigMap in CronJobs: pinned Node image, non-root, read-only root, on the workloads pool", () => {
