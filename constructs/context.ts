@@ -105,6 +105,12 @@ export interface DnsSpec {
    * Secret at `mountPath/fileName`. Identifiers only, never credentials. @default - none
    */
   readonly configFile?: { readonly mountPath: string; readonly fileName: string; readonly content: string };
+  /**
+   * Platform hosts resolve to 127.0.0.1 everywhere, inside pods too (`*.localtest.me`): a pod that
+   * calls one (a UI calling the issuer) must be pointed at the ingress by a host alias.
+   * @default false - hosts resolve to the ingress' public address, inside the cluster and outside it
+   */
+  readonly loopback?: boolean;
 }
 
 export interface CertificateSpec {

@@ -12,6 +12,8 @@ export interface PlatformServices {
   readonly ingress: IngressService;
   /** ClusterIssuer that signs the platform's certificates (offered by `tls`; used by `ingressFor`). */
   readonly clusterIssuer: string;
+  /** The local CA, where certificates are not publicly trusted (offered by `tls` on a laptop; used by UIs that call the issuer). */
+  readonly localCa: LocalCaService;
   /** ClusterSecretStore that external-secrets reads from (offered by `secrets`; used by `databaseSecret`). */
   readonly secretStoreName: string;
   /** Prometheus, Grafana and the monitor CRDs (offered by `observability`; used by every component with metrics). */
@@ -44,6 +46,20 @@ export interface IngressService {
   readonly className: string;
   /** Annotations the controller needs on every platform Ingress (e.g. Traefik's TLS-only entrypoint). */
   readonly annotations: Record<string, string>;
+  /**
+   * The ingress' ClusterIP where platform hosts do not resolve to it inside pods (a laptop:
+   * `*.localtest.me` is 127.0.0.1): a pod that calls a platform host adds a host alias to it.
+   * @default - undefined: platform hosts resolve to the ingress everywhere
+   */
+  readonly inClusterAddress?: string;
+}
+
+/** A CA pods must trust to call platform hosts over HTTPS (the local CA; Let's Encrypt needs none). */
+export interface LocalCaService {
+  /** The CA certificate, PEM (public). */
+  readonly certificatePem: string;
+  /** Writes the certificate into a ConfigMap of `namespace` (under `scope`, id `LocalCa`), key `ca.crt`. */
+  bundleFor(scope: Construct, namespace: string, after?: ITerraformDependable[]): { readonly configMap: SecretKeyRef; readonly ready: ITerraformDependable[] };
 }
 
 /**

@@ -38,7 +38,8 @@ describe("fawkes-local cluster access", () => {
   });
 
   test("no cloud provider and no cloud resource in the stack; state stays in a local file", () => {
-    expect(Object.keys(tf.provider).sort()).toEqual(["helm", "kubernetes", "random"]);
+    // tls: the local CA is made in Terraform (it only computes; no API, no account).
+    expect(Object.keys(tf.provider).sort()).toEqual(["helm", "kubernetes", "random", "tls"]);
     const types = [...Object.keys(tf.resource), ...Object.keys(tf.data ?? {})];
     expect(types.filter((t) => /^(aws|azurerm|azuread|google)_/.test(t))).toEqual([]);
     expect(Object.keys(tf.terraform.backend ?? {}).filter((b) => b !== "local")).toEqual([]);
@@ -161,10 +162,18 @@ describe("ExistingClusterFoundation secret store", () => {
 describe("ExistingClusterFoundation front door", () => {
   test("TLS from the local CA issuer; the CA secret the outputs point at is the one the tls component renders", () => {
     const objs = manifests(release(tf, "cluster-issuers"));
-    expect(objs.map((o) => o.metadata.name)).toEqual(expect.arrayContaining(["fawkes-ca"]));
-    expect(objs.some((o) => o.spec.acme)).toBe(false);
-    const ca = objs.find((o) => o.kind === "Certificate");
-    expect({ namespace: ca.metadata.namespace, name: ca.spec.secretName }).toEqual({ namespace: LOCAL_CA_SECRET.namespace, name: LOCAL_CA_SECRET.name });
+    expect(objs.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(["ClusterIssuer/fawkes-ca"]);
+    // The CA is Terraform's (tls provider), so its certificate is a value other namespaces can copy.
+    const [[, ca]] = resources(tf, "kubernetes_secret_v1").filter(([, r]) => r.metadata.name === LOCAL_CA_SECRET.name);
+    expect(objs[0].spec.ca.secretName).toBe(LOCAL_CA_SECRET.name);
+    expect(ca.metadata.namespace).toMatch(/kubernetes_namespace_v1\.Platform_Tls_Namespace_\w+\.metadata\[0\]\.name/);
+    expect(ca.data).toEqual({
+      "ca.crt": expect.stringMatching(/^\$\{tls_self_signed_cert\.\w+\.cert_pem\}$/),
+      "tls.crt": expect.stringMatching(/^\$\{tls_self_signed_cert\.\w+\.cert_pem\}$/),
+      "tls.key": expect.stringMatching(/^\$\{tls_private_key\.\w+\.private_key_pem\}$/),
+    });
+    const [[, cert]] = resources(tf, "tls_self_signed_cert");
+    expect(cert).toMatchObject({ is_ca_certificate: true, allowed_uses: expect.arrayContaining(["cert_signing"]) });
     expect(tf.output.ca_certificate.value).toBe(
       "kubectl --context kind-fawkes -n tls get secret fawkes-ca -o jsonpath='{.data.ca\\.crt}' | base64 --decode > fawkes-ca.crt",
     );
@@ -316,3 +325,4 @@ describe("config: local section", () => {
     expect(() => parseConfig(input, "fawkes.yaml")).toThrow(message);
   });
 });
+

@@ -1,3 +1,4 @@
+import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
 import type { Construct } from "constructs";
 import type { PlatformContext } from "../../context";
 import { platformRelease, releaseValues, renderYaml } from "../../helm";
@@ -48,10 +49,29 @@ export class IngressComponent implements Component {
         ),
       ],
     });
+    // Where platform hosts are loopback inside pods, a ClusterIP Service of Terraform's own gives pods a
+    // stable address of Traefik to alias them to (the chart's Service is NodePort or LoadBalancer, and
+    // its IP is not a Terraform value). Its IP is known after apply; helm values take it then.
+    const internal = ctx.dns.loopback
+      ? new ServiceV1(root, "InClusterService", {
+          metadata: { name: "traefik-in-cluster", namespace: ns.metadata.name },
+          spec: {
+            type: "ClusterIP",
+            selector: { "app.kubernetes.io/name": "traefik" },
+            port: [
+              { name: "websecure", port: 443, targetPort: "websecure" },
+              { name: "web", port: 80, targetPort: "web" },
+            ],
+          },
+          // A Service without ready endpoints is fine: it only needs its ClusterIP.
+          waitForLoadBalancer: false,
+        })
+      : undefined;
     return {
       ready: [release],
       services: {
         ingress: {
+          inClusterAddress: internal?.spec.clusterIp,
           className: INGRESS_CLASS,
           // Traefik: serve only on the TLS entrypoint; the web entrypoint redirects to it.
           annotations: { "traefik.ingress.kubernetes.io/router.entrypoints": "websecure", "traefik.ingress.kubernetes.io/router.tls": "true" },

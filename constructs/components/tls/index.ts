@@ -1,8 +1,15 @@
+import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
+import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
+import { PrivateKey } from "@cdktf/provider-tls/lib/private-key";
+import { TlsProvider } from "@cdktf/provider-tls/lib/provider";
+import { SelfSignedCert } from "@cdktf/provider-tls/lib/self-signed-cert";
+import type { ITerraformDependable } from "cdktf";
 import type { Construct } from "constructs";
 import type { PlatformContext } from "../../context";
 import { manifestsRelease, platformRelease, poolAffinity, releaseValues, renderYaml } from "../../helm";
 import { platformNamespace } from "../../namespace";
 import type { Component, ComponentOutput, Installed } from "../../platform";
+import type { LocalCaService } from "../../services";
 
 export interface TlsProps {
   /** Contact for Let's Encrypt expiry notices. */
@@ -21,6 +28,8 @@ const ACME_SERVERS = {
 
 /** Name of the local CA's ClusterIssuer (foundations without public DNS). */
 const LOCAL_CA_ISSUER = "fawkes-ca";
+/** The local CA's secret in this namespace (`tls.crt`, `tls.key`, `ca.crt`), and the ConfigMap its certificate is copied to. */
+const LOCAL_CA_NAME = "fawkes-ca";
 
 /**
  * cert-manager and the platform's ClusterIssuers: Let's Encrypt (HTTP-01 through the ingress) on
@@ -63,9 +72,9 @@ export class TlsComponent implements Component {
     });
 
     const ingressClassName = deps.service("ingress").className;
-    const selfSigned = ctx.certificates.kind === "selfSigned";
-    const issuers = selfSigned
-      ? localCaIssuers(this.id)
+    const localCa = ctx.certificates.kind === "selfSigned" ? this.localCa(root, ns.metadata.name, [ns]) : undefined;
+    const issuers = localCa
+      ? [{ apiVersion: "cert-manager.io/v1", kind: "ClusterIssuer", metadata: { name: LOCAL_CA_ISSUER }, spec: { ca: { secretName: LOCAL_CA_NAME } } }]
       : (["staging", "production"] as const).map((env) => acmeIssuer(env, this.props.email, ingressClassName));
     const issuerRelease = manifestsRelease(root, "Issuers", ctx, {
       name: "cluster-issuers",
@@ -73,12 +82,15 @@ export class TlsComponent implements Component {
       manifests: issuers,
       // cert-manager owns the CRDs and runs the webhook that validates them. Not Traefik: the ACME
       // solver only names the IngressClass, which cert-manager uses when it solves a challenge later.
-      dependsOn: [certManager],
+      dependsOn: [certManager, ...(localCa ? [localCa.secret] : [])],
     });
 
     return {
       ready: [certManager, issuerRelease],
-      services: { clusterIssuer: selfSigned ? LOCAL_CA_ISSUER : `letsencrypt-${this.props.issuer ?? "staging"}` },
+      services: {
+        clusterIssuer: localCa ? LOCAL_CA_ISSUER : `letsencrypt-${this.props.issuer ?? "staging"}`,
+        ...(localCa ? { localCa: localCa.service } : {}),
+      },
       monitors: [
         {
           kind: "PodMonitor",
@@ -89,6 +101,43 @@ export class TlsComponent implements Component {
         },
       ],
     };
+  }
+
+  /**
+   * The local CA, made by Terraform (tls provider) rather than by cert-manager, so its certificate is
+   * a value at plan time: every namespace whose pods call a platform host gets a ConfigMap of it
+   * (`localCa.bundleFor`), and Argo CD takes the PEM inline. The key stays in the Terraform state
+   * and in the secret the CA ClusterIssuer reads; nothing else sees it.
+   */
+  private localCa(root: Construct, namespace: string, after: ITerraformDependable[]): { secret: SecretV1; service: LocalCaService } {
+    // No configuration: the tls provider only computes, it calls no API.
+    new TlsProvider(root, "TlsProvider");
+    const key = new PrivateKey(root, "LocalCaKey", { algorithm: "ECDSA", ecdsaCurve: "P256" });
+    const cert = new SelfSignedCert(root, "LocalCaCertificate", {
+      privateKeyPem: key.privateKeyPem,
+      subject: [{ commonName: "Fawkes local CA", organization: "Fawkes" }],
+      isCaCertificate: true,
+      validityPeriodHours: 87600,
+      allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
+    });
+    const secret = new SecretV1(root, "LocalCaSecret", {
+      metadata: { name: LOCAL_CA_NAME, namespace },
+      type: "kubernetes.io/tls",
+      data: { "tls.crt": cert.certPem, "tls.key": key.privateKeyPem, "ca.crt": cert.certPem },
+      dependsOn: after,
+    });
+    const service: LocalCaService = {
+      certificatePem: cert.certPem,
+      bundleFor: (scope, ns, waitFor = []) => {
+        const cm = new ConfigMapV1(scope, "LocalCa", {
+          metadata: { name: LOCAL_CA_NAME, namespace: ns },
+          data: { "ca.crt": cert.certPem },
+          dependsOn: waitFor,
+        });
+        return { configMap: { namespace: ns, name: LOCAL_CA_NAME, key: "ca.crt" }, ready: [cm] };
+      },
+    };
+    return { secret, service };
   }
 }
 
@@ -106,25 +155,4 @@ function acmeIssuer(env: "staging" | "production", email: string, ingressClassNa
       },
     },
   };
-}
-
-/** A self-signed root, a CA certificate from it, and the CA issuer that signs platform hosts. */
-function localCaIssuers(namespace: string): Record<string, unknown>[] {
-  return [
-    { apiVersion: "cert-manager.io/v1", kind: "ClusterIssuer", metadata: { name: "fawkes-selfsigned" }, spec: { selfSigned: {} } },
-    {
-      apiVersion: "cert-manager.io/v1",
-      kind: "Certificate",
-      metadata: { name: "fawkes-ca", namespace },
-      spec: {
-        isCA: true,
-        commonName: "Fawkes local CA",
-        secretName: "fawkes-ca",
-        duration: "87600h",
-        privateKey: { algorithm: "ECDSA", size: 256 },
-        issuerRef: { name: "fawkes-selfsigned", kind: "ClusterIssuer", group: "cert-manager.io" },
-      },
-    },
-    { apiVersion: "cert-manager.io/v1", kind: "ClusterIssuer", metadata: { name: LOCAL_CA_ISSUER }, spec: { ca: { secretName: "fawkes-ca" } } },
-  ];
 }

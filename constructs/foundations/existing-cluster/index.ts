@@ -82,8 +82,11 @@ export class ExistingClusterFoundation extends Construct implements PlatformCont
     dojo: { nodeSelector: {}, tolerations: [{ key: DOJO_TAINT.key, operator: "Equal", value: DOJO_TAINT.value, effect: DOJO_TAINT.effect }] },
   };
   readonly loadBalancer: LoadBalancerSpec;
-  /** No DNS provider: names like *.localtest.me already resolve to 127.0.0.1, so external-dns is not installed. */
-  readonly dns: DnsSpec = { extraArgs: [] };
+  /**
+   * No DNS provider: names like *.localtest.me already resolve to 127.0.0.1, so external-dns is not
+   * installed; inside pods that is the pod itself, so pods that call a platform host need a host alias.
+   */
+  readonly dns: DnsSpec = { extraArgs: [], loopback: true };
   readonly certificates: CertificateSpec = { kind: "selfSigned" };
   readonly secretStore: SecretStoreSpec;
   /** The data namespace and the secret store's identity (the first release waits for them). */
