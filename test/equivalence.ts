@@ -37,13 +37,16 @@ const CONTEXT_KEYS = new Set([
   "volumeMounts",
   "remoteRef", // ctx.postgres(): where the password lives (Secrets Manager ARN, Key Vault, Secret Manager, CNPG)
   "template", // ctx.postgres(): host, port, database (the keys are checked by the component tests)
+  "hostAliases", // ctx.dns.loopback: pods reach the issuer through the ingress (test/local.spec.ts)
+  "extraConfigmapMounts", // ctx.certificates selfSigned: the local CA, mounted to trust the issuer
+  "tls_client_ca", // the same, for Grafana's generic OAuth
 ]);
 
 /** Placement under other names (scanJobNodeSelector, scanJobTolerations...): ctx.nodePools. */
 const PLACEMENT = /(NodeSelector|Tolerations|Affinity)$/;
 
-/** Environment variables computed from the context: Mattermost's file store settings follow ctx.bucket(). */
-const CONTEXT_ENV = /^MM_FILESETTINGS_/;
+/** Environment variables computed from the context: Mattermost's file store settings follow ctx.bucket(); the local CA's file. */
+const CONTEXT_ENV = /^(MM_FILESETTINGS_|NODE_EXTRA_CA_CERTS$|CA_FILE$)/;
 
 function normalize(v: unknown, key = ""): unknown {
   if (Array.isArray(v)) return v.filter((x) => !CONTEXT_ENV.test((x as { name?: string })?.name ?? "")).map((x) => normalize(x, key));
@@ -56,7 +59,8 @@ function normalize(v: unknown, key = ""): unknown {
     );
   }
   // Terraform references differ by construct path and cloud resource; hosts by domain.
-  if (typeof v === "string") return v.replace(/\$\{[^}]*\}/g, "<ref>");
+  // Argo CD's oidc.config carries the local CA inline (ctx.certificates selfSigned).
+  if (typeof v === "string") return v.replace(/\$\{[^}]*\}/g, "<ref>").replace(/\n\s*rootCA: <ref>/, "");
   return v;
 }
 

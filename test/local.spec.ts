@@ -11,6 +11,7 @@ import { parseConfig } from "../stacks/config/load";
 import type { ConfigInput, FawkesConfig } from "../stacks/config/schema";
 import { FawkesLocalStack, LOCAL_CA_SECRET, LOCAL_HEAVY_COMPONENTS, localComponentSwitches } from "../stacks/local";
 import { manifests, release, releaseId, resources, strings, testConfig, testStack, values } from "./support";
+import { synthesized } from "./synthesized";
 
 /** The local stack, optionally with one database asked for directly (no component needed). */
 function synthLocal(overrides: ConfigInput = {}, database = true) {
@@ -326,3 +327,77 @@ describe("config: local section", () => {
   });
 });
 
+describe("fawkes-local: pods reach the issuer at the URL browsers use", () => {
+  // Every UI (scanning included) with identity on, from this run's cache; a cloud for contrast.
+  const local = synthesized("fawkes-local-all");
+  const aws = synthesized("fawkes-aws");
+  const ISSUER_HOST = "sso.localtest.me";
+  const [[ingressId, ingress]] = resources(local, "kubernetes_service_v1").filter(([, r]) => r.metadata.name === "traefik-in-cluster");
+  const alias = [{ ip: `\${kubernetes_service_v1.${ingressId}.spec[0].cluster_ip}`, hostnames: [ISSUER_HOST] }];
+  const caPem = expect.stringMatching(/^\$\{tls_self_signed_cert\.\w+\.cert_pem\}$/);
+  /** The local CA's ConfigMap in a namespace, which the release waits for. */
+  const caConfigMap = (namespace: string, rel: any) => {
+    const found = resources(local, "kubernetes_config_map_v1").filter(([, r]) => r.metadata.name === "fawkes-ca" && r.metadata.namespace === namespace);
+    expect(found).toHaveLength(1);
+    expect(found[0][1].data).toEqual({ "ca.crt": caPem });
+    expect(rel.depends_on).toContain(`kubernetes_config_map_v1.${found[0][0]}`);
+  };
+  const argocd = values(release(local, "argocd"));
+  const grafana = values(release(local, "grafana"));
+  const jenkins = values(release(local, "jenkins"));
+  const backstage = values(release(local, "backstage")).upstream.backstage;
+  const samlJob = manifests(release(local, "sonarqube-saml")).find((m) => m.kind === "Job");
+
+  test("a ClusterIP Service of Traefik's pods gives the ingress an address inside the cluster", () => {
+    expect(ingress.spec).toMatchObject({ type: "ClusterIP", selector: { "app.kubernetes.io/name": "traefik" } });
+    expect(ingress.spec.port).toContainEqual(expect.objectContaining({ port: 443, target_port: "websecure" }));
+  });
+
+  test("every pod that calls the issuer aliases its host to the ingress", () => {
+    expect(argocd.global.hostAliases).toEqual(alias);
+    expect(grafana.hostAliases).toEqual(alias);
+    expect(jenkins.controller.hostAliases).toEqual(alias);
+    expect(backstage.hostAliases).toEqual(alias);
+    expect(samlJob.spec.template.spec.hostAliases).toEqual(alias);
+  });
+
+  test("Argo CD trusts the local CA for the issuer, inline and JSON-quoted (a multi-line PEM would break the YAML)", () => {
+    const oidc = parseYaml(argocd.configs.cm["oidc.config"]);
+    expect(oidc.rootCA).toMatch(/^\$\{jsonencode\(tls_self_signed_cert\.\w+\.cert_pem\)\}$/);
+  });
+
+  test("Grafana trusts the local CA for generic OAuth from a ConfigMap of its namespace", () => {
+    const mount = grafana.extraConfigmapMounts.find((m: any) => m.configMap === "fawkes-ca");
+    expect(grafana["grafana.ini"]["auth.generic_oauth"].tls_client_ca).toBe(`${mount.mountPath}/ca.crt`);
+    caConfigMap("observability", release(local, "grafana"));
+  });
+
+  test("Backstage trusts the local CA through NODE_EXTRA_CA_CERTS", () => {
+    const env = backstage.extraEnvVars.find((e: any) => e.name === "NODE_EXTRA_CA_CERTS");
+    const volume = backstage.extraVolumes.find((v: any) => v.configMap?.name === "fawkes-ca");
+    const mount = backstage.extraVolumeMounts.find((m: any) => m.name === volume.name);
+    expect(env.value).toBe(`${mount.mountPath}/ca.crt`);
+    caConfigMap("backstage", release(local, "backstage"));
+  });
+
+  test("the SonarQube SAML Job fetches the descriptor with curl --cacert on the local CA", () => {
+    const pod = samlJob.spec.template.spec;
+    const [container] = pod.containers;
+    const caFile = container.env.find((e: any) => e.name === "CA_FILE").value;
+    const mount = container.volumeMounts.find((m: any) => pod.volumes.some((v: any) => v.name === m.name && v.configMap?.name === "fawkes-ca"));
+    expect(caFile).toBe(`${mount.mountPath}/ca.crt`);
+    expect(container.command.join(" ")).toContain('curl -fsS --cacert "$CA_FILE" "$DESCRIPTOR"');
+    caConfigMap("scanning", release(local, "sonarqube-saml"));
+  });
+
+  test("on a cloud (public DNS, Let's Encrypt) none of this is rendered", () => {
+    const text = JSON.stringify(aws);
+    expect(text).not.toMatch(/hostAliases|traefik-in-cluster|rootCA|tls_client_ca|NODE_EXTRA_CA_CERTS/);
+    const job = manifests(release(aws, "sonarqube-saml")).find((m) => m.kind === "Job").spec.template.spec;
+    expect(job.volumes).toBeUndefined();
+    expect(job.containers[0].env.map((e: any) => e.name)).not.toContain("CA_FILE");
+    expect(job.containers[0].command.join(" ")).toContain('curl -fsS "$DESCRIPTOR"');
+    expect(resources(aws, "tls_self_signed_cert")).toEqual([]);
+    expect(resources(aws, "kubernetes_config_map_v1").filter(([, r]) => r.metadata.name === "fawkes-ca")).toEqual([]);
+  });
+});

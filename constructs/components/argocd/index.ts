@@ -1,9 +1,10 @@
 import { IngressV1 } from "@cdktf/provider-kubernetes/lib/ingress-v1";
 import type { Construct } from "constructs";
 import { stringify } from "yaml";
-import type { ITerraformDependable } from "cdktf";
+import { Fn, type ITerraformDependable } from "cdktf";
 import type { PlatformContext } from "../../context";
 import { ingressFor, manifestsRelease, platformRelease, releaseValues, renderYaml, type Values } from "../../helm";
+import { issuerReach } from "../../in-cluster-issuer";
 import { monitoringCrds } from "../../monitoring";
 import { platformNamespace } from "../../namespace";
 import type { Component, ComponentOutput, Installed, SecretKeyRef } from "../../platform";
@@ -117,6 +118,8 @@ export class ArgocdComponent implements Component {
       roles: SSO_GROUPS,
       scopes: ["groups"],
     });
+    // The server calls the issuer at its public URL: on a laptop that needs a host alias and the local CA.
+    const reach = client ? issuerReach(deps, client.issuer) : undefined;
     const clientSecret = client ? this.ssoSecret(root, ctx, deps, client.secret, [ns, ...client.ready]) : undefined;
     const sso = client
       ? {
@@ -131,6 +134,9 @@ export class ArgocdComponent implements Component {
                 clientSecret: `$${clientSecret!.ref.name}:${clientSecret!.ref.key}`,
                 requestedScopes: ["openid", "profile", "email", "groups"],
                 requestedIDTokenClaims: { [client.groupsClaim]: { essential: true } },
+                // A laptop's local CA signs the issuer's certificate: the server trusts it for this issuer
+                // only. JSON-quoted by Terraform: a multi-line PEM spliced into YAML text would break it.
+                ...(reach?.ca ? { rootCA: Fn.jsonencode(reach.ca.pem) } : {}),
               },
               { lineWidth: 0 },
             ),
@@ -153,6 +159,7 @@ export class ArgocdComponent implements Component {
           nodeAffinity: { type: "hard", matchExpressions: Object.entries(pool.nodeSelector).map(([key, value]) => ({ key, operator: "In", values: [value] })) },
         },
         tolerations: pool.tolerations,
+        ...(reach?.hostAliases.length ? { hostAliases: reach.hostAliases } : {}),
       },
       configs: {
         // Expects a bcrypt hash: a reference to random_password.bcrypt_hash, computed at apply time.

@@ -6,6 +6,7 @@ import type { ITerraformDependable } from "cdktf";
 import type { Construct } from "constructs";
 import type { PlatformContext } from "../../context";
 import { escapeTemplates, ingressFor, platformRelease, releaseValues, renderYaml, type Values } from "../../helm";
+import { issuerReach } from "../../in-cluster-issuer";
 import { monitoringCrds } from "../../monitoring";
 import { platformNamespace } from "../../namespace";
 import type { Component, ComponentOutput, Installed } from "../../platform";
@@ -47,6 +48,8 @@ const DB_SECRET = "backstage-db";
 const APP_SECRET = "backstage-secrets";
 const CATALOG_CONFIGMAP = "backstage-platform-catalog";
 const CATALOG_DIR = "/etc/fawkes/catalog";
+/** Where the portal mounts the local CA (a laptop), for NODE_EXTRA_CA_CERTS. */
+const CA_DIR = "/etc/fawkes/ca";
 /** Credentials of integrations their tools cannot mint yet (Argo CD, Jenkins): put there by an operator, read if present. */
 const INTEGRATIONS_SECRET = "backstage-integrations";
 /** The realm the identity service serves the platform from (the issuer is `<base>/realms/<realm>`). */
@@ -124,6 +127,10 @@ export class BackstageComponent implements Component {
       readDirectory: true,
     });
     const keycloak = client ? keycloakOf(client.issuer) : undefined;
+    // Sign-in and the catalog sync call the issuer from the pod: on a laptop through a host alias to
+    // the ingress, trusting the local CA (Node.js adds NODE_EXTRA_CA_CERTS to its own roots).
+    const reach = client ? issuerReach(deps, client.issuer) : undefined;
+    const ca = reach?.ca?.bundle(root, this.id, [ns]);
 
     // SonarQube mints its token; Argo CD and Jenkins are found in the catalog, their tokens are
     // read from INTEGRATIONS_SECRET when an operator has put them there.
@@ -171,6 +178,7 @@ export class BackstageComponent implements Component {
             env("BACKSTAGE_API_TOKEN", APP_SECRET, "api-token"),
             env("AUTH_SESSION_SECRET", APP_SECRET, "session-secret"),
             ...(client ? [env("OIDC_CLIENT_SECRET", client.secret.name, client.secret.key)] : []),
+            ...(ca ? [{ name: "NODE_EXTRA_CA_CERTS", value: `${CA_DIR}/${ca.configMap.key}` }] : []),
             ...(sonarToken ? [env("SONARQUBE_TOKEN", sonarToken.secret.name, sonarToken.secret.key)] : []),
             ...(plugins.argocdUrl ? [env("ARGOCD_AUTH_TOKEN", INTEGRATIONS_SECRET, "argocd-token", true)] : []),
             ...(plugins.jenkinsUrl
@@ -183,8 +191,17 @@ export class BackstageComponent implements Component {
           // The chart's volumes (restated in helm-values/backstage.yaml: Helm replaces lists), then the
           // catalog, mounted as a directory (no subPath): ConfigMap updates reach the pod, and the
           // catalog re-reads file locations on its own refresh loop.
-          extraVolumes: [...chartVolumes("extraVolumes"), { name: "platform-catalog", configMap: { name: CATALOG_CONFIGMAP } }],
-          extraVolumeMounts: [...chartVolumes("extraVolumeMounts"), { name: "platform-catalog", mountPath: CATALOG_DIR, readOnly: true }],
+          extraVolumes: [
+            ...chartVolumes("extraVolumes"),
+            { name: "platform-catalog", configMap: { name: CATALOG_CONFIGMAP } },
+            ...(ca ? [{ name: "fawkes-ca", configMap: { name: ca.configMap.name } }] : []),
+          ],
+          extraVolumeMounts: [
+            ...chartVolumes("extraVolumeMounts"),
+            { name: "platform-catalog", mountPath: CATALOG_DIR, readOnly: true },
+            ...(ca ? [{ name: "fawkes-ca", mountPath: CA_DIR, readOnly: true }] : []),
+          ],
+          ...(reach?.hostAliases.length ? { hostAliases: reach.hostAliases } : {}),
           appConfig: this.appConfig(url, db.tls, client),
         },
         metrics: { serviceMonitor: { enabled: serviceMonitor } },
@@ -207,6 +224,7 @@ export class BackstageComponent implements Component {
         secrets.secret,
         catalog,
         ...(client?.ready ?? []),
+        ...(ca?.ready ?? []),
         ...(sonarToken?.ready ?? []),
         ...(serviceMonitor ? monitoringCrds(deps) : []),
       ],

@@ -3,6 +3,7 @@ import type { Construct } from "constructs";
 import { stringify } from "yaml";
 import type { PlatformContext } from "../../context";
 import { ingressFor, platformRelease, releaseValues, renderYaml, type Values } from "../../helm";
+import { issuerReach } from "../../in-cluster-issuer";
 import { monitoringCrds } from "../../monitoring";
 import { platformNamespace } from "../../namespace";
 import type { Component, ComponentOutput, Installed } from "../../platform";
@@ -124,6 +125,9 @@ export class JenkinsComponent implements Component {
       ...(client ? [{ name: client.secret.name, keyName: client.secret.key }] : []),
     ];
     if (client) waitFor.push(...client.ready);
+    // oic-auth calls the issuer from the controller: on a laptop, through a host alias to the ingress.
+    // (The JVM does not trust the local CA yet: see the component's README.)
+    const hostAliases = client ? issuerReach(deps, client.issuer).hostAliases : [];
     const security = client
       ? {
           securityRealm: casc(
@@ -155,6 +159,7 @@ export class JenkinsComponent implements Component {
         nodeSelector: pool.nodeSelector,
         tolerations: pool.tolerations,
         JCasC: { configScripts, ...security },
+        ...(hostAliases.length ? { hostAliases } : {}),
         // Mounted as /run/secrets/additional/<secret>-<key>, which JCasC reads as ${<secret>-<key>}.
         additionalExistingSecrets: mounted.length > 0 ? mounted : undefined,
         // The chart's ServiceMonitor.

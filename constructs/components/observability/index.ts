@@ -2,6 +2,7 @@ import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import type { PlatformContext } from "../../context";
 import { ingressFor, manifestsRelease, platformRelease, releaseValues, renderYaml, type Values } from "../../helm";
+import { issuerReach } from "../../in-cluster-issuer";
 import { DASHBOARD_FOLDER_ANNOTATION, DASHBOARD_LABEL } from "../../monitoring";
 import { platformNamespace } from "../../namespace";
 import type { Component, ComponentInfo, ComponentOutput, Installed } from "../../platform";
@@ -39,6 +40,8 @@ export const GRAFANA_ROLE_PATH = "contains(groups[*], 'platform-admins') && 'Adm
 const STACK_RELEASE = "kube-prometheus-stack";
 const GRAFANA_RELEASE = "grafana";
 const ADMIN_SECRET = "grafana-admin";
+/** Where Grafana's pods mount the local CA (a laptop), for generic OAuth's `tls_client_ca`. */
+const GRAFANA_CA_DIR = "/etc/grafana/fawkes-ca";
 /**
  * node-exporter needs the host's network, PID namespace and filesystem, which only a "privileged"
  * namespace admits; it gets its own so everything else keeps the "restricted" level.
@@ -150,7 +153,7 @@ export class ObservabilityComponent implements Component {
       description: "Grafana admin password (user admin)",
       dependsOn: [ns],
     });
-    const sso = this.grafanaSso(root, deps, url);
+    const sso = this.grafanaSso(root, deps, url, [ns]);
     const enabled = new Set(deps.catalog().map((c) => c.id));
     const grafanaFile = `${this.id}-grafana`;
     const grafanaValues = releaseValues(ctx, grafanaFile, {
@@ -250,7 +253,12 @@ export class ObservabilityComponent implements Component {
    * OAuth against the issuer, roles from the groups claim, and no other way in (no login form, no basic
    * auth, no anonymous access) unless `breakGlass` keeps the login form for the generated admin.
    */
-  private grafanaSso(root: Construct, deps: Installed, url: string): { values: Values; dashboardsSidecar: Values; ready: ITerraformDependable[] } {
+  private grafanaSso(
+    root: Construct,
+    deps: Installed,
+    url: string,
+    after: ITerraformDependable[],
+  ): { values: Values; dashboardsSidecar: Values; ready: ITerraformDependable[] } {
     const identity = deps.maybe("identity");
     if (!identity) return { values: {}, dashboardsSidecar: {}, ready: [] };
     const client = identity.registerClient(root, {
@@ -265,8 +273,12 @@ export class ObservabilityComponent implements Component {
     // Keycloak's endpoints under the issuer (Grafana's generic OAuth does no discovery).
     const oidc = `${client.issuer}/protocol/openid-connect`;
     const groups = client.groupsClaim;
+    // Grafana calls the token and userinfo endpoints itself: on a laptop, through a host alias to the
+    // ingress, trusting the local CA from a ConfigMap of its namespace.
+    const reach = issuerReach(deps, client.issuer);
+    const ca = reach.ca?.bundle(root, this.id, after);
     return {
-      ready: client.ready,
+      ready: [...client.ready, ...(ca?.ready ?? [])],
       values: {
         "grafana.ini": {
           auth: {
@@ -292,10 +304,13 @@ export class ObservabilityComponent implements Component {
             role_attribute_strict: true,
             allow_assign_grafana_admin: false,
             allow_sign_up: true,
+            ...(ca ? { tls_client_ca: `${GRAFANA_CA_DIR}/${ca.configMap.key}` } : {}),
           },
         },
         // The client secret from the identity service's secret, never through the values.
         envValueFrom: { GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET: { secretKeyRef: { name: client.secret.name, key: client.secret.key } } },
+        ...(reach.hostAliases.length ? { hostAliases: reach.hostAliases } : {}),
+        ...(ca ? { extraConfigmapMounts: [{ name: "fawkes-ca", mountPath: GRAFANA_CA_DIR, configMap: ca.configMap.name, readOnly: true }] } : {}),
       },
       // With basic auth off the sidecar cannot call the reload API; the file provider rescans on its own.
       dashboardsSidecar: { skipReload: true },

@@ -1,6 +1,7 @@
 import type { Construct } from "constructs";
 import type { PlatformContext } from "../../context";
 import { ingressFor, manifestsRelease, platformRelease, renderYaml, type Values } from "../../helm";
+import { issuerReach } from "../../in-cluster-issuer";
 import { grafanaDashboard, monitoringCrds } from "../../monitoring";
 import { platformNamespace } from "../../namespace";
 import type { Component, ComponentOutput, Installed } from "../../platform";
@@ -144,13 +145,17 @@ export class ScanningComponent implements Component {
       values: [renderYaml(sonarqube)],
     });
     // The IdP certificate and the platform groups, through SonarQube's API once both run.
+    // The Job reads the descriptor at the issuer's public URL: on a laptop through a host alias to the
+    // ingress, trusting the local CA.
+    const reach = client ? issuerReach(deps, client.issuer) : undefined;
+    const ca = reach?.ca?.bundle(root, this.id, [ns]);
     const saml = client
       ? manifestsRelease(root, "Saml", ctx, {
           name: "sonarqube-saml",
           namespace: this.id,
-          dependsOn: [sonarqubeRelease, ...client.ready],
+          dependsOn: [sonarqubeRelease, ...client.ready, ...(ca?.ready ?? [])],
           timeoutMinutes: 15,
-          manifests: [samlCertificateJob(ctx, client)],
+          manifests: [samlCertificateJob(ctx, client, { hostAliases: reach?.hostAliases ?? [], caConfigMap: ca?.configMap })],
         })
       : undefined;
 

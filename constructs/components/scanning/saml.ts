@@ -1,6 +1,7 @@
 import type { PlatformContext } from "../../context";
 import type { Values } from "../../helm";
-import type { RegisteredClient } from "../../services";
+import type { HostAlias } from "../../in-cluster-issuer";
+import type { RegisteredClient, SecretKeyRef } from "../../services";
 import { SCANNING_NAMESPACE, SONARQUBE_ADMIN_SECRET, SONARQUBE_URL, sonarqubeImage } from "./sonarqube";
 
 /**
@@ -11,6 +12,9 @@ const SONARQUBE_GROUP_PERMISSIONS: Record<string, string[]> = {
   "platform-admins": ["admin"],
   developers: ["provisioning", "scan"],
 };
+
+/** Where the Job mounts the local CA (a laptop), for curl's `--cacert`. */
+const CA_DIR = "/etc/fawkes/ca";
 
 /** SAML attributes the identity provider sends (the realm's mappers for this client). */
 const SAML_ATTRIBUTES = { login: "login", name: "name", email: "email" };
@@ -44,7 +48,11 @@ export function samlProperties(client: RegisteredClient, publicUrl: string): Val
  * sets its signing certificate in SonarQube, and makes the platform groups with their permissions.
  * Idempotent: a group that exists is kept, a permission already given is given again.
  */
-export function samlCertificateJob(ctx: PlatformContext, client: RegisteredClient): Values {
+export function samlCertificateJob(
+  ctx: PlatformContext,
+  client: RegisteredClient,
+  reach: { readonly hostAliases: HostAlias[]; readonly caConfigMap?: SecretKeyRef } = { hostAliases: [] },
+): Values {
   const pool = ctx.nodePools.workloads;
   const groups = Object.entries(SONARQUBE_GROUP_PERMISSIONS)
     .map(([group, permissions]) => `${group}:${permissions.join(",")}`)
@@ -68,17 +76,21 @@ export function samlCertificateJob(ctx: PlatformContext, client: RegisteredClien
           nodeSelector: pool.nodeSelector,
           tolerations: pool.tolerations,
           securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } },
+          ...(reach.hostAliases.length ? { hostAliases: reach.hostAliases } : {}),
+          ...(reach.caConfigMap ? { volumes: [{ name: "fawkes-ca", configMap: { name: reach.caConfigMap.name } }] } : {}),
           containers: [
             {
               name: "saml",
               image: sonarqubeImage(),
-              command: ["/bin/sh", "-c", SAML_SCRIPT],
+              command: ["/bin/sh", "-c", SAML_SCRIPT.replace("CACERT", reach.caConfigMap ? '--cacert "$CA_FILE" ' : "")],
               env: [
                 { name: "SONARQUBE_URL", value: SONARQUBE_URL },
                 { name: "DESCRIPTOR", value: `${client.issuer}/protocol/saml/descriptor` },
                 { name: "GROUPS", value: groups },
                 { name: "ADMIN_PASSWORD", valueFrom: { secretKeyRef: { name: SONARQUBE_ADMIN_SECRET, key: "password" } } },
+                ...(reach.caConfigMap ? [{ name: "CA_FILE", value: `${CA_DIR}/${reach.caConfigMap.key}` }] : []),
               ],
+              ...(reach.caConfigMap ? { volumeMounts: [{ name: "fawkes-ca", mountPath: CA_DIR, readOnly: true }] } : {}),
               resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } },
               securityContext: { allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
             },
@@ -89,7 +101,10 @@ export function samlCertificateJob(ctx: PlatformContext, client: RegisteredClien
   };
 }
 
-/** POSIX sh with curl, sed and tr (the SonarQube image). The admin password only in a variable. */
+/**
+ * POSIX sh with curl, sed and tr (the SonarQube image). The admin password only in a variable.
+ * `CACERT` becomes `--cacert "$CA_FILE" ` where the issuer's certificate is the local CA's, else nothing.
+ */
 const SAML_SCRIPT = `set -eu
 n=0
 until curl -fsS -u "admin:$ADMIN_PASSWORD" "$SONARQUBE_URL/api/authentication/validate" 2>/dev/null | grep -q '"valid":true'; do
@@ -97,7 +112,7 @@ until curl -fsS -u "admin:$ADMIN_PASSWORD" "$SONARQUBE_URL/api/authentication/va
   sleep 10
 done
 n=0
-until cert=$(curl -fsS "$DESCRIPTOR" | tr -d '\\n' | sed -n 's/.*<[^>]*X509Certificate>\\([^<]*\\)<.*/\\1/p') && [ -n "$cert" ]; do
+until cert=$(curl -fsS CACERT"$DESCRIPTOR" | tr -d '\\n' | sed -n 's/.*<[^>]*X509Certificate>\\([^<]*\\)<.*/\\1/p') && [ -n "$cert" ]; do
   n=$((n+1)); [ "$n" -lt 60 ] || { echo "no signing certificate in $DESCRIPTOR"; exit 1; }
   sleep 10
 done
