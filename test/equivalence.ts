@@ -40,6 +40,8 @@ const CONTEXT_KEYS = new Set([
   "hostAliases", // ctx.dns.loopback: pods reach the issuer through the ingress (test/local.spec.ts)
   "extraConfigmapMounts", // ctx.certificates selfSigned: the local CA, mounted to trust the issuer
   "tls_client_ca", // the same, for Grafana's generic OAuth
+  "customInitContainers", // the same, for Jenkins: its JVM's trust store with the local CA
+  "mounts", // the same (the trust store's volume)
 ]);
 
 /** Placement under other names (scanJobNodeSelector, scanJobTolerations...): ctx.nodePools. */
@@ -60,7 +62,12 @@ function normalize(v: unknown, key = ""): unknown {
   }
   // Terraform references differ by construct path and cloud resource; hosts by domain.
   // Argo CD's oidc.config carries the local CA inline (ctx.certificates selfSigned).
-  if (typeof v === "string") return v.replace(/\$\{[^}]*\}/g, "<ref>").replace(/\n\s*rootCA: <ref>/, "");
+  // Jenkins' javaOpts point at the trust store with the local CA (the same).
+  if (typeof v === "string")
+    return v
+      .replace(/\$\{[^}]*\}/g, "<ref>")
+      .replace(/\n\s*rootCA: <ref>/, "")
+      .replace(/ -Djavax\.net\.ssl\.trustStore=\S+ -Djavax\.net\.ssl\.trustStoreType=PKCS12/, "");
   return v;
 }
 

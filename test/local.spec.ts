@@ -390,9 +390,23 @@ describe("fawkes-local: pods reach the issuer at the URL browsers use", () => {
     caConfigMap("scanning", release(local, "sonarqube-saml"));
   });
 
+  test("Jenkins' JVM trusts the local CA: a trust store built at start from the JDK's CAs plus the local CA", () => {
+    const init = jenkins.controller.customInitContainers;
+    expect(init).toHaveLength(1);
+    expect(init[0].image).toBe(`docker.io/jenkins/jenkins:${jenkins.controller.image.tag}`);
+    const script = init[0].command.join(" ");
+    expect(script).toMatch(/keytool .*-importkeystore .*-srckeystore "\$JAVA_HOME\/lib\/security\/cacerts"/);
+    expect(script).toMatch(/keytool .*-importcert .*-file \/var\/run\/fawkes-ca\/ca\.crt/);
+    expect(jenkins.controller.javaOpts).toContain("-Djavax.net.ssl.trustStore=/var/jenkins_truststore/cacerts.p12 -Djavax.net.ssl.trustStoreType=PKCS12");
+    expect(jenkins.persistence.volumes).toEqual(expect.arrayContaining([{ name: "fawkes-ca", configMap: { name: "fawkes-ca" } }]));
+    expect(jenkins.persistence.mounts).toEqual([{ name: "local-truststore", mountPath: "/var/jenkins_truststore", readOnly: true }]);
+    const ca = resources(local, "kubernetes_config_map_v1").find(([, r]) => r.metadata.name === "fawkes-ca" && r.metadata.namespace === "jenkins");
+    expect(ca?.[1].data["ca.crt"]).toMatch(/tls_self_signed_cert\./);
+  });
+
   test("on a cloud (public DNS, Let's Encrypt) none of this is rendered", () => {
     const text = JSON.stringify(aws);
-    expect(text).not.toMatch(/hostAliases|traefik-in-cluster|rootCA|tls_client_ca|NODE_EXTRA_CA_CERTS/);
+    expect(text).not.toMatch(/hostAliases|traefik-in-cluster|rootCA|tls_client_ca|NODE_EXTRA_CA_CERTS|javax\.net\.ssl\.trustStore|local-ca-truststore/);
     const job = manifests(release(aws, "sonarqube-saml")).find((m) => m.kind === "Job").spec.template.spec;
     expect(job.volumes).toBeUndefined();
     expect(job.containers[0].env.map((e: any) => e.name)).not.toContain("CA_FILE");

@@ -125,9 +125,12 @@ export class JenkinsComponent implements Component {
       ...(client ? [{ name: client.secret.name, keyName: client.secret.key }] : []),
     ];
     if (client) waitFor.push(...client.ready);
-    // oic-auth calls the issuer from the controller: on a laptop, through a host alias to the ingress.
-    // (The JVM does not trust the local CA yet: see the component's README.)
-    const hostAliases = client ? issuerReach(deps, client.issuer).hostAliases : [];
+    // oic-auth calls the issuer from the controller: on a laptop, through a host alias to the ingress,
+    // and the JVM must trust the local CA (a trust store built at pod start, see localCaTrust).
+    const reach = client ? issuerReach(deps, client.issuer) : undefined;
+    const hostAliases = reach?.hostAliases ?? [];
+    const caBundle = reach?.ca?.bundle(root, this.id, [ns]);
+    if (caBundle) waitFor.push(...caBundle.ready);
     const security = client
       ? {
           securityRealm: casc(
@@ -169,6 +172,7 @@ export class JenkinsComponent implements Component {
       additionalAgents: { kaniko: { nodeSelector: pool.nodeSelector, yamlTemplate: stringify(kanikoAgentPod(pool)) } },
       persistence: { storageClass: ctx.storageClass },
     });
+    if (caBundle) trustLocalCa(values, caBundle.configMap.name);
 
     const release = platformRelease(root, "Release", ctx, {
       chart: "jenkins",
@@ -192,4 +196,50 @@ export class JenkinsComponent implements Component {
       requests: sumRequests([{ resources: controller.resources }, { resources: reload?.enabled === false ? undefined : reload?.resources }]),
     };
   }
+}
+
+/** Where the controller's JVM finds its trust store when the issuer is signed by the local CA. */
+const LOCAL_TRUSTSTORE = "/var/jenkins_truststore/cacerts.p12";
+
+/**
+ * The JDK's own CAs plus the local CA, as a PKCS12 store with no integrity password (Java reads it
+ * without one). `changeit` is the JDK's public default password of its own cacerts, not a secret.
+ */
+const TRUSTSTORE_SCRIPT = [
+  "set -eu",
+  `out=${LOCAL_TRUSTSTORE}`,
+  "pw=\"$(head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \\n')\"",
+  "nomac='-J-Dkeystore.pkcs12.certProtectionAlgorithm=NONE -J-Dkeystore.pkcs12.macAlgorithm=NONE'",
+  'keytool $nomac -importkeystore -noprompt -srckeystore "$JAVA_HOME/lib/security/cacerts" -srcstorepass changeit -destkeystore "$out" -deststoretype PKCS12 -deststorepass "$pw"',
+  'keytool $nomac -importcert -noprompt -alias fawkes-local-ca -file /var/run/fawkes-ca/ca.crt -keystore "$out" -storetype PKCS12 -storepass "$pw"',
+].join("\n");
+
+/**
+ * Makes the controller's JVM trust the local CA: an init container (the controller's own image, for
+ * its keytool and JDK) builds the store into a volume the controller mounts, and javaOpts point at it.
+ */
+function trustLocalCa(values: Values, caConfigMap: string): void {
+  const controller = values.controller as Values & { javaOpts?: string; image?: Values };
+  const image = controller.image as { registry?: string; repository?: string; tag?: string } | undefined;
+  controller.javaOpts = `${controller.javaOpts ?? ""} -Djavax.net.ssl.trustStore=${LOCAL_TRUSTSTORE} -Djavax.net.ssl.trustStoreType=PKCS12`.trim();
+  controller.customInitContainers = [
+    {
+      name: "local-ca-truststore",
+      image: `${image?.registry ?? "docker.io"}/${image?.repository ?? "jenkins/jenkins"}:${image?.tag}`,
+      imagePullPolicy: "IfNotPresent",
+      command: ["/bin/sh", "-c", TRUSTSTORE_SCRIPT],
+      securityContext: { runAsNonRoot: true, runAsUser: 1000, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+      volumeMounts: [
+        { name: "fawkes-ca", mountPath: "/var/run/fawkes-ca", readOnly: true },
+        { name: "local-truststore", mountPath: "/var/jenkins_truststore" },
+      ],
+    },
+  ];
+  const persistence = (values.persistence ?? {}) as Values;
+  persistence.volumes = [
+    { name: "fawkes-ca", configMap: { name: caConfigMap } },
+    { name: "local-truststore", emptyDir: {} },
+  ];
+  persistence.mounts = [{ name: "local-truststore", mountPath: "/var/jenkins_truststore", readOnly: true }];
+  values.persistence = persistence;
 }
