@@ -355,7 +355,7 @@ describe("upgrades: raising kubernetes.version moves nodes, add-ons and the auto
 
 describe("node pool sizes: raising min above the current desired size", () => {
   const groups = resources(tf, "aws_eks_node_group");
-  const scaling = resources(tf, "terraform_data");
+  const scaling = resources(tf, "time_static");
   const pools = testConfig().nodePools;
 
   test("node groups take sizes only at creation; one scaling step per pool applies min/max after that", () => {
@@ -363,8 +363,8 @@ describe("node pool sizes: raising min above the current desired size", () => {
     expect(scaling).toHaveLength(3);
     for (const [id, g] of groups) {
       const pool = g.labels["fawkes.dev/pool"] as "system" | "workloads" | "dojo";
-      const step = scaling.find(([, d]) => d.triggers_replace.nodegroup === `\${aws_eks_node_group.${id}.node_group_name}`)![1];
-      expect(step.triggers_replace).toMatchObject({ min: pools[pool].min, max: pools[pool].max });
+      const step = scaling.find(([, d]) => d.triggers.nodegroup === `\${aws_eks_node_group.${id}.node_group_name}`)![1];
+      expect(step.triggers).toMatchObject({ min: String(pools[pool].min), max: String(pools[pool].max) });
       const exec = step.provisioner[0]["local-exec"];
       expect(exec.environment).toMatchObject({ MIN: String(pools[pool].min), MAX: String(pools[pool].max), REGION: "eu-west-1" });
       expect(exec.command).toBe(SCALING_SCRIPT);

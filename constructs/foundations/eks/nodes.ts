@@ -4,7 +4,7 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
 import type { Subnet } from "@cdktf/provider-aws/lib/subnet";
-import { DataResource } from "cdktf";
+import { StaticResource } from "@cdktf/provider-time/lib/static-resource";
 import { Construct } from "constructs";
 import { DOJO_TAINT, POOL_LABEL, type PoolName } from "../shared";
 import { AWS_NAME_LIMITS, awsName } from "./names";
@@ -118,8 +118,10 @@ export class EksNodePools extends Construct {
         lifecycle: { ignoreChanges: ["scaling_config"], createBeforeDestroy: true },
         dependsOn: attachments,
       });
-      new DataResource(this, `${title(pool)}Scaling`, {
-        triggersReplace: { nodegroup: nodeGroup.nodeGroupName, min: spec.min, max: spec.max },
+      // time_static as the carrier of the step (replaced, so re-run, when a trigger changes): cdktf's
+      // terraform_data would do the same but runs `terraform version` on every synth to check for it.
+      new StaticResource(this, `${title(pool)}Scaling`, {
+        triggers: { nodegroup: nodeGroup.nodeGroupName, min: String(spec.min), max: String(spec.max) },
         provisioners: [
           {
             type: "local-exec",
