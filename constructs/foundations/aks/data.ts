@@ -16,7 +16,7 @@ import { Password } from "@cdktf/provider-random/lib/password";
 import { Sleep } from "@cdktf/provider-time/lib/sleep";
 import { Fn, Token, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
-import type { BucketRef, DatabaseEngineRequest, DatabaseRef, Profile } from "../../context";
+import type { BucketRef, DatabaseEngine, DatabaseEngineRequest, DatabaseRef, Profile } from "../../context";
 import { DATABASE_PORT, DatabaseNames, requestScope } from "../shared";
 import type { AksNetwork } from "./network";
 
@@ -165,7 +165,7 @@ export class AksData extends Construct {
   }
 
   private postgres(scope: Construct, requestName: string, ident: string): DatabaseRef {
-    const { name, suffix, resourceGroupName, location, tags, keep, profile } = this.props;
+    const { name, suffix, resourceGroupName, location, keep, profile } = this.props;
     const request = { name: requestName };
     const dnsZone = this.props.network.privateDnsZone("PostgresZone", `${name}.private.postgres.database.azure.com`);
     const password = new Password(scope, "Password", { length: 32, special: false, minUpper: 2, minLower: 2, minNumeric: 2 });
@@ -202,26 +202,7 @@ export class AksData extends Construct {
       lifecycle: { preventDestroy: keep },
       dependsOn: [tlsVersion],
     });
-    // The password goes to Key Vault, where external-secrets reads it; components never see Terraform's copy.
-    const secret = new KeyVaultSecret(scope, "PasswordSecret", {
-      keyVaultId: this.vault.id,
-      name: `postgres-${request.name}`,
-      value: password.result,
-      contentType: "password",
-      tags,
-      dependsOn: this.vaultAccess,
-    });
-    if (keep) lock(scope, "Lock", server.id, "the database server");
-    return {
-      engine: "postgres",
-      host: server.fqdn,
-      port: DATABASE_PORT.postgres,
-      database: ident,
-      username: ident,
-      password: { key: secret.name },
-      tls: true,
-      dependsOn: [server, tls, tlsVersion, database, secret],
-    };
+    return this.serverRef(scope, "postgres", request.name, ident, password, server, [tls, tlsVersion, database]);
   }
 
   /**
@@ -248,7 +229,7 @@ export class AksData extends Construct {
 
   /** MySQL Flexible Server: the PostgreSQL server's properties, in its own delegated subnet and private zone. */
   private mysql(scope: Construct, requestName: string, ident: string): DatabaseRef {
-    const { name, suffix, resourceGroupName, location, tags, keep, profile } = this.props;
+    const { name, suffix, resourceGroupName, location, keep, profile } = this.props;
     const dnsZone = this.props.network.privateDnsZone("MysqlZone", `${name}.private.mysql.database.azure.com`);
     const password = new Password(scope, "Password", { length: 32, special: false, minUpper: 2, minLower: 2, minNumeric: 2 });
     const server = new MysqlFlexibleServer(scope, "Server", {
@@ -289,25 +270,40 @@ export class AksData extends Construct {
       lifecycle: { preventDestroy: keep },
       dependsOn: [tlsVersion],
     });
-    // The password goes to Key Vault, where external-secrets reads it; components never see Terraform's copy.
+    return this.serverRef(scope, "mysql", requestName, ident, password, server, [tls, tlsVersion, database]);
+  }
+
+  /**
+   * What every engine's server ends with: the password in Key Vault (where external-secrets reads it;
+   * components never see Terraform's copy), the delete lock, and the reference components get.
+   */
+  private serverRef(
+    scope: Construct,
+    engine: DatabaseEngine,
+    requestName: string,
+    ident: string,
+    password: Password,
+    server: { readonly id: string; readonly fqdn: string } & ITerraformDependable,
+    configured: ITerraformDependable[],
+  ): DatabaseRef {
     const secret = new KeyVaultSecret(scope, "PasswordSecret", {
       keyVaultId: this.vault.id,
-      name: `mysql-${requestName}`,
+      name: `${engine}-${requestName}`,
       value: password.result,
       contentType: "password",
-      tags,
+      tags: this.props.tags,
       dependsOn: this.vaultAccess,
     });
-    if (keep) lock(scope, "Lock", server.id, "the database server");
+    if (this.props.keep) lock(scope, "Lock", server.id, "the database server");
     return {
-      engine: "mysql",
+      engine,
       host: server.fqdn,
-      port: DATABASE_PORT.mysql,
+      port: DATABASE_PORT[engine],
       database: ident,
       username: ident,
       password: { key: secret.name },
       tls: true,
-      dependsOn: [server, tls, tlsVersion, database, secret],
+      dependsOn: [server, ...configured, secret],
     };
   }
 
