@@ -3,7 +3,7 @@ import type { Construct } from "constructs";
 import type { PlatformContext } from "../../context";
 import { manifestsRelease } from "../../helm";
 import type { AnalysisToken } from "../../services";
-import { SCANNING_NAMESPACE, SONARQUBE_ADMIN_SECRET, SONARQUBE_URL, sonarqubeImage } from "./sonarqube";
+import { SCANNING_NAMESPACE, SONARQUBE_ADMIN_SECRET, SONARQUBE_URL, sonarqubeApiJob } from "./sonarqube";
 
 /** The key of the token in the asking component's secret. */
 const SONARQUBE_TOKEN_KEY = "token";
@@ -35,7 +35,6 @@ export interface SonarqubeTokenProps {
  */
 export function sonarqubeTokenFor(scope: Construct, id: string, ctx: PlatformContext, props: SonarqubeTokenProps): AnalysisToken {
   const ciNamespace = props.namespace;
-  const pool = ctx.nodePools.workloads;
   const tokenSecret = sonarqubeTokenSecret(props.forComponent);
   // One minter per asking component: two askers never share (or fight over) an object.
   const minter = `${props.forComponent}-sonarqube-token`;
@@ -66,45 +65,21 @@ export function sonarqubeTokenFor(scope: Construct, id: string, ctx: PlatformCon
         roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: minter },
         subjects: [{ kind: "ServiceAccount", name: minter, namespace: SCANNING_NAMESPACE }],
       },
-      {
-        apiVersion: "batch/v1",
-        kind: "Job",
-        metadata: {
-          name: minter,
-          namespace: SCANNING_NAMESPACE,
-          // A hook runs again on every upgrade (a plain Job's spec is immutable) and Helm waits for it.
-          annotations: { "helm.sh/hook": "post-install,post-upgrade", "helm.sh/hook-delete-policy": "before-hook-creation,hook-succeeded" },
+      sonarqubeApiJob(ctx, {
+        name: minter,
+        serviceAccountName: minter,
+        container: {
+          name: "mint",
+          script: MINT_SCRIPT,
+          env: [
+            { name: "SONARQUBE_URL", value: SONARQUBE_URL },
+            { name: "TOKEN_NAME", value: props.forComponent },
+            { name: "TARGET", value: `namespaces/${ciNamespace}/secrets/${tokenSecret}` },
+            { name: "TOKEN_KEY", value: SONARQUBE_TOKEN_KEY },
+            { name: "ADMIN_PASSWORD", valueFrom: { secretKeyRef: { name: SONARQUBE_ADMIN_SECRET, key: "password" } } },
+          ],
         },
-        spec: {
-          backoffLimit: 4,
-          activeDeadlineSeconds: 840,
-          template: {
-            spec: {
-              serviceAccountName: minter,
-              restartPolicy: "OnFailure",
-              nodeSelector: pool.nodeSelector,
-              tolerations: pool.tolerations,
-              securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } },
-              containers: [
-                {
-                  name: "mint",
-                  image: sonarqubeImage(),
-                  command: ["/bin/sh", "-c", MINT_SCRIPT],
-                  env: [
-                    { name: "SONARQUBE_URL", value: SONARQUBE_URL },
-                    { name: "TOKEN_NAME", value: props.forComponent },
-                    { name: "TARGET", value: `namespaces/${ciNamespace}/secrets/${tokenSecret}` },
-                    { name: "TOKEN_KEY", value: SONARQUBE_TOKEN_KEY },
-                    { name: "ADMIN_PASSWORD", valueFrom: { secretKeyRef: { name: SONARQUBE_ADMIN_SECRET, key: "password" } } },
-                  ],
-                  resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } },
-                  securityContext: { allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
-                },
-              ],
-            },
-          },
-        },
-      },
+      }),
     ],
   });
   return { secret: { namespace: ciNamespace, name: tokenSecret, key: SONARQUBE_TOKEN_KEY }, ready: [release] };

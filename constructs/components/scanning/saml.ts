@@ -2,7 +2,7 @@ import type { PlatformContext } from "../../context";
 import type { Values } from "../../helm";
 import type { HostAlias } from "../../in-cluster-issuer";
 import type { RegisteredClient, SecretKeyRef } from "../../services";
-import { SCANNING_NAMESPACE, SONARQUBE_ADMIN_SECRET, SONARQUBE_URL, sonarqubeImage } from "./sonarqube";
+import { SONARQUBE_ADMIN_SECRET, SONARQUBE_URL, sonarqubeApiJob } from "./sonarqube";
 
 /**
  * SonarQube's group names, the same as the platform's (SAML group sync only joins groups that exist
@@ -53,52 +53,29 @@ export function samlCertificateJob(
   client: RegisteredClient,
   reach: { readonly hostAliases: HostAlias[]; readonly caConfigMap?: SecretKeyRef } = { hostAliases: [] },
 ): Values {
-  const pool = ctx.nodePools.workloads;
   const groups = Object.entries(SONARQUBE_GROUP_PERMISSIONS)
     .map(([group, permissions]) => `${group}:${permissions.join(",")}`)
     .join(" ");
-  return {
-    apiVersion: "batch/v1",
-    kind: "Job",
-    metadata: {
-      name: "sonarqube-saml",
-      namespace: SCANNING_NAMESPACE,
-      labels: { "app.kubernetes.io/part-of": "fawkes" },
-      annotations: { "helm.sh/hook": "post-install,post-upgrade", "helm.sh/hook-delete-policy": "before-hook-creation,hook-succeeded" },
+  return sonarqubeApiJob(ctx, {
+    name: "sonarqube-saml",
+    labels: { "app.kubernetes.io/part-of": "fawkes" },
+    pod: {
+      ...(reach.hostAliases.length ? { hostAliases: reach.hostAliases } : {}),
+      ...(reach.caConfigMap ? { volumes: [{ name: "fawkes-ca", configMap: { name: reach.caConfigMap.name } }] } : {}),
     },
-    spec: {
-      backoffLimit: 4,
-      activeDeadlineSeconds: 840,
-      template: {
-        spec: {
-          restartPolicy: "OnFailure",
-          automountServiceAccountToken: false,
-          nodeSelector: pool.nodeSelector,
-          tolerations: pool.tolerations,
-          securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } },
-          ...(reach.hostAliases.length ? { hostAliases: reach.hostAliases } : {}),
-          ...(reach.caConfigMap ? { volumes: [{ name: "fawkes-ca", configMap: { name: reach.caConfigMap.name } }] } : {}),
-          containers: [
-            {
-              name: "saml",
-              image: sonarqubeImage(),
-              command: ["/bin/sh", "-c", SAML_SCRIPT.replace("CACERT", reach.caConfigMap ? '--cacert "$CA_FILE" ' : "")],
-              env: [
-                { name: "SONARQUBE_URL", value: SONARQUBE_URL },
-                { name: "DESCRIPTOR", value: `${client.issuer}/protocol/saml/descriptor` },
-                { name: "GROUPS", value: groups },
-                { name: "ADMIN_PASSWORD", valueFrom: { secretKeyRef: { name: SONARQUBE_ADMIN_SECRET, key: "password" } } },
-                ...(reach.caConfigMap ? [{ name: "CA_FILE", value: `${CA_DIR}/${reach.caConfigMap.key}` }] : []),
-              ],
-              ...(reach.caConfigMap ? { volumeMounts: [{ name: "fawkes-ca", mountPath: CA_DIR, readOnly: true }] } : {}),
-              resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } },
-              securityContext: { allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
-            },
-          ],
-        },
-      },
+    container: {
+      name: "saml",
+      script: SAML_SCRIPT.replace("CACERT", reach.caConfigMap ? '--cacert "$CA_FILE" ' : ""),
+      env: [
+        { name: "SONARQUBE_URL", value: SONARQUBE_URL },
+        { name: "DESCRIPTOR", value: `${client.issuer}/protocol/saml/descriptor` },
+        { name: "GROUPS", value: groups },
+        { name: "ADMIN_PASSWORD", valueFrom: { secretKeyRef: { name: SONARQUBE_ADMIN_SECRET, key: "password" } } },
+        ...(reach.caConfigMap ? [{ name: "CA_FILE", value: `${CA_DIR}/${reach.caConfigMap.key}` }] : []),
+      ],
+      ...(reach.caConfigMap ? { volumeMounts: [{ name: "fawkes-ca", mountPath: CA_DIR, readOnly: true }] } : {}),
     },
-  };
+  });
 }
 
 /**

@@ -74,10 +74,68 @@ export function sonarqubeValues(ctx: PlatformContext, o: SonarqubeOverlay): Valu
  * The image the chart runs (`image.tag`, else the pinned Community Build), reused by the analysis
  * token job: it has curl and a shell, and no second image needs pinning or trusting.
  */
-export function sonarqubeImage(): string {
+function sonarqubeImage(): string {
   const v = valuesFile(SONARQUBE_VALUES) as { image?: { repository?: string; tag?: string }; community?: { buildNumber?: string } };
   const repository = v.image?.repository ?? "sonarqube";
   const tag = v.image?.tag ?? (v.community?.buildNumber ? `${v.community.buildNumber}-community` : undefined);
   if (!tag) throw new Error(`helm-values/${SONARQUBE_VALUES}.yaml must pin community.buildNumber or image.tag`);
   return `${repository}:${tag}`;
+}
+
+/** One container of a SonarQube API Job: a POSIX script run in the SonarQube image. */
+interface ApiJobContainer {
+  readonly name: string;
+  readonly script: string;
+  readonly env: Values[];
+  readonly volumeMounts?: Values[];
+}
+
+/**
+ * A Helm hook Job that talks to SonarQube's API with the admin password (the token minter, the SAML
+ * setup): re-run on every upgrade (a plain Job's spec is immutable) and waited for by Helm, on the
+ * workloads pool, "restricted" pod security, the SonarQube image for its curl and sh.
+ */
+export function sonarqubeApiJob(
+  ctx: PlatformContext,
+  props: { name: string; labels?: Record<string, string>; serviceAccountName?: string; pod?: Values; container: ApiJobContainer },
+): Values {
+  const pool = ctx.nodePools.workloads;
+  const c = props.container;
+  return {
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: {
+      name: props.name,
+      namespace: SCANNING_NAMESPACE,
+      ...(props.labels ? { labels: props.labels } : {}),
+      annotations: { "helm.sh/hook": "post-install,post-upgrade", "helm.sh/hook-delete-policy": "before-hook-creation,hook-succeeded" },
+    },
+    spec: {
+      backoffLimit: 4,
+      activeDeadlineSeconds: 840,
+      template: {
+        spec: {
+          ...(props.serviceAccountName ? { serviceAccountName: props.serviceAccountName } : {}),
+          restartPolicy: "OnFailure",
+          // Without a service account of its own the pod needs no API token.
+          ...(props.serviceAccountName ? {} : { automountServiceAccountToken: false }),
+          nodeSelector: pool.nodeSelector,
+          tolerations: pool.tolerations,
+          securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } },
+          ...(props.pod ?? {}),
+          containers: [
+            {
+              name: c.name,
+              image: sonarqubeImage(),
+              command: ["/bin/sh", "-c", c.script],
+              env: c.env,
+              ...(c.volumeMounts ? { volumeMounts: c.volumeMounts } : {}),
+              resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } },
+              securityContext: { allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+            },
+          ],
+        },
+      },
+    },
+  };
 }
