@@ -29,6 +29,12 @@ export interface PlatformContext {
   readonly certificates: CertificateSpec;
   /** What external-secrets reads: the ClusterSecretStore provider block for this cloud. */
   readonly secretStore: SecretStoreSpec;
+  /**
+   * The image registry of this cloud (ECR, ACR, Artifact Registry; an in-cluster registry locally).
+   * CI pushes with `workloadIdentity(..., [{ registry: "push" }])`; nodes pull with their own identity.
+   * Optional until every foundation offers one (the golden-path issue).
+   */
+  readonly registry?: RegistryCapability;
   /** Anything the foundation must finish before the first release (node groups, CSI driver, access entries). */
   readonly ready: ITerraformDependable[];
 
@@ -180,7 +186,42 @@ export interface ServiceAccountRef {
 }
 
 /** Cloud permissions a workload asks for, by intent. Foundations map each to their IAM. */
-export type Grant = { readonly secrets: "read" } | { readonly dns: "write" } | { readonly bucket: BucketRef; readonly access: "read" | "readwrite" };
+export type Grant =
+  | { readonly secrets: "read" }
+  | { readonly dns: "write" }
+  | { readonly bucket: BucketRef; readonly access: "read" | "readwrite" }
+  /** Push (and pull) images to the platform's repositories of `ctx.registry`. */
+  | { readonly registry: "push" };
+
+/**
+ * An image registry: one per platform, repositories under one prefix (`<pushUrl>/<service>`), tags
+ * immutable where the cloud can enforce it, scanned on push where the cloud offers it. Nothing here
+ * is a credential: pushing takes the `{ registry: "push" }` grant, pulling the node's identity.
+ */
+export interface RegistryCapability {
+  /** Where CI pushes: `<pushUrl>/<service>:<commit sha>`, e.g. `<account>.dkr.ecr.<region>.amazonaws.com/fawkes`. */
+  readonly pushUrl: string;
+  /**
+   * Where nodes pull the same images from: equal to `pushUrl` on clouds; locally the in-cluster
+   * registry is pushed to by its Service name and pulled through each node's `localhost` node port.
+   */
+  readonly pullUrl: string;
+  /**
+   * kaniko's `/kaniko/.docker/config.json`: credential helpers that turn the pod's workload identity
+   * into registry credentials (`ecr-login`, `acr-env`, `gcr`); `{}` where no credential is needed.
+   */
+  readonly dockerConfig: Record<string, unknown>;
+  /** Extra kaniko executor flags (e.g. `--insecure-registry=<host>` for the in-cluster registry). @default [] */
+  readonly kanikoFlags: string[];
+  /** Environment variables the push needs beside the identity (e.g. the ACR name for `acr-env`). */
+  readonly pushEnv: Record<string, string>;
+  /** What the registry scans on push, for docs and the pipeline's summary; undefined when it does not. */
+  readonly scanOnPush?: string;
+  /** Whether the registry itself refuses to overwrite a tag (ECR, Artifact Registry); Fawkes deploys by digest either way. */
+  readonly immutableTags: boolean;
+  /** The registry exists (and nodes may pull) after these. */
+  readonly ready: ITerraformDependable[];
+}
 
 export interface WorkloadIdentity {
   readonly serviceAccountAnnotations: Record<string, string>;

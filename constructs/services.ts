@@ -22,9 +22,9 @@ export interface PlatformServices {
   readonly codeAnalysis: CodeAnalysisService;
   /** Single sign-on for the platform's UIs (offered by `identity`; used by every component with a UI). */
   readonly identity: IdentityService;
-  /** Where repositories live. Declared for the golden-path issue; nothing offers it yet. */
+  /** Where repositories live (offered by `git`; used by backstage, argocd, jenkins, dora). */
   readonly git: GitService;
-  /** Where deployments and incidents are reported. Declared for the DORA issue; nothing offers it yet. */
+  /** Where deployments and incidents are reported (offered by `dora`; used by jenkins, observability). */
   readonly deliveryEvents: DeliveryEventsService;
 }
 
@@ -156,45 +156,95 @@ export interface RegisteredClient {
   readonly ready: ITerraformDependable[];
 }
 
-/** Where repositories live, and how CI and Argo CD reach them. */
+/**
+ * Where repositories live (offered by `git`: the built-in Gitea, or an existing GitHub organisation;
+ * used by `backstage` (scaffolder, catalog), `argocd` (ApplicationSets), `jenkins` (organisation
+ * folders, the pipeline library), `dora` (webhooks)).
+ */
 export interface GitService {
-  /** Base URL of repositories, e.g. `https://git.<domain>/<org>`: a repository is `<baseUrl>/<name>.git`. */
-  readonly baseUrl: string;
-  /** Grants a component's robot account read (Argo CD) or write (CI) access; the credential lands in its namespace. */
-  credentialsFor(scope: Construct, request: { readonly component: string; readonly namespace: string; readonly access: "read" | "write" }): GitCredentials;
-  /** Registers a webhook that calls `url` on pushes to every repository (Jenkins, Argo CD). */
-  webhook(scope: Construct, request: { readonly component: string; readonly url: string; readonly events: ("push" | "pull_request")[] }): void;
+  readonly provider: "gitea" | "github";
+  /** Web and clone base, no owner: `https://git.<domain>` or `https://github.com`. A repository is `<url>/<owner>/<name>.git`. */
+  readonly url: string;
+  /** REST API base (`https://git.<domain>/api/v1`, `https://api.github.com`), as the scaffolder and Argo CD's SCM generator take it. */
+  readonly apiUrl: string;
+  /** In-cluster base URL of the same server, for Jobs and webhooks that must not leave the cluster. @default - `url` */
+  readonly inClusterUrl?: string;
+  /** Owner (organisation) of the platform's own repositories: `platform-templates`, `pipeline-library`. */
+  readonly platformOwner: string;
+  /** Owner of a team's repositories: Gitea has one organisation per team; GitHub, the one configured organisation. */
+  ownerOf(team: string): string;
+  /**
+   * A robot credential for `component` with `read` (Argo CD) or `write` (CI, the scaffolder) access to
+   * every team's repositories, written to a secret of `namespace`. Resources under `scope`.
+   */
+  credentialsFor(scope: Construct, request: GitCredentialsRequest): GitCredentials;
+  /** Calls `url` on `events` of every team repository (a system webhook in Gitea; the App's webhook on GitHub). */
+  webhook(scope: Construct, request: GitWebhookRequest): void;
+  /**
+   * A repository of `platformOwner` whose default branch holds exactly `files` (path → UTF-8 content):
+   * created if missing, one commit when anything differs, nothing when equal. Resources under `scope`.
+   */
+  publishRepository(scope: Construct, request: PublishRequest): PublishedRepository;
 }
 
+export interface GitCredentialsRequest {
+  readonly component: string;
+  readonly namespace: string;
+  readonly access: "read" | "write";
+  /** What must exist first in `namespace` (at least the namespace). */
+  readonly after?: ITerraformDependable[];
+}
+
+/**
+ * Where a robot credential lives. `token`: keys `username` and `password` (an access token), as
+ * Argo CD repository credentials and Jenkins username/password credentials read them. `githubApp`:
+ * keys `appId`, `installationId` and `privateKey` (PEM).
+ */
 export interface GitCredentials {
-  /** `username` and `password` (a token) keys, or an SSH key, as the consumer's chart reads them. */
+  readonly kind: "token" | "githubApp";
+  /** The secret (its `key` is the main key: `password` or `privateKey`). */
   readonly secret: SecretKeyRef;
   readonly ready: ITerraformDependable[];
 }
 
-/**
- * An image registry. Per the house plan this is a context capability (each cloud has its own
- * registry), not a component's service: declared here so CI and the golden path share one shape.
- * Nodes pull with their own cloud identity; only pushing needs a credential.
- */
-export interface RegistryCapability {
-  /** Where images are pushed and pulled, e.g. `<account>.dkr.ecr.<region>.amazonaws.com/fawkes`. */
-  readonly pushUrl: string;
-  /** The cloud identity a CI service account pushes with (to pass to `workloadIdentity`). */
-  pushIdentityFor(
-    scope: Construct,
-    sa: { readonly namespace: string; readonly name: string },
-  ): { readonly serviceAccountAnnotations: Record<string, string>; readonly podLabels: Record<string, string> };
+export interface GitWebhookRequest {
+  /** Who asks: the webhook's name derives from it. */
+  readonly component: string;
+  readonly url: string;
+  readonly events: ("push" | "pull_request" | "create" | "delete" | "repository")[];
+  /** A secret key whose value signs the payloads (HMAC), when the receiver checks it. @default - unsigned */
+  readonly signingSecret?: SecretKeyRef;
+  readonly after?: ITerraformDependable[];
 }
 
-/** Where CI, Argo CD and Alertmanager report deployments and incidents (DORA metrics). */
+export interface PublishRequest {
+  /** Repository name under `platformOwner`. */
+  readonly name: string;
+  readonly description: string;
+  /** Path → content; the commit removes files not listed. */
+  readonly files: Record<string, string>;
+  readonly after?: ITerraformDependable[];
+}
+
+export interface PublishedRepository {
+  /** `<url>/<platformOwner>/<name>`. */
+  readonly url: string;
+  /** A file's browsable URL on the default branch: `<url>/src/branch/main/<path>` (Gitea) or `<url>/blob/main/<path>`. */
+  fileUrl(path: string): string;
+  readonly ready: ITerraformDependable[];
+}
+
+/**
+ * Where CI reports deployments and Alertmanager reports incidents (offered by `dora`; used by
+ * `jenkins` (the pipeline's deployment record), `observability` (Alertmanager), `scripts/fawkes`).
+ */
 export interface DeliveryEventsService {
-  /** In-cluster URL that accepts deployment records (`POST`, JSON: service, environment, commit, status, time). */
+  /** In-cluster URL accepting a deployment record: `POST`, JSON, the shape of `DeploymentRecord` (pipeline-library/resources/fawkes/record.js). */
   readonly deploymentsUrl: string;
-  /** In-cluster URL that accepts incidents (Alertmanager webhook format). */
+  /** In-cluster URL accepting Alertmanager's webhook payload (version 4). */
   readonly incidentsUrl: string;
-  /** A webhook credential for the reporting component, in its namespace. */
-  credentialFor(scope: Construct, request: { readonly component: string; readonly namespace: string }): SecretKeyRef;
+  /** A bearer token for the reporting component, written to a secret of `namespace` (key `token`). */
+  credentialFor(scope: Construct, request: { readonly component: string; readonly namespace: string; readonly after?: ITerraformDependable[] }): SecretKeyRef;
 }
 
 /** One enabled component as the platform describes it (Backstage's catalog, outputs). */

@@ -329,6 +329,7 @@ export class AksFoundation extends Construct implements PlatformContext {
         { role: "Reader", scope: this.dnsResourceGroupId },
       ];
     }
+    if ("registry" in grant) throw new Error("the registry grant is not implemented yet");
     const role = grant.access === "readwrite" ? "Storage Blob Data Contributor" : "Storage Blob Data Reader";
     return [{ role, scope: this.data.container(grant.bucket).id }];
   }

@@ -306,6 +306,7 @@ export class EksFoundation extends Construct implements PlatformContext {
         { actions: ["route53:ListHostedZones"], resources: ["*"] },
       ];
     }
+    if ("registry" in grant) throw new Error("the registry grant is not implemented yet");
     const bucket = `arn:${this.partition}:s3:::${grant.bucket.name}`;
     const write = grant.access === "readwrite" ? ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"] : [];
     return [

@@ -279,6 +279,8 @@ export class GkeFoundation extends Construct implements PlatformContext {
       } else if ("dns" in grant) {
         // external-dns lists the project's zones, then edits records in the one it is filtered to.
         ready.push(new ProjectIamMember(root, `DnsWrite${i}`, { project: this.props.project, role: "roles/dns.admin", member: account.member }), this.zone);
+      } else if ("registry" in grant) {
+        throw new Error("GkeFoundation: the registry grant is not implemented yet");
       } else {
         ready.push(
           new StorageBucketIamMember(root, `BucketAccess${i}`, {
