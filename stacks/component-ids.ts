@@ -9,6 +9,7 @@ export const COMPONENT_IDS = [
   "dns",
   "secrets",
   "identity",
+  "git",
   "backstage",
   "argocd",
   "observability",
@@ -16,6 +17,7 @@ export const COMPONENT_IDS = [
   "scanning",
   "jenkins",
   "dojo",
+  "dora",
 ] as const;
 
 export type ComponentId = (typeof COMPONENT_IDS)[number];

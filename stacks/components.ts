@@ -4,7 +4,9 @@ import type { FawkesConfig } from "./config/schema";
 import { ArgocdComponent } from "../constructs/components/argocd";
 import { BackstageComponent } from "../constructs/components/backstage";
 import { DnsComponent } from "../constructs/components/dns";
+import { DoraComponent } from "../constructs/components/dora";
 import { ARGOCD_APPLICATION_NAMESPACES, DojoComponent } from "../constructs/components/dojo";
+import { GitComponent } from "../constructs/components/git";
 import { IdentityComponent } from "../constructs/components/identity";
 import { IngressComponent } from "../constructs/components/ingress";
 import { JenkinsComponent } from "../constructs/components/jenkins";
@@ -26,6 +28,7 @@ export const COMPONENTS = {
   dns: () => new DnsComponent(),
   secrets: () => new SecretsComponent(),
   identity: (c) => new IdentityComponent({ subdomain: c.identity.subdomain, teams: c.teams, broker: c.identity.broker, manage: c.identity.realm.manage }),
+  git: (c) => new GitComponent({ provider: c.git.provider, teams: c.teams.map((t) => t.name), github: c.git.github }),
   backstage: () => new BackstageComponent(),
   argocd: (c) =>
     new ArgocdComponent({
@@ -37,6 +40,7 @@ export const COMPONENTS = {
   scanning: () => new ScanningComponent(),
   jenkins: (c) => new JenkinsComponent({ breakGlass: c.identity.breakGlass.includes("jenkins") }),
   dojo: (c) => new DojoComponent({ ttlHours: c.dojo.ttlHours, belts: c.dojo.belts }),
+  dora: (c) => new DoraComponent({ teams: c.teams.map((t) => t.name) }),
 } satisfies Record<ComponentId, (config: FawkesConfig) => Component>;
 
 export { COMPONENT_IDS, type ComponentId };

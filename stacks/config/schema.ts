@@ -484,6 +484,27 @@ export const configSchema = z.strictObject({
       breakGlass: z.array(z.enum(["argocd", "observability", "jenkins"])).default([]),
     })
     .prefault({}),
+  git: z
+    .strictObject({
+      /**
+       * `gitea`: the built-in Gitea (no external account needed). `github`: an existing GitHub
+       * organisation through a GitHub App (set `github`). @default "gitea"
+       */
+      provider: z.enum(["gitea", "github"]).default("gitea"),
+      github: z
+        .strictObject({
+          /** The organisation the platform creates repositories in. */
+          organization: z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?$/, "a GitHub organisation name (letters, digits, -)"),
+          /** Where the GitHub App's `appId`, `installationId` and `privateKey` live in the cloud secret store (never the values). */
+          app: z.strictObject({ key: z.string().trim().min(1, "the secret store key holding appId, installationId and privateKey") }),
+        })
+        .optional(),
+    })
+    .prefault({})
+    .refine((g) => g.provider !== "github" || g.github !== undefined, {
+      path: ["github"],
+      message: "git.github (organization, app.key) when git.provider is github",
+    }),
   mattermost: z
     .strictObject({
       /**
