@@ -191,6 +191,10 @@ export interface GitCredentialsRequest {
   readonly component: string;
   readonly namespace: string;
   readonly access: "read" | "write";
+  /** Labels on the secret (e.g. Argo CD's `argocd.argoproj.io/secret-type: repo-creds`). @default {} */
+  readonly secretLabels?: Record<string, string>;
+  /** Non-secret keys written beside the credential (e.g. Argo CD's `url`, `type`). @default {} */
+  readonly secretLiterals?: Record<string, string>;
   /** What must exist first in `namespace` (at least the namespace). */
   readonly after?: ITerraformDependable[];
 }
