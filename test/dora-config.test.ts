@@ -3,6 +3,7 @@
  * REST API: the exact calls for a config, no write on a second run, bounded retries when DevLake is
  * not ready, and service discovery in Gitea.
  */
+import { applyConfigMaps, dashboardConfigMaps, DATASOURCE_ANNOTATION, restartPatch } from "../constructs/components/dora/config/grafana";
 import { backoff, configure, discoverServices, teamsCsv, usersCsv, waitReady, webhookName, API_KEY_PATH } from "../constructs/components/dora/config/devlake";
 
 type Call = { method: string; path: string; body?: unknown };
@@ -271,5 +272,56 @@ describe("service discovery in Gitea", () => {
       { name: "orders", team: "payments", repository: "https://git.fawkes.test/payments/orders" },
       { name: "finder", team: "search", repository: "https://git.fawkes.test/search/finder" },
     ]);
+  });
+});
+
+describe("DevLake's dashboards in the platform Grafana", () => {
+  const opts = { namespace: "dora", folder: "DevLake", label: { grafana_dashboard: "1" }, folderAnnotation: "grafana_folder" };
+  const files = [
+    { file: "DORA.json", content: '{"title":"DORA"}' },
+    { file: "DORADetails-LeadTimeforChanges.json", content: '{"title":"Lead time"}' },
+    { file: "Jira.json", content: '{"title":"Jira"}' },
+    { file: "EngineeringThroughputAndCycleTime.json", content: "{}" },
+  ];
+
+  it("keeps the delivery dashboards, one labelled ConfigMap each, filed in the folder", () => {
+    const maps = dashboardConfigMaps(files, opts);
+    expect(maps.map((m) => m.metadata.name)).toEqual([
+      "devlake-dashboard-dora",
+      "devlake-dashboard-doradetails-lead-timefor-changes",
+      "devlake-dashboard-engineering-throughput-and-cycle-time",
+    ]);
+    expect(maps[0]).toMatchObject({
+      metadata: { labels: { grafana_dashboard: "1" }, annotations: { grafana_folder: "DevLake" } },
+      data: { "DORA.json": '{"title":"DORA"}' },
+    });
+    expect(maps.every((m) => m.metadata.name.length <= 63)).toBe(true);
+    expect(() => dashboardConfigMaps([{ file: "DORA.json", content: "<html>" }], opts)).toThrow(/dashboard DORA.json must be JSON/);
+  });
+
+  it("writes only ConfigMaps that differ", async () => {
+    const store = new Map<string, any>();
+    const calls: string[] = [];
+    const kube = async (method: string, path: string, body?: any) => {
+      calls.push(`${method} ${path}`);
+      if (method === "GET") return store.has(path) ? { status: 200, body: store.get(path) } : { status: 404, body: {} };
+      const name = body.metadata.name;
+      store.set(`/api/v1/namespaces/dora/configmaps/${name}`, { ...body, metadata: { ...body.metadata, resourceVersion: "1" } });
+      return { status: method === "POST" ? 201 : 200, body };
+    };
+    const maps = dashboardConfigMaps(files, opts);
+    expect(await applyConfigMaps(kube, maps)).toHaveLength(3);
+    expect(await applyConfigMaps(kube, maps)).toEqual([]);
+    const changed = dashboardConfigMaps([{ file: "DORA.json", content: '{"title":"DORA v2"}' }], opts);
+    calls.length = 0;
+    expect(await applyConfigMaps(kube, changed)).toEqual(["devlake-dashboard-dora"]);
+    expect(calls).toEqual(["GET /api/v1/namespaces/dora/configmaps/devlake-dashboard-dora", "PUT /api/v1/namespaces/dora/configmaps/devlake-dashboard-dora"]);
+  });
+
+  it("restarts Grafana only for a datasource it has not read yet", () => {
+    const deployment = { spec: { template: { metadata: { annotations: { [DATASOURCE_ANNOTATION]: "abc" } } } } };
+    expect(restartPatch(deployment, "abc")).toBeUndefined();
+    expect(restartPatch(deployment, "def")).toEqual({ spec: { template: { metadata: { annotations: { [DATASOURCE_ANNOTATION]: "def" } } } } });
+    expect(restartPatch({ spec: { template: { metadata: {} } } }, "def")).toBeDefined();
   });
 });

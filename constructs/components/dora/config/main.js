@@ -3,14 +3,18 @@
 "use strict";
 /**
  * In-cluster entry point of DevLake's configuration (the install hook Job and the 15-minute
- * CronJob): `node main.js`. Reads the platform's teams from DORA_CONFIG (a JSON file), discovers
+ * CronJob): `node main.js [--dashboards DIR]`. With --dashboards (the install Job, whose init
+ * container copied DIR out of the pinned devlake-dashboard image) it first writes DevLake's delivery
+ * dashboards as ConfigMaps for Grafana's sidecar, and restarts Grafana once if DATASOURCE_HASH is new. Reads the platform's teams from DORA_CONFIG (a JSON file), discovers
  * services in Gitea when GITEA_API_URL is set, and applies both through DevLake's REST API.
  * The relay's API key is kept in the Secret named by API_KEY_SECRET (`<namespace>/<name>/<key>`),
  * read and patched through the Kubernetes API with the pod's service account.
  */
 const fs = require("node:fs");
 const https = require("node:https");
+const path = require("node:path");
 const { configure, discoverServices } = require("./devlake");
+const { applyConfigMaps, dashboardConfigMaps, restartPatch } = require("./grafana");
 
 /** @import { Api, DesiredConfig, KeyStore, Response } from "./devlake" */
 
@@ -70,7 +74,7 @@ function kube(method, path, body) {
         headers: {
           authorization: `Bearer ${fs.readFileSync(`${dir}/token`, "utf8").trim()}`,
           accept: "application/json",
-          ...(payload ? { "content-type": "application/merge-patch+json" } : {}),
+          ...(payload ? { "content-type": method === "PATCH" ? "application/merge-patch+json" : "application/json" } : {}),
         },
         timeout: 30000,
       },
@@ -105,10 +109,37 @@ function secretKeyStore(ref) {
   };
 }
 
+/** DevLake's dashboards into ConfigMaps, and Grafana restarted once for a new datasource. @param {string} dir @param {(m: string) => void} log */
+async function grafanaSide(dir, log) {
+  const files = fs.readdirSync(dir).map((file) => ({ file, content: fs.readFileSync(path.join(dir, file), "utf8") }));
+  const maps = dashboardConfigMaps(files, {
+    namespace: env("DASHBOARD_NAMESPACE"),
+    folder: env("DASHBOARD_FOLDER"),
+    label: JSON.parse(env("DASHBOARD_LABEL")),
+    folderAnnotation: env("DASHBOARD_FOLDER_ANNOTATION"),
+  });
+  const written = await applyConfigMaps(/** @type {any} */ (kube), maps);
+  log(`${maps.length} DevLake dashboard(s), ${written.length} written`);
+  const grafana = process.env.GRAFANA_DEPLOYMENT; // <namespace>/<name>
+  if (!grafana) return;
+  const [ns, name] = grafana.split("/");
+  const deploymentPath = `/apis/apps/v1/namespaces/${ns}/deployments/${name}`;
+  const res = /** @type {Response} */ (await kube("GET", deploymentPath));
+  if (res.status === 404) return log(`no Grafana deployment ${grafana}: nothing to restart`);
+  if (res.status !== 200) throw new Error(`reading deployment ${grafana} failed: HTTP ${res.status}`);
+  const patch = restartPatch(res.body, env("DATASOURCE_HASH"));
+  if (!patch) return;
+  const done = /** @type {Response} */ (await kube("PATCH", deploymentPath, patch));
+  if (done.status !== 200) throw new Error(`restarting ${grafana} failed: HTTP ${done.status}`);
+  log(`restarted ${grafana}: it reads the DevLake datasource at start`);
+}
+
 async function main() {
   /** @type {{ teams: DesiredConfig["teams"], cron: string, apiKeyName: string }} */
   const config = JSON.parse(fs.readFileSync(env("DORA_CONFIG"), "utf8"));
   const log = (/** @type {string} */ m) => console.log(`[dora-config] ${m}`);
+  const flag = process.argv.indexOf("--dashboards");
+  if (flag > 0) await grafanaSide(process.argv[flag + 1], log);
   let services = /** @type {DesiredConfig["services"]} */ ([]);
   const gitea = process.env.GITEA_API_URL;
   if (gitea) {
