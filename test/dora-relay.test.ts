@@ -1,0 +1,515 @@
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Construct } from "constructs";
+import { RELAY_ALERTMANAGER_URL, RELAY_IMAGE, eventsRelay } from "../constructs/components/dora/relay";
+import { createRelay, type DevLakeApi } from "../constructs/components/dora/relay/relay";
+import { alertmanagerConfig } from "../constructs/components/observability/alerting";
+import type { Component } from "../constructs/platform";
+import type { GitWebhookRequest, SecretKeyRef } from "../constructs/services";
+import { fakeObservability, manifests, release, resources, synthWith } from "./support";
+import { deploymentCall, deploymentId, giteaCall, incidentKey } from "../constructs/components/dora/relay/translate";
+
+const FIXTURES = path.join(__dirname, "fixtures", "dora");
+const fixture = (name: string): any => JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.json`), "utf8"));
+const JENKINS_TOKEN = "jenkins-token-0123456789";
+const OPERATOR_TOKEN = "operator-token-0123456789";
+const GITEA_SECRET = "gitea-signing-secret";
+
+interface Call {
+  method: string;
+  path: string;
+  body?: any;
+}
+
+/** DevLake's webhook plugin and the project/blueprint routes, in memory; `down` answers 503 that many times. */
+class FakeDevLake implements DevLakeApi {
+  calls: Call[] = [];
+  connections: { id: number; name: string }[] = [];
+  deployments = new Map<string, any>();
+  issues = new Map<string, any>();
+  pulls = new Map<string, any>();
+  blueprint = { id: 3, connections: [{ pluginName: "jenkins", connectionId: 1, scopes: [{ scopeId: "payments/orders" }] }] as any[] };
+  down = 0;
+  unreachable = 0;
+
+  async request(method: string, p: string, body?: unknown) {
+    this.calls.push({ method, path: p, body });
+    if (this.unreachable > 0) {
+      this.unreachable--;
+      throw new Error("connect ECONNREFUSED 10.0.0.9:8080");
+    }
+    if (this.down > 0) {
+      this.down--;
+      return { status: 503, body: "upstream connect error" };
+    }
+    if (method === "GET" && p === "/plugins/webhook/connections") return { status: 200, body: this.connections };
+    if (method === "POST" && p === "/plugins/webhook/connections") {
+      const c = { id: this.connections.length + 10, name: (body as any).name };
+      this.connections.push(c);
+      return { status: 200, body: c };
+    }
+    if (method === "GET" && p === "/projects/payments") return { status: 200, body: { name: "payments", blueprint: this.blueprint } };
+    if (method === "GET" && p.startsWith("/projects/")) return { status: 404, body: { message: "project not found" } };
+    if (method === "PATCH" && p === "/blueprints/3") {
+      this.blueprint = { ...this.blueprint, connections: (body as any).connections };
+      return { status: 200, body: this.blueprint };
+    }
+    const m = /^\/plugins\/webhook\/connections\/(\d+)\/(deployments|issues|pull_requests)$/.exec(p);
+    if (m && method === "POST") {
+      if (!this.connections.some((c) => c.id === Number(m[1]))) return { status: 404, body: "connection not found" };
+      const b = body as any;
+      if (m[2] === "deployments") this.deployments.set(b.id, b);
+      if (m[2] === "issues") this.issues.set(`${m[1]}:${b.issueKey}`, b);
+      if (m[2] === "pull_requests") this.pulls.set(`${m[1]}:${b.pullRequestKey}`, b);
+      return { status: 200, body: null };
+    }
+    return { status: 400, body: `unexpected ${method} ${p}` };
+  }
+
+  writes(): Call[] {
+    return this.calls.filter((c) => c.method !== "GET");
+  }
+}
+
+function setup(opts: { apiKey?: boolean } = {}) {
+  const devlake = new FakeDevLake();
+  const logs: Record<string, unknown>[] = [];
+  const sleeps: number[] = [];
+  const relay = createRelay({
+    devlake,
+    tokens: () => ({ jenkins: JENKINS_TOKEN, operator: OPERATOR_TOKEN }),
+    giteaSecret: () => GITEA_SECRET,
+    apiKeyPresent: () => opts.apiKey ?? true,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+    log: (e) => logs.push(e),
+    now: () => new Date("2026-11-30T18:00:00Z"),
+  });
+  const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
+    relay({ method: "POST", url, headers, body: Buffer.from(typeof body === "string" ? body : JSON.stringify(body)) });
+  const asJenkins = { authorization: `Bearer ${JENKINS_TOKEN}` };
+  const gitea = (event: string, payload: unknown, secret = GITEA_SECRET) => {
+    const raw = JSON.stringify(payload);
+    const sig = crypto.createHmac("sha256", secret).update(raw).digest("hex");
+    return relay({ method: "POST", url: "/gitea", headers: { "x-gitea-event": event, "x-gitea-signature": sig }, body: Buffer.from(raw) });
+  };
+  return { devlake, logs, sleeps, relay, post, asJenkins, gitea };
+}
+
+describe("delivery-events relay: deployments", () => {
+  test("a deployment record becomes DevLake's webhook deployment, with the app commit and PRODUCTION, on the service's connection in the team's project", async () => {
+    const { devlake, post, asJenkins } = setup();
+    const record = fixture("deployment-record");
+    const res = await post("/deployments", record, asJenkins);
+    expect(res.status).toBe(200);
+    expect(devlake.writes()).toEqual([
+      { method: "POST", path: "/plugins/webhook/connections", body: { name: "fawkes-orders" } },
+      {
+        method: "PATCH",
+        path: "/blueprints/3",
+        body: {
+          connections: [
+            { pluginName: "jenkins", connectionId: 1, scopes: [{ scopeId: "payments/orders" }] },
+            { pluginName: "webhook", connectionId: 10, scopes: [] },
+          ],
+        },
+      },
+      {
+        method: "POST",
+        path: "/plugins/webhook/connections/10/deployments",
+        body: {
+          id: deploymentId(record),
+          displayTitle: "orders 0d3f1a2b3c4d (9f1c2d3) to production",
+          name: "orders@sha256:0d3f1a2b3c4d",
+          result: "SUCCESS",
+          environment: "PRODUCTION",
+          originalEnvironment: "production",
+          startedDate: "2026-11-30T14:10:00.000Z",
+          finishedDate: "2026-11-30T14:16:30.000Z",
+          deploymentCommits: [
+            {
+              repoUrl: "https://git.fawkes.example.com/payments/orders",
+              commitSha: "9f1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c",
+              startedDate: "2026-11-30T14:10:00.000Z",
+              finishedDate: "2026-11-30T14:16:30.000Z",
+              result: "SUCCESS",
+              displayTitle: "orders 0d3f1a2b3c4d (9f1c2d3) to production",
+            },
+          ],
+        },
+      },
+    ]);
+    // The deploy commit (the GitOps bump) is never what DevLake counts.
+    expect(JSON.stringify(devlake.writes())).not.toContain(record.deployRevision);
+  });
+
+  test("staging maps to STAGING (DevLake's DORA counts PRODUCTION only)", () => {
+    const { call } = deploymentCall({ ...fixture("deployment-record"), environment: "staging" });
+    expect(call.body.environment).toBe("STAGING");
+  });
+
+  test("a retried record keeps its id: DevLake upserts it, the deployment is counted once; a new pipeline run is a new deployment", async () => {
+    const { devlake, post, asJenkins } = setup();
+    const record = fixture("deployment-record");
+    await post("/deployments", record, asJenkins);
+    await post("/deployments", record, asJenkins);
+    expect(devlake.deployments.size).toBe(1);
+    // The connection and the project are looked up once (cached), the deployment posted twice with one id.
+    expect(devlake.calls.filter((c) => c.path === "/plugins/webhook/connections" && c.method === "POST")).toHaveLength(1);
+    await post("/deployments", { ...record, pipelineUrl: record.pipelineUrl.replace("/42/", "/43/") }, asJenkins);
+    expect(devlake.deployments.size).toBe(2);
+  });
+
+  test("an existing connection is reused and not added to the project twice", async () => {
+    const { devlake, post, asJenkins } = setup();
+    devlake.connections.push({ id: 4, name: "fawkes-orders" });
+    devlake.blueprint.connections.push({ pluginName: "webhook", connectionId: 4, scopes: [] });
+    await post("/deployments", fixture("deployment-record"), asJenkins);
+    expect(devlake.writes().map((c) => `${c.method} ${c.path}`)).toEqual(["POST /plugins/webhook/connections/4/deployments"]);
+  });
+
+  test("without a valid bearer token: 401, nothing sent", async () => {
+    const { devlake, post } = setup();
+    expect((await post("/deployments", fixture("deployment-record"))).status).toBe(401);
+    expect((await post("/deployments", fixture("deployment-record"), { authorization: "Bearer wrong" })).status).toBe(401);
+    expect(devlake.calls).toEqual([]);
+  });
+
+  test.each([
+    ["not JSON", "{service: orders"],
+    ["a list", "[]"],
+    ["a short commit", JSON.stringify({ ...fixture("deployment-record"), commit: "9f1c2d3" })],
+    ["an unknown environment", JSON.stringify({ ...fixture("deployment-record"), environment: "prod" })],
+    ["no finish date", JSON.stringify({ ...fixture("deployment-record"), finishedAt: undefined })],
+    ["a result DevLake does not know", JSON.stringify({ ...fixture("deployment-record"), result: "ABORTED" })],
+  ])("a malformed record (%s): 400 and a log line, nothing sent", async (_what, body) => {
+    const { devlake, post, asJenkins, logs } = setup();
+    const res = await post("/deployments", body, asJenkins);
+    expect(res.status).toBe(400);
+    expect(devlake.calls).toEqual([]);
+    expect(logs).toContainEqual(expect.objectContaining({ level: "warn", msg: "rejected", route: "/deployments", status: 400 }));
+  });
+
+  test("DevLake briefly down: retried with growing backoff, then delivered once", async () => {
+    const { devlake, post, asJenkins, sleeps } = setup();
+    devlake.unreachable = 1;
+    devlake.down = 2;
+    const res = await post("/deployments", fixture("deployment-record"), asJenkins);
+    expect(res.status).toBe(200);
+    expect(sleeps).toEqual([250, 500, 1000]);
+    expect(devlake.deployments.size).toBe(1);
+    expect(devlake.calls.filter((c) => c.path.endsWith("/deployments"))).toHaveLength(1);
+  });
+
+  test("DevLake down for longer: bounded retries, then 502 so the sender retries (nothing lost silently)", async () => {
+    const { devlake, post, asJenkins, sleeps, logs } = setup();
+    devlake.down = 100;
+    const res = await post("/deployments", fixture("deployment-record"), asJenkins);
+    expect(res.status).toBe(502);
+    expect(sleeps).toHaveLength(4);
+    expect(logs).toContainEqual(expect.objectContaining({ level: "error", msg: "not delivered: the sender retries" }));
+    devlake.down = 0;
+    expect((await post("/deployments", fixture("deployment-record"), asJenkins)).status).toBe(200);
+    expect(devlake.deployments.size).toBe(1);
+  });
+
+  test("no DevLake API key yet: 503 (retry later), DevLake not called", async () => {
+    const { devlake, post, asJenkins } = setup({ apiKey: false });
+    expect((await post("/deployments", fixture("deployment-record"), asJenkins)).status).toBe(503);
+    expect(devlake.calls).toEqual([]);
+  });
+
+  test("DevLake refusing the body is not retried: 422", async () => {
+    const { devlake, post, asJenkins, sleeps } = setup();
+    devlake.request = async (method: string, p: string, body?: unknown) =>
+      p.endsWith("/deployments") ? { status: 400, body: "input json error" } : FakeDevLake.prototype.request.call(devlake, method, p, body);
+    expect((await post("/deployments", fixture("deployment-record"), asJenkins)).status).toBe(422);
+    expect(sleeps).toEqual([]);
+  });
+});
+
+describe("delivery-events relay: incidents", () => {
+  test("a firing alert with a service label opens a DevLake incident on the service's connection; one without is ignored and logged", async () => {
+    const { devlake, post, logs } = setup();
+    const res = await post("/alertmanager", fixture("alertmanager-firing"));
+    expect(res.status).toBe(200);
+    const key = incidentKey("c4a8f9e0d1b2a3f4", "2026-11-30T17:00:00.123Z");
+    expect(key).toBe("alert-c4a8f9e0d1b2a3f4-1796058000");
+    expect(devlake.writes().filter((c) => c.path.endsWith("/issues"))).toEqual([
+      {
+        method: "POST",
+        path: "/plugins/webhook/connections/10/issues",
+        body: {
+          issueKey: key,
+          title: "HighErrorRate: 5xx above 5% for 10 minutes",
+          description: "orders answers 7% of requests with 5xx.",
+          type: "INCIDENT",
+          status: "IN_PROGRESS",
+          originalStatus: "firing",
+          createdDate: "2026-11-30T17:00:00.123Z",
+          updatedDate: "2026-11-30T17:00:00.123Z",
+          severity: "critical",
+          component: "orders",
+          url: "https://prometheus.fawkes.example.com/graph?g0.expr=...",
+        },
+      },
+    ]);
+    expect(logs).toContainEqual(expect.objectContaining({ msg: "alert ignored", alertname: "KubeNodeNotReady", reason: "no service label" }));
+  });
+
+  test("the resolved alert closes the same incident with its resolution date (time to restore)", async () => {
+    const { devlake, post } = setup();
+    await post("/alertmanager", fixture("alertmanager-firing"));
+    await post("/alertmanager", fixture("alertmanager-resolved"));
+    expect(devlake.issues.size).toBe(1);
+    const [issue] = devlake.issues.values();
+    expect(issue).toMatchObject({
+      status: "DONE",
+      originalStatus: "resolved",
+      createdDate: "2026-11-30T17:00:00.123Z",
+      resolutionDate: "2026-11-30T17:42:00.000Z",
+    });
+  });
+
+  test.each([
+    ["version 3", { ...fixture("alertmanager-firing"), version: "3" }],
+    ["no alerts list", { version: "4" }],
+    ["an alert without fingerprint", { version: "4", alerts: [{ status: "firing", labels: { service: "orders" }, startsAt: "2026-11-30T17:00:00Z" }] }],
+  ])("a malformed Alertmanager payload (%s): 400", async (_what, body) => {
+    const { devlake, post } = setup();
+    expect((await post("/alertmanager", body)).status).toBe(400);
+    expect(devlake.calls).toEqual([]);
+  });
+
+  test("an operator opens and closes an incident by hand with the operator token", async () => {
+    const { devlake, post } = setup();
+    const auth = { authorization: `Bearer ${OPERATOR_TOKEN}` };
+    expect(
+      (await post("/incidents", { service: "orders", team: "payments", title: "Card payments failing" }, { authorization: `Bearer ${JENKINS_TOKEN}` })).status,
+    ).toBe(401);
+    const opened = await post("/incidents", { service: "orders", team: "payments", title: "Card payments failing", severity: "critical" }, auth);
+    expect(opened).toEqual({ status: 200, body: { id: "manual-1796061600" } });
+    const closed = await post("/incidents/close", { service: "orders", id: "manual-1796061600", title: "Card payments failing" }, auth);
+    expect(closed.status).toBe(200);
+    expect([...devlake.issues.values()]).toEqual([
+      expect.objectContaining({
+        issueKey: "manual-1796061600",
+        type: "INCIDENT",
+        status: "DONE",
+        title: "Card payments failing",
+        resolutionDate: "2026-11-30T18:00:00.000Z",
+      }),
+    ]);
+  });
+});
+
+describe("delivery-events relay: Gitea", () => {
+  test("a merged pull request becomes DevLake's webhook pull request, upserted by its number", async () => {
+    const { devlake, gitea } = setup();
+    const res = await gitea("pull_request", fixture("gitea-pull-request-merged"));
+    expect(res.status).toBe(200);
+    expect(devlake.writes().find((c) => c.path.endsWith("/pull_requests"))).toEqual({
+      method: "POST",
+      path: "/plugins/webhook/connections/10/pull_requests",
+      body: {
+        id: "payments/orders#7",
+        pullRequestKey: 7,
+        displayTitle: "Add refunds endpoint",
+        description: "Refunds for card payments.",
+        url: "https://git.fawkes.example.com/payments/orders/pulls/7",
+        status: "MERGED",
+        originalStatus: "merged",
+        authorName: "ada",
+        authorId: "12",
+        createdDate: "2026-11-30T09:30:00.000Z",
+        headRef: "refunds",
+        baseRef: "main",
+        headCommitSha: "2222222222222222222222222222222222222222",
+        baseCommitSha: "1111111111111111111111111111111111111111",
+        additions: 120,
+        deletions: 8,
+        isDraft: false,
+        mergedDate: "2026-11-30T14:05:00.000Z",
+        mergeCommitSha: "9f1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c",
+        mergedByName: "grace",
+        mergedById: "13",
+        closedDate: "2026-11-30T14:05:00.000Z",
+      },
+    });
+  });
+
+  test("an opened pull request is OPEN; merging it later updates the same key", async () => {
+    const { devlake, gitea } = setup();
+    await gitea("pull_request", fixture("gitea-pull-request-opened"));
+    expect(devlake.pulls.get("10:8")).toMatchObject({ status: "OPEN", pullRequestKey: 8, createdDate: "2026-11-30T15:00:00.000Z" });
+    const merged = fixture("gitea-pull-request-opened");
+    Object.assign(merged.pull_request, {
+      state: "closed",
+      merged: true,
+      merged_at: "2026-11-30T16:00:00Z",
+      closed_at: "2026-11-30T16:00:00Z",
+      merge_commit_sha: "4".repeat(40),
+    });
+    await gitea("pull_request", { ...merged, action: "closed" });
+    expect(devlake.pulls.size).toBe(1);
+    expect(devlake.pulls.get("10:8")).toMatchObject({ status: "MERGED", mergeCommitSha: "4".repeat(40) });
+  });
+
+  test("a direct push to the default branch is a change of its own (first commit to push); merges, [skip ci] bumps and other branches are not", async () => {
+    const { devlake, gitea } = setup();
+    const push = fixture("gitea-push");
+    expect((await gitea("push", push)).status).toBe(200);
+    const [pr] = devlake.pulls.values();
+    expect(pr).toMatchObject({
+      pullRequestKey: 1_000_000_000 + 0xabcdef0,
+      status: "MERGED",
+      type: "direct-push",
+      createdDate: "2026-11-30T16:00:00.000Z",
+      mergedDate: "2026-11-30T16:20:00.000Z",
+      mergeCommitSha: "abcdef0123456789abcdef0123456789abcdef01",
+      displayTitle: "Bump the HTTP client",
+    });
+    const headWith = (message: string) => ({ ...push, head_commit: { ...push.head_commit, message } });
+    for (const ignored of [
+      headWith("deploy(staging): orders@0d3f1a2 from 9f1c2d3 [skip ci]"),
+      headWith("Merge pull request 'Add refunds endpoint' (#7) from refunds into main"),
+      headWith("Add refunds endpoint (#7)"),
+      { ...push, ref: "refs/heads/feature" },
+      { ...push, after: "0".repeat(40) },
+      { ...push, repository: { ...push.repository, owner: { login: "platform" } } },
+    ]) {
+      expect((await gitea("push", ignored)).status).toBe(202);
+    }
+    expect(devlake.pulls.size).toBe(1);
+  });
+
+  test("a bad or missing signature: 401, nothing sent", async () => {
+    const { devlake, gitea, relay } = setup();
+    expect((await gitea("push", fixture("gitea-push"), "another-secret")).status).toBe(401);
+    const raw = Buffer.from(JSON.stringify(fixture("gitea-push")));
+    expect((await relay({ method: "POST", url: "/gitea", headers: { "x-gitea-event": "push" }, body: raw })).status).toBe(401);
+    expect(devlake.calls).toEqual([]);
+  });
+
+  test("a signed but malformed payload: 400; review and label events: ignored (202)", async () => {
+    const { gitea } = setup();
+    expect((await gitea("pull_request", { action: "opened", repository: { name: "orders", owner: { login: "payments" } } })).status).toBe(400);
+    expect((await gitea("pull_request", { ...fixture("gitea-pull-request-opened"), action: "label_updated" })).status).toBe(202);
+    expect(giteaCall("issues", fixture("gitea-push")).ignored).toBe('event "issues"');
+  });
+
+  test("unknown routes: 404; health: 200", async () => {
+    const { relay } = setup();
+    expect((await relay({ method: "GET", url: "/nope", headers: {}, body: Buffer.alloc(0) })).status).toBe(404);
+    expect((await relay({ method: "GET", url: "/healthz", headers: {}, body: Buffer.alloc(0) })).status).toBe(200);
+  });
+});
+
+describe("delivery-events relay: in the cluster", () => {
+  const webhooks: GitWebhookRequest[] = [];
+  let credential: SecretKeyRef | undefined;
+  const named = (id: string, install: Component["install"], extra: Partial<Component> = {}): Component => ({
+    id,
+    needs: [],
+    info: { title: id, description: id, docs: "https://example.test", lifecycle: "experimental" },
+    install,
+    ...extra,
+  });
+  const git = named("git", (scope) => {
+    new Construct(scope, "FakeGit");
+    const svc: any = { webhook: (_s: unknown, r: GitWebhookRequest) => webhooks.push(r) };
+    return { ready: [], services: { git: svc } };
+  });
+  const jenkins = named("jenkins", (scope) => {
+    new Construct(scope, "FakeJenkins");
+    return { ready: [] };
+  });
+  const dora = named(
+    "dora",
+    (scope, ctx, deps) => {
+      const relay = eventsRelay(scope, ctx, deps, {
+        namespace: "dora",
+        devlakeApiUrl: "http://devlake-lake.dora.svc:8080/rest",
+        apiKey: { namespace: "dora", name: "devlake-api-key", key: "token" },
+        after: [],
+      });
+      credential = relay.credentialFor(scope, { component: "jenkins", namespace: "jenkins" });
+      expect(relay.deploymentsUrl).toBe("http://fawkes-events.dora.svc:8080/deployments");
+      expect(relay.incidentsUrl).toBe(RELAY_ALERTMANAGER_URL);
+      return { ready: relay.ready };
+    },
+    { needs: ["observability"], uses: ["git", "jenkins"] },
+  );
+  let tf: any;
+  beforeAll(() => {
+    tf = synthWith([fakeObservability(), git, jenkins, dora]);
+  });
+  const objects = () => manifests(release(tf, "fawkes-events"));
+  const kind = (k: string) => objects().find((o) => o.kind === k);
+
+  test("two restricted replicas of the pinned node image run the relay's files from a ConfigMap", () => {
+    const d = kind("Deployment");
+    expect(d.spec.replicas).toBe(2);
+    const pod = d.spec.template.spec;
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
+    expect(pod.automountServiceAccountToken).toBe(false);
+    const c = pod.containers[0];
+    expect(c.image).toBe(RELAY_IMAGE);
+    expect(RELAY_IMAGE).toMatch(/^docker\.io\/library\/node:\d+\.\d+\.\d+-alpine[\d.]+$/);
+    expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
+    expect(c.env).toContainEqual({ name: "DEVLAKE_API_URL", value: "http://devlake-lake.dora.svc:8080/rest" });
+    // The API key is optional: the relay answers 503 until the config Job writes it.
+    expect(pod.volumes).toContainEqual({ name: "devlake", secret: { secretName: "devlake-api-key", optional: true } });
+    const [, code] = resources(tf, "kubernetes_config_map_v1").find(([, r]) => r.metadata.name === "fawkes-events")!;
+    expect(Object.keys(code.data).sort()).toEqual(["main.js", "relay.js", "translate.js"]);
+    expect(d.spec.template.metadata.annotations["fawkes.dev/code-hash"]).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  test("a ClusterIP Service on 8080, reachable only from the jenkins, git and monitoring namespaces", () => {
+    expect(kind("Service").spec).toMatchObject({ type: "ClusterIP", ports: [{ port: 8080 }] });
+    const np = kind("NetworkPolicy");
+    expect(np.spec.policyTypes).toEqual(["Ingress"]);
+    expect(np.spec.ingress[0].from.map((f: any) => f.namespaceSelector.matchLabels["kubernetes.io/metadata.name"]).sort()).toEqual([
+      "git",
+      "jenkins",
+      "observability",
+    ]);
+  });
+
+  test("Gitea's webhook is registered, signed with the relay's generated secret", () => {
+    expect(webhooks).toEqual([
+      expect.objectContaining({
+        component: "dora",
+        url: "http://fawkes-events.dora.svc:8080/gitea",
+        events: ["push", "pull_request"],
+        signingSecret: { namespace: "dora", name: "fawkes-events-gitea", key: "secret" },
+      }),
+    ]);
+    const [, signing] = resources(tf, "kubernetes_secret_v1").find(([, r]) => r.metadata.name === "fawkes-events-gitea")!;
+    expect(signing.data.secret).toMatch(/^\$\{random_password\./);
+  });
+
+  test("a component's token is one generated password, in its namespace and in the relay's token secret", () => {
+    expect(credential).toEqual({ namespace: "jenkins", name: "fawkes-events-jenkins", key: "token" });
+    const secrets = resources(tf, "kubernetes_secret_v1").map(([, r]) => r);
+    const mine = secrets.find((r) => r.metadata.name === "fawkes-events-jenkins" && r.metadata.namespace === "jenkins");
+    const relayTokens = secrets.find((r) => r.metadata.name === "fawkes-events-tokens");
+    expect(mine.data.token).toMatch(/^\$\{random_password\./);
+    expect(relayTokens.data.jenkins).toBe(mine.data.token);
+    expect(relayTokens.data.operator).toMatch(/^\$\{random_password\./);
+  });
+
+  test("Alertmanager sends alerts with a service label to the relay (continue: true), only when dora is enabled", () => {
+    const withDora = alertmanagerConfig(RELAY_ALERTMANAGER_URL) as any;
+    expect(withDora.route.routes[0]).toEqual({ receiver: "fawkes-events", matchers: ['service =~ ".+"'], continue: true });
+    expect(withDora.receivers).toContainEqual({ name: "fawkes-events", webhook_configs: [{ url: RELAY_ALERTMANAGER_URL, send_resolved: true }] });
+    // observability is installed before dora, so it writes the URL by convention: the same one.
+    expect(fs.readFileSync(path.join(__dirname, "..", "constructs", "components", "observability", "index.ts"), "utf8")).toContain(
+      `"${RELAY_ALERTMANAGER_URL}"`,
+    );
+    const without = alertmanagerConfig() as any;
+    expect(JSON.stringify(without)).not.toContain("fawkes-events");
+  });
+});
