@@ -34,7 +34,9 @@ export function mattermostWebhookSecret(scope: Construct, id: string, namespace:
  * Alertmanager routing: warning and critical alerts go to Mattermost (a Slack-compatible incoming
  * webhook), the Watchdog heartbeat and the InfoInhibitor helper go nowhere, anything else too.
  */
-export function alertmanagerConfig(): Values {
+export function alertmanagerConfig(deliveryEventsUrl?: string): Values {
+  // DORA incidents: alerts of a service also go to the delivery-events relay, then route on as usual.
+  const events = deliveryEventsUrl ? [{ receiver: "fawkes-events", matchers: ['service =~ ".+"'], continue: true }] : [];
   return {
     global: { resolve_timeout: "5m" },
     route: {
@@ -44,6 +46,7 @@ export function alertmanagerConfig(): Values {
       group_interval: "5m",
       repeat_interval: "12h",
       routes: [
+        ...events,
         { receiver: "null", matchers: ['alertname = "Watchdog"'] },
         { receiver: "null", matchers: ['alertname = "InfoInhibitor"'] },
         { receiver: "mattermost", matchers: ['severity =~ "warning|critical"'] },
@@ -63,6 +66,7 @@ export function alertmanagerConfig(): Values {
         // The URL is read from the mounted Secret, never written in the config.
         slack_configs: [{ api_url_file: MATTERMOST_WEBHOOK_FILE, send_resolved: true }],
       },
+      ...(deliveryEventsUrl ? [{ name: "fawkes-events", webhook_configs: [{ url: deliveryEventsUrl, send_resolved: true }] }] : []),
     ],
     templates: ["/etc/alertmanager/config/*.tmpl"],
   };

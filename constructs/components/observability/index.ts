@@ -104,7 +104,8 @@ export class ObservabilityComponent implements Component {
         },
       },
       alertmanager: {
-        config: alertmanagerConfig(),
+        // dora is installed after observability: its relay's URL is known by convention (dora/relay.ts).
+        config: alertmanagerConfig(deps.isEnabled("dora") ? "http://fawkes-events.dora.svc:8080/alertmanager" : undefined),
         alertmanagerSpec: {
           // Mounted at /etc/alertmanager/secrets/<name>/, where the mattermost receiver reads its URL.
           secrets: [MATTERMOST_WEBHOOK_SECRET],
