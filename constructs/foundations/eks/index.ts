@@ -21,6 +21,7 @@ import type {
   LoadBalancerSpec,
   PlatformContext,
   Profile,
+  RegistryCapability,
   Scheduling,
   SecretStoreSpec,
   ServiceAccountRef,
@@ -34,6 +35,7 @@ import { EksData } from "./data";
 import { irsaRole, type IrsaIssuer, type PolicyStatement } from "./identity";
 import { EksNetwork } from "./network";
 import { EksNodePools, type NodePoolSpec } from "./nodes";
+import { EcrRegistry } from "./registry";
 
 export interface EksFoundationProps {
   /** Cluster name and prefix of every resource name, e.g. `fawkes-dev`: up to 41 of a-z, 0-9, "-". */
@@ -103,6 +105,7 @@ export class EksFoundation extends Construct implements PlatformContext {
   readonly certificates: CertificateSpec = { kind: "acme" };
   readonly dns: DnsSpec;
   readonly secretStore: SecretStoreSpec;
+  readonly registry: RegistryCapability;
   readonly ready: ITerraformDependable[];
 
   readonly network: EksNetwork;
@@ -119,6 +122,7 @@ export class EksFoundation extends Construct implements PlatformContext {
   private readonly data: EksData;
   private readonly partition: string;
   private readonly issuer: IrsaIssuer;
+  private readonly ecr: EcrRegistry;
 
   constructor(scope: Construct, id: string, props: EksFoundationProps) {
     super(scope, id);
@@ -223,6 +227,16 @@ export class EksFoundation extends Construct implements PlatformContext {
       location: `AWS Secrets Manager (${props.region})`,
     };
 
+    // Images are encrypted with the data key too; nodes pull with the node role's AmazonEC2ContainerRegistryReadOnly.
+    this.ecr = new EcrRegistry(this, "Registry", {
+      name: props.name,
+      region: props.region,
+      accountId: this.controlPlane.accountId,
+      partition: this.partition,
+      key: this.dataKey,
+    });
+    this.registry = this.ecr.capability;
+
     const groups = Object.values(this.nodes.groups);
     // The StorageClass encrypts volumes with the data key: the driver needs the key (AWS's policy
     // for the EBS CSI driver with a customer-managed key), which AmazonEBSCSIDriverPolicy lacks.
@@ -306,7 +320,7 @@ export class EksFoundation extends Construct implements PlatformContext {
         { actions: ["route53:ListHostedZones"], resources: ["*"] },
       ];
     }
-    if ("registry" in grant) throw new Error("the registry grant is not implemented yet");
+    if ("registry" in grant) return this.ecr.pushStatements();
     const bucket = `arn:${this.partition}:s3:::${grant.bucket.name}`;
     const write = grant.access === "readwrite" ? ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"] : [];
     return [
