@@ -20,6 +20,7 @@ import type {
   LoadBalancerSpec,
   PlatformContext,
   Profile,
+  RegistryCapability,
   Scheduling,
   SecretStoreSpec,
   ServiceAccountRef,
@@ -31,6 +32,7 @@ import { AksData, RBAC_PROPAGATION } from "./data";
 import { CLIENT_ID_ANNOTATION, USE_LABEL, workloadIdentity, type RoleGrant } from "./identity";
 import { AksNetwork, POD_CIDR, SERVICE_CIDR } from "./network";
 import { AksNodePools, SPOT_TOLERATION, systemPool, type AksNodePoolSpec } from "./nodes";
+import { AcrRegistry } from "./registry";
 
 export interface AksFoundationProps {
   /** Cluster name and prefix of every resource name, e.g. `fawkes-dev`. */
@@ -117,6 +119,7 @@ export class AksFoundation extends Construct implements PlatformContext {
   readonly certificates: CertificateSpec = { kind: "acme" };
   readonly dns: DnsSpec;
   readonly secretStore: SecretStoreSpec;
+  readonly registry: RegistryCapability;
   readonly ready: ITerraformDependable[];
 
   readonly resourceGroup: ResourceGroup;
@@ -124,6 +127,7 @@ export class AksFoundation extends Construct implements PlatformContext {
   readonly controlPlane: AksControlPlane;
   readonly nodes: AksNodePools;
   readonly data: AksData;
+  readonly acr: AcrRegistry;
   /** Name servers to delegate the domain to (when the zone is created here). */
   readonly nameServers?: string[];
   readonly dnsZoneId: string;
@@ -204,6 +208,18 @@ export class AksFoundation extends Construct implements PlatformContext {
       keep,
       tags,
     });
+
+    this.acr = new AcrRegistry(this, "Registry", {
+      name: props.name,
+      suffix,
+      ...rg,
+      network: this.network,
+      kubeletObjectId: cluster.kubeletIdentity.objectId,
+      zones,
+      keep,
+      tags,
+    });
+    this.registry = this.acr.capability;
 
     const kubeConfig = cluster.kubeConfig.get(0);
     this.cluster = {
@@ -329,7 +345,7 @@ export class AksFoundation extends Construct implements PlatformContext {
         { role: "Reader", scope: this.dnsResourceGroupId },
       ];
     }
-    if ("registry" in grant) throw new Error("the registry grant is not implemented yet");
+    if ("registry" in grant) return this.acr.pushRoles();
     const role = grant.access === "readwrite" ? "Storage Blob Data Contributor" : "Storage Blob Data Reader";
     return [{ role, scope: this.data.container(grant.bucket).id }];
   }
