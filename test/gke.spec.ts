@@ -38,6 +38,8 @@ const one = (type: string, from = tf) => {
   return all[0][1];
 };
 const clusterOf = (from: any) => one("google_container_cluster", from);
+/** The control plane's resource of a type (the image registry has a key of its own too). */
+const ofControlPlane = (type: string, from = tf) => resources(from, type).find(([id]) => id.startsWith("Foundation_ControlPlane_"))![1];
 const cluster = clusterOf(tf);
 const pools = Object.fromEntries(resources(tf, "google_container_node_pool").map(([, p]) => [p.node_config.labels["fawkes.dev/pool"], p]));
 
@@ -190,20 +192,22 @@ describe("GkeFoundation cluster", () => {
     expect(cluster.database_encryption.state).toBe("ENCRYPTED");
     const [keyId, key] = resources(tf, "google_kms_crypto_key").find(([id]) => cluster.database_encryption.key_name.includes(id))!;
     expect(key.rotation_period).toBe("7776000s");
-    const use = one("google_kms_crypto_key_iam_member");
+    const use = ofControlPlane("google_kms_crypto_key_iam_member");
     expect(use.crypto_key_id).toContain(keyId);
     expect(use.role).toBe("roles/cloudkms.cryptoKeyEncrypterDecrypter");
     expect(use.member).toMatch(/^serviceAccount:service-\$\{data\.google_project\.\w+\.number\}@container-engine-robot\.iam\.gserviceaccount\.com$/);
-    expect(cluster.depends_on).toContain(`google_kms_crypto_key_iam_member.${resources(tf, "google_kms_crypto_key_iam_member")[0][0]}`);
+    expect(cluster.depends_on).toContain(
+      `google_kms_crypto_key_iam_member.${resources(tf, "google_kms_crypto_key_iam_member").find(([id]) => id.startsWith("Foundation_ControlPlane_"))![0]}`,
+    );
   });
 
   test("the cluster, its key, the zone and the StorageClass's volumes are protected from destroy unless allowDestroy", () => {
     expect(cluster).toMatchObject({ deletion_protection: true, lifecycle: { prevent_destroy: true } });
-    expect(one("google_kms_crypto_key").lifecycle.prevent_destroy).toBe(true);
+    expect(ofControlPlane("google_kms_crypto_key").lifecycle.prevent_destroy).toBe(true);
     expect(one("google_dns_managed_zone")).toMatchObject({ force_destroy: false, lifecycle: { prevent_destroy: true } });
     expect(one("kubernetes_storage_class_v1").reclaim_policy).toBe("Retain");
     expect(clusterOf(destroyable)).toMatchObject({ deletion_protection: false, lifecycle: { prevent_destroy: false } });
-    expect(one("google_kms_crypto_key", destroyable).lifecycle.prevent_destroy).toBe(false);
+    expect(ofControlPlane("google_kms_crypto_key", destroyable).lifecycle.prevent_destroy).toBe(false);
     // external-dns leaves its records behind: a zone with records cannot be deleted otherwise.
     expect(one("google_dns_managed_zone", destroyable)).toMatchObject({ force_destroy: true, lifecycle: { prevent_destroy: false } });
     expect(one("kubernetes_storage_class_v1", destroyable).reclaim_policy).toBe("Delete");

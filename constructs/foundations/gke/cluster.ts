@@ -13,7 +13,7 @@ import { POD_RANGE, SERVICE_RANGE } from "./network";
 /** Control-plane and node logs shipped to Cloud Logging (audit logs go to Cloud Audit Logs regardless). */
 export const CONTROL_PLANE_LOGS = ["SYSTEM_COMPONENTS", "WORKLOADS", "APISERVER", "CONTROLLER_MANAGER", "SCHEDULER"];
 /** How often the secrets key gets a new primary version: 90 days. */
-const KEY_ROTATION_PERIOD = "7776000s";
+export const KEY_ROTATION_PERIOD = "7776000s";
 
 /**
  * Ports a private cluster's control plane may open on nodes without a firewall rule of ours: GKE's
@@ -94,6 +94,8 @@ export class GkeControlPlane extends Construct {
   /** The cluster's name: the prefix, or a compliant cut of it (GKE allows 40 characters). */
   readonly name: string;
   readonly secretsKey: KmsCryptoKey;
+  /** The foundation's key ring (the image registry keeps its key there too). */
+  readonly keyRing: KmsKeyRing;
   /** `<project>.svc.id.goog`: Kubernetes service accounts appear to IAM in this pool. */
   readonly workloadPool: string;
   /** Whether the API is reachable only on its private endpoint. */
@@ -113,6 +115,7 @@ export class GkeControlPlane extends Construct {
       location: props.region,
       dependsOn: props.dependsOn,
     });
+    this.keyRing = ring;
     this.secretsKey = new KmsCryptoKey(this, "SecretsKey", {
       name: "gke-secrets",
       keyRing: ring.id,

@@ -18,6 +18,7 @@ import type {
   LoadBalancerSpec,
   PlatformContext,
   Profile,
+  RegistryCapability,
   Scheduling,
   SecretStoreSpec,
   ServiceAccountRef,
@@ -31,6 +32,7 @@ import { GCP_NAME_LIMITS, MAX_PREFIX, fitName } from "./names";
 import { GkeNetwork } from "./network";
 import { GkeNodePools, type GkeNodePoolSpec } from "./nodes";
 import { GkeProject } from "./project";
+import { ArtifactRegistry } from "./registry";
 
 export interface GkeFoundationProps {
   /**
@@ -111,6 +113,7 @@ export class GkeFoundation extends Construct implements PlatformContext {
   readonly certificates: CertificateSpec = { kind: "acme" };
   readonly dns: DnsSpec;
   readonly secretStore: SecretStoreSpec;
+  readonly registry: RegistryCapability;
   readonly ready: ITerraformDependable[];
 
   readonly project: GkeProject;
@@ -128,6 +131,7 @@ export class GkeFoundation extends Construct implements PlatformContext {
   private readonly props: GkeFoundationProps;
   private readonly keep: boolean;
   private readonly data: GkeData;
+  private readonly artifacts: ArtifactRegistry;
 
   constructor(scope: Construct, id: string, props: GkeFoundationProps) {
     super(scope, id);
@@ -191,6 +195,18 @@ export class GkeFoundation extends Construct implements PlatformContext {
       profile: props.profile,
       keep: this.keep,
     });
+
+    this.artifacts = new ArtifactRegistry(this, "Registry", {
+      name: props.name,
+      project: props.project,
+      projectNumber: this.project.number,
+      region: props.region,
+      keyRing: this.controlPlane.keyRing,
+      nodeMember: nodeIdentity.account.member,
+      keep: this.keep,
+      dependsOn: apis,
+    });
+    this.registry = this.artifacts.capability;
 
     this.cluster = {
       name: this.clusterName,
@@ -280,7 +296,7 @@ export class GkeFoundation extends Construct implements PlatformContext {
         // external-dns lists the project's zones, then edits records in the one it is filtered to.
         ready.push(new ProjectIamMember(root, `DnsWrite${i}`, { project: this.props.project, role: "roles/dns.admin", member: account.member }), this.zone);
       } else if ("registry" in grant) {
-        throw new Error("GkeFoundation: the registry grant is not implemented yet");
+        ready.push(...this.artifacts.pushGrant(root, `RegistryPush${i}`, account.member));
       } else {
         ready.push(
           new StorageBucketIamMember(root, `BucketAccess${i}`, {

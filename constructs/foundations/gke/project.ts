@@ -20,6 +20,9 @@ export const REQUIRED_SERVICES = [
   "storage.googleapis.com",
   "logging.googleapis.com",
   "monitoring.googleapis.com",
+  // The image registry, and its scan on push.
+  "artifactregistry.googleapis.com",
+  "containerscanning.googleapis.com",
 ] as const;
 
 export interface GkeProjectProps {
