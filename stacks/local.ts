@@ -67,6 +67,7 @@ export class FawkesLocalStack extends TerraformStack {
       ingressService: local.ingressService,
       nodePorts: { http: local.httpNodePort, https: local.httpsNodePort },
       storageClass: local.storageClass,
+      registryNodePort: local.registryNodePort,
       allowDestroy: config.allowDestroy,
     });
     const platformConfig = localPlatformConfig(config);

@@ -648,6 +648,8 @@ export const configSchema = z.strictObject({
       ingressService: z.enum(["NodePort", "LoadBalancer"]).default("NodePort"),
       httpNodePort: z.number().int().min(30000).max(32767).default(30080),
       httpsNodePort: z.number().int().min(30000).max(32767).default(30443),
+      /** The in-cluster image registry's node port: nodes pull `localhost:<port>/fawkes/<service>`. */
+      registryNodePort: z.number().int().min(30000).max(32767).default(30500),
       /** The cluster's default StorageClass: `standard` on kind, `local-path` on k3d. */
       storageClass: z
         .string()
@@ -697,6 +699,13 @@ export function configChecks(c: FawkesConfig, today: Date = calendarToday()): Co
   }
   if (c.local.httpNodePort === c.local.httpsNodePort) {
     issues.push({ path: "local.httpsNodePort", expected: `a node port other than local.httpNodePort (${c.local.httpNodePort})`, got: c.local.httpsNodePort });
+  }
+  if (c.local.ingressService === "NodePort" && [c.local.httpNodePort, c.local.httpsNodePort].includes(c.local.registryNodePort)) {
+    issues.push({
+      path: "local.registryNodePort",
+      expected: "a node port other than the ingress' (local.httpNodePort, local.httpsNodePort)",
+      got: c.local.registryNodePort,
+    });
   }
   const ranges = (["subnetCidr", "podsCidr", "servicesCidr", "masterCidr", "privateServicesCidr"] as const).map((k) => [k, c.gcp[k]] as const);
   ranges.forEach(([a, ra], i) =>

@@ -12,6 +12,7 @@ import type {
   LoadBalancerSpec,
   PlatformContext,
   Profile,
+  RegistryCapability,
   Scheduling,
   SecretStoreSpec,
   ServiceAccountRef,
@@ -19,6 +20,7 @@ import type {
 } from "../../context";
 import { DOJO_TAINT, requestScope } from "../shared";
 import { LocalData } from "./data";
+import { DEFAULT_NODE_CIDRS, LocalRegistry } from "./registry";
 import type { Requests } from "../../sizes";
 
 export { CNPG_NAMESPACE, DATA_NAMESPACE, LOCAL_MYSQL_IMAGE, LOCAL_POSTGRES_IMAGE, SECRET_STORE_ACCOUNT } from "./data";
@@ -53,6 +55,16 @@ export interface ExistingClusterFoundationProps {
    * @default "standard" - kind's; k3d's is "local-path"
    */
   readonly storageClass?: string;
+  /**
+   * Node port of the in-cluster image registry: nodes pull `localhost:<port>/fawkes/<service>`.
+   * @default 30500
+   */
+  readonly registryNodePort?: number;
+  /**
+   * Networks of the cluster's nodes, which the registry's NetworkPolicy lets in (they pull through the node port).
+   * @default ["172.16.0.0/12"] - Docker's bridge networks, where kind and k3d put their nodes
+   */
+  readonly nodeCidrs?: string[];
   /**
    * Let `cdktf destroy`, or switching a component off, delete its database. Meant for labs and CI.
    * @default false - `prevent_destroy` on each database's release, and `helm.sh/resource-policy: keep` on its Cluster
@@ -89,6 +101,8 @@ export class ExistingClusterFoundation extends Construct implements PlatformCont
   readonly dns: DnsSpec = { extraArgs: [], loopback: true };
   readonly certificates: CertificateSpec = { kind: "selfSigned" };
   readonly secretStore: SecretStoreSpec;
+  /** An in-cluster registry (CNCF Distribution) in the `registry` namespace. */
+  readonly registry: RegistryCapability;
   /** The data namespace and the secret store's identity (the first release waits for them). */
   readonly ready: ITerraformDependable[] = [];
 
@@ -121,6 +135,13 @@ export class ExistingClusterFoundation extends Construct implements PlatformCont
     this.secretStore = this.data.secretStore;
     this.ready.push(...this.data.ready);
     this.data.installOperator();
+    this.registry = new LocalRegistry(this, "Registry", this, {
+      nodePort: props.registryNodePort ?? 30500,
+      nodeCidrs: props.nodeCidrs ?? DEFAULT_NODE_CIDRS,
+      storageClass: this.storageClass,
+      scheduling: this.nodePools.system,
+      keep: !(props.allowDestroy ?? false),
+    }).capability;
   }
 
   /** An in-cluster PostgreSQL (CloudNativePG `Cluster`) or MySQL (official image) in the `fawkes-data` namespace. */
@@ -166,6 +187,17 @@ function validateExistingClusterProps(p: ExistingClusterFoundationProps): void {
     }
     if (p.nodePorts.http === p.nodePorts.https)
       throw new Error(`ExistingClusterFoundationProps.nodePorts.http and .https must differ, got ${p.nodePorts.http} for both`);
+  }
+  const registryPort = p.registryNodePort ?? 30500;
+  if (!(Number.isInteger(registryPort) && registryPort >= 30000 && registryPort <= 32767)) {
+    throw new Error(`ExistingClusterFoundationProps.registryNodePort must be a node port from 30000 to 32767, got ${registryPort}`);
+  }
+  const ingressPorts = Object.values(p.nodePorts ?? { http: 30080, https: 30443 });
+  if ((p.ingressService ?? "NodePort") === "NodePort" && ingressPorts.includes(registryPort)) {
+    throw new Error(`ExistingClusterFoundationProps.registryNodePort must differ from the ingress node ports, got ${registryPort}`);
+  }
+  for (const cidr of p.nodeCidrs ?? []) {
+    if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(cidr)) throw new Error(`ExistingClusterFoundationProps.nodeCidrs must be IPv4 CIDRs, got "${cidr}"`);
   }
   if (p.storageClass !== undefined && !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(p.storageClass)) {
     throw new Error(`ExistingClusterFoundationProps.storageClass must be a StorageClass name, got "${p.storageClass}"`);
