@@ -32,9 +32,8 @@ export interface PlatformContext {
   /**
    * The image registry of this cloud (ECR, ACR, Artifact Registry; an in-cluster registry locally).
    * CI pushes with `workloadIdentity(..., [{ registry: "push" }])`; nodes pull with their own identity.
-   * Optional until every foundation offers one (the golden-path issue).
    */
-  readonly registry?: RegistryCapability;
+  readonly registry: RegistryCapability;
   /** Anything the foundation must finish before the first release (node groups, CSI driver, access entries). */
   readonly ready: ITerraformDependable[];
 

@@ -3,3 +3,4 @@ import "./eks.spec";
 import "./aks.spec";
 import "./local.spec";
 import "./api-access.spec";
+import "./registry.spec";

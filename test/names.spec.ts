@@ -37,6 +37,7 @@ const RULES: Record<string, Record<string, Rule>> = {
   aws_kms_alias: { name: { re: /^alias\/[a-zA-Z0-9/_-]+$/, max: 256, not: /^alias\/aws\// } },
   aws_security_group: { name: { re: /^[\x20-\x7e]+$/, max: 255 }, name_prefix: { re: /^[\x20-\x7e]+$/, max: 229 } },
   aws_launch_template: { name: { re: /^[a-zA-Z0-9().\/_-]+$/, max: 128 }, name_prefix: { re: /^[a-zA-Z0-9().\/_-]+$/, max: 102 } },
+  aws_ecr_repository_creation_template: { prefix: { re: /^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/, min: 2, max: 256 } },
   aws_cloudwatch_log_group: { name: { re: /^[\w\-/.#]+$/, max: 512 } },
   aws_secretsmanager_secret: { name: { re: /^[\w/+=.@-]+$/, max: 512 }, name_prefix: { re: /^[\w/+=.@-]+$/, max: 480 } },
   // Azure: https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules
@@ -71,6 +72,7 @@ const RULES: Record<string, Record<string, Rule>> = {
   google_compute_global_address: { name: dnsLabel(63) },
   google_compute_firewall: { name: dnsLabel(63) },
   google_dns_managed_zone: { name: dnsLabel(63) },
+  google_artifact_registry_repository: { repository_id: dnsLabel(63) },
   google_storage_bucket: { name: { re: /^[a-z0-9][a-z0-9._-]*[a-z0-9]$/, min: 3, max: 63, not: /^goog|google/ } },
   google_secret_manager_secret: { secret_id: { re: /^[a-zA-Z0-9_-]+$/, max: 255 } },
   // Helm (release names become label values and Secret names)

@@ -9,6 +9,7 @@ import type {
   Grant,
   PlatformContext,
   Profile,
+  RegistryCapability,
   ServiceAccountRef,
   WorkloadIdentity,
 } from "../constructs/context";
@@ -54,6 +55,17 @@ export class FakeContext implements PlatformContext {
   readonly dns = { provider: "fake", extraArgs: ["--fake-zone=fawkes.test"], zone: "fawkes.test" };
   certificates: { kind: "acme" | "selfSigned" } = { kind: "acme" };
   readonly secretStore = { provider: { fake: { data: [] } }, location: "the fake secret store" };
+  /** A registry with every field set, so a consumer's output shows which it used. */
+  registry: RegistryCapability = {
+    pushUrl: "push.registry.fake/fawkes",
+    pullUrl: "pull.registry.fake/fawkes",
+    dockerConfig: { credHelpers: { "push.registry.fake": "fake-login" } },
+    kanikoFlags: ["--fake-registry-flag"],
+    pushEnv: { FAKE_REGISTRY: "fawkes" },
+    scanOnPush: "the fake scanner",
+    immutableTags: true,
+    ready: [],
+  };
   readonly ready = [];
   readonly databases: DatabaseRequest[] = [];
   readonly buckets: string[] = [];
