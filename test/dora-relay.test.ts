@@ -29,7 +29,6 @@ class FakeDevLake implements DevLakeApi {
   deployments = new Map<string, any>();
   issues = new Map<string, any>();
   pulls = new Map<string, any>();
-  blueprint = { id: 3, connections: [{ pluginName: "jenkins", connectionId: 1, scopes: [{ scopeId: "payments/orders" }] }] as any[] };
   down = 0;
   unreachable = 0;
 
@@ -48,12 +47,6 @@ class FakeDevLake implements DevLakeApi {
       const c = { id: this.connections.length + 10, name: (body as any).name };
       this.connections.push(c);
       return { status: 200, body: c };
-    }
-    if (method === "GET" && p === "/projects/payments") return { status: 200, body: { name: "payments", blueprint: this.blueprint } };
-    if (method === "GET" && p.startsWith("/projects/")) return { status: 404, body: { message: "project not found" } };
-    if (method === "PATCH" && p === "/blueprints/3") {
-      this.blueprint = { ...this.blueprint, connections: (body as any).connections };
-      return { status: 200, body: this.blueprint };
     }
     const m = /^\/plugins\/webhook\/connections\/(\d+)\/(deployments|issues|pull_requests)$/.exec(p);
     if (m && method === "POST") {
@@ -99,23 +92,13 @@ function setup(opts: { apiKey?: boolean } = {}) {
 }
 
 describe("delivery-events relay: deployments", () => {
-  test("a deployment record becomes DevLake's webhook deployment, with the app commit and PRODUCTION, on the service's connection in the team's project", async () => {
+  test("a deployment record becomes DevLake's webhook deployment, with the app commit and PRODUCTION, on the service's connection (created once; the config Job puts it in the team's project)", async () => {
     const { devlake, post, asJenkins } = setup();
     const record = fixture("deployment-record");
     const res = await post("/deployments", record, asJenkins);
     expect(res.status).toBe(200);
     expect(devlake.writes()).toEqual([
       { method: "POST", path: "/plugins/webhook/connections", body: { name: "fawkes-orders" } },
-      {
-        method: "PATCH",
-        path: "/blueprints/3",
-        body: {
-          connections: [
-            { pluginName: "jenkins", connectionId: 1, scopes: [{ scopeId: "payments/orders" }] },
-            { pluginName: "webhook", connectionId: 10, scopes: [] },
-          ],
-        },
-      },
       {
         method: "POST",
         path: "/plugins/webhook/connections/10/deployments",
@@ -156,18 +139,18 @@ describe("delivery-events relay: deployments", () => {
     await post("/deployments", record, asJenkins);
     await post("/deployments", record, asJenkins);
     expect(devlake.deployments.size).toBe(1);
-    // The connection and the project are looked up once (cached), the deployment posted twice with one id.
+    // The connection is looked up once (cached), the deployment posted twice with one id.
     expect(devlake.calls.filter((c) => c.path === "/plugins/webhook/connections" && c.method === "POST")).toHaveLength(1);
     await post("/deployments", { ...record, pipelineUrl: record.pipelineUrl.replace("/42/", "/43/") }, asJenkins);
     expect(devlake.deployments.size).toBe(2);
   });
 
-  test("an existing connection is reused and not added to the project twice", async () => {
+  test("an existing connection is reused; the relay never touches projects or blueprints (its API key may call the webhook plugin only)", async () => {
     const { devlake, post, asJenkins } = setup();
     devlake.connections.push({ id: 4, name: "fawkes-orders" });
-    devlake.blueprint.connections.push({ pluginName: "webhook", connectionId: 4, scopes: [] });
     await post("/deployments", fixture("deployment-record"), asJenkins);
     expect(devlake.writes().map((c) => `${c.method} ${c.path}`)).toEqual(["POST /plugins/webhook/connections/4/deployments"]);
+    expect(devlake.calls.every((c) => c.path.startsWith("/plugins/webhook/"))).toBe(true);
   });
 
   test("without a valid bearer token: 401, nothing sent", async () => {

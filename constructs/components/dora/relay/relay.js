@@ -85,65 +85,40 @@ async function callDevLake(deps, method, path, body) {
  */
 function createRelay(deps) {
   const now = deps.now ?? (() => new Date());
-  /** Connection name → id: DevLake ids never change, so a cache is safe (and lost on restart, harmlessly). */
+  /** @type {Map<string, number>} Connection name → id: DevLake ids never change, so a cache is safe (and lost on restart, harmlessly). */
   const connections = new Map();
-  /** Connections already in their team's project. */
-  const attached = new Set();
-
   /**
-   * The service's webhook connection, created if missing, and added to its team's project (the
-   * config Job names projects after teams; a project not there yet is retried on the next event).
+   * The service's webhook connection, created if missing. The config Job adds it to its team's project
+   * (it owns the projects' blueprints, and the relay's API key may call the webhook plugin only).
    * @param {string} service
-   * @param {string | undefined} team
    * @returns {Promise<number>}
    */
-  async function connectionFor(service, team) {
+  async function connectionFor(service) {
     const name = t.connectionName(service);
-    let id = connections.get(name);
-    if (id === undefined) {
-      const list = await callDevLake(deps, "GET", "/plugins/webhook/connections");
-      const found = (Array.isArray(list.body) ? list.body : []).find((c) => c && c.name === name);
-      if (found) id = Number(found.id);
-      else {
-        const created = await callDevLake(deps, "POST", "/plugins/webhook/connections", { name });
-        if (created.status >= 300 || !created.body || created.body.id === undefined)
-          throw new Unavailable(`DevLake did not create connection ${name}: ${created.status}`);
-        id = Number(created.body.id);
-        deps.log({ level: "info", msg: "connection created", connection: name, id });
-      }
-      connections.set(name, id);
+    const cached = connections.get(name);
+    if (cached !== undefined) return cached;
+    const list = await callDevLake(deps, "GET", "/plugins/webhook/connections");
+    const all = Array.isArray(list.body) ? list.body : Array.isArray(list.body?.connections) ? list.body.connections : [];
+    const found = all.find((/** @type {any} */ c) => c && c.name === name);
+    let id;
+    if (found) id = Number(found.id);
+    else {
+      const created = await callDevLake(deps, "POST", "/plugins/webhook/connections", { name });
+      if (created.status >= 300 || !created.body || created.body.id === undefined)
+        throw new Unavailable(`DevLake did not create connection ${name}: ${created.status}`);
+      id = Number(created.body.id);
+      deps.log({ level: "info", msg: "connection created", connection: name, id });
     }
-    if (team && !attached.has(`${team}/${id}`)) await attach(team, /** @type {number} */ (id), name);
-    return /** @type {number} */ (id);
-  }
-
-  /**
-   * @param {string} team
-   * @param {number} id
-   * @param {string} name
-   */
-  async function attach(team, id, name) {
-    const project = await callDevLake(deps, "GET", `/projects/${encodeURIComponent(team)}`);
-    const blueprint = project.status < 300 ? project.body?.blueprint : undefined;
-    if (!blueprint || blueprint.id === undefined) {
-      deps.log({ level: "warn", msg: "project missing: connection not attached yet", project: team, connection: name });
-      return;
-    }
-    const existing = Array.isArray(blueprint.connections) ? blueprint.connections : [];
-    if (!existing.some((/** @type {any} */ c) => c.pluginName === "webhook" && Number(c.connectionId) === id)) {
-      await callDevLake(deps, "PATCH", `/blueprints/${blueprint.id}`, { connections: [...existing, { pluginName: "webhook", connectionId: id, scopes: [] }] });
-      deps.log({ level: "info", msg: "connection added to project", project: team, connection: name });
-    }
-    attached.add(`${team}/${id}`);
+    connections.set(name, id);
+    return id;
   }
 
   /**
    * @param {string} service
-   * @param {string | undefined} team
    * @param {t.DevLakeCall} call
    */
-  async function send(service, team, call) {
-    const id = await connectionFor(service, team);
+  async function send(service, call) {
+    const id = await connectionFor(service);
     const answer = await callDevLake(deps, "POST", `/plugins/webhook/connections/${id}${call.path}`, call.body);
     if (answer.status === 404) {
       // The connection went away (deleted in the UI): forget it; the sender's retry recreates it.
@@ -187,7 +162,7 @@ function createRelay(deps) {
       const who = caller(req);
       if (!who) return { status: 401, body: { error: "a bearer token of a reporting component is required" } };
       const { record, call } = t.deploymentCall(json(req.body));
-      await send(record.service, record.team, call);
+      await send(record.service, call);
       deps.log({
         level: "info",
         msg: "deployment relayed",
@@ -202,7 +177,7 @@ function createRelay(deps) {
     async "POST /alertmanager"(req) {
       const { calls, ignored } = t.alertmanagerCalls(json(req.body));
       for (const i of ignored) deps.log({ level: "info", msg: "alert ignored", ...i });
-      for (const c of calls) await send(c.service, c.team, c.call);
+      for (const c of calls) await send(c.service, c.call);
       if (calls.length) deps.log({ level: "info", msg: "incidents relayed", keys: calls.map((c) => c.call.body.issueKey) });
       return { status: 200, body: { incidents: calls.map((c) => c.call.body.issueKey), ignored: ignored.length } };
     },
@@ -216,21 +191,21 @@ function createRelay(deps) {
         deps.log({ level: "info", msg: "gitea event ignored", event: ev, repository: `${out.team}/${out.service}`, reason: out.ignored });
         return { status: 202, body: { ignored: out.ignored } };
       }
-      await send(out.service, out.team, out.call);
+      await send(out.service, out.call);
       deps.log({ level: "info", msg: "gitea event relayed", event: ev, repository: `${out.team}/${out.service}`, key: out.call.body.pullRequestKey });
       return { status: 200, body: { pullRequestKey: out.call.body.pullRequestKey } };
     },
     async "POST /incidents"(req) {
       if (!caller(req, ["operator"])) return { status: 401, body: { error: "the operator's bearer token is required" } };
       const c = t.manualIncidentCall({ ...json(req.body), now: now().toISOString() }, "open");
-      await send(c.service, c.team, c.call);
+      await send(c.service, c.call);
       deps.log({ level: "info", msg: "incident opened by hand", service: c.service, id: c.call.body.issueKey });
       return { status: 200, body: { id: c.call.body.issueKey } };
     },
     async "POST /incidents/close"(req) {
       if (!caller(req, ["operator"])) return { status: 401, body: { error: "the operator's bearer token is required" } };
       const c = t.manualIncidentCall({ ...json(req.body), now: now().toISOString() }, "close");
-      await send(c.service, c.team, c.call);
+      await send(c.service, c.call);
       deps.log({ level: "info", msg: "incident closed by hand", service: c.service, id: c.call.body.issueKey });
       return { status: 200, body: { id: c.call.body.issueKey } };
     },
