@@ -34,11 +34,12 @@ export const COMPONENTS = {
     new ArgocdComponent({
       applicationNamespaces: c.components.dojo === false ? [] : ARGOCD_APPLICATION_NAMESPACES,
       breakGlass: c.identity.breakGlass.includes("argocd"),
+      teams: c.teams.map((t) => t.name),
     }),
   observability: (c) => new ObservabilityComponent({ breakGlass: c.identity.breakGlass.includes("observability") }),
   mattermost: (c) => new MattermostComponent({ license: c.mattermost.license, signupDomains: c.mattermost.signupDomains }),
   scanning: () => new ScanningComponent(),
-  jenkins: (c) => new JenkinsComponent({ breakGlass: c.identity.breakGlass.includes("jenkins") }),
+  jenkins: (c) => new JenkinsComponent({ breakGlass: c.identity.breakGlass.includes("jenkins"), teams: c.teams.map((t) => t.name) }),
   dojo: (c) => new DojoComponent({ ttlHours: c.dojo.ttlHours, belts: c.dojo.belts }),
   dora: (c) => new DoraComponent({ teams: c.teams.map((t) => t.name) }),
 } satisfies Record<ComponentId, (config: FawkesConfig) => Component>;

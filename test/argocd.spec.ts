@@ -1,5 +1,7 @@
-import { ArgocdComponent, PLATFORM_PROJECT } from "../constructs/components/argocd";
-import { fakeObservability, manifests, release, releaseId, resources, strings, synthComponents, synthWith, values } from "./support";
+import { ArgocdComponent, GITHUB_APP_SECRET, PLATFORM_PROJECT } from "../constructs/components/argocd";
+import { fakeGit } from "./fake-git";
+import { fakeIdentity, fakeObservability, manifests, release, releaseId, resources, strings, synthComponents, synthWith, values } from "./support";
+import { validateManifest } from "./support-manifests";
 
 const PARTS = ["controller", "server", "repoServer", "applicationSet", "notifications", "redis"];
 
@@ -109,5 +111,133 @@ describe("Argo CD", () => {
       `ArgocdProps.projectNamespaces must be namespace names (DNS labels), got "Team_A"`,
     );
     expect(() => new ArgocdComponent({ sourceRepos: [] })).toThrow("ArgocdProps.sourceRepos must list at least one repository");
+  });
+});
+
+describe("Argo CD team environments (the golden path)", () => {
+  const TEAMS = ["payments", "pay", "pay-ops"];
+  const git = fakeGit();
+  const identity = fakeIdentity();
+  const tf = synthWith([identity, git, new ArgocdComponent({ teams: TEAMS })]);
+  const rel = release(tf, "argocd-teams");
+  const all = manifests(rel);
+  const projects = all.filter((m: any) => m.kind === "AppProject");
+  const appsets = all.filter((m: any) => m.kind === "ApplicationSet");
+  const project = (team: string) => projects.find((p: any) => p.metadata.name === `team-${team}`);
+  const appset = (team: string) => appsets.find((p: any) => p.metadata.name === `team-${team}`);
+
+  test("one AppProject and one ApplicationSet per team, released after Argo CD (its CRDs), projects first", () => {
+    expect(projects.map((p: any) => p.metadata.name)).toEqual(TEAMS.map((t) => `team-${t}`));
+    expect(appsets.map((p: any) => p.metadata.name)).toEqual(TEAMS.map((t) => `team-${t}`));
+    expect(all.slice(0, TEAMS.length).every((m: any) => m.kind === "AppProject")).toBe(true);
+    expect(rel.depends_on).toContain(releaseId(tf, "argocd"));
+    for (const m of all) expect(m.metadata.namespace).toBe("argocd");
+  });
+
+  test("a team's project: its organisation's repositories, its namespaces on this cluster, only Namespace cluster-wide, no Secrets", () => {
+    const p = project("payments").spec;
+    expect(p.sourceRepos).toEqual(["https://git.fawkes.test/payments/*"]);
+    expect(p.destinations).toEqual([{ server: "https://kubernetes.default.svc", namespace: "payments-*" }]);
+    expect(p.clusterResourceWhitelist).toEqual([{ group: "", kind: "Namespace" }]);
+    const kinds = p.namespaceResourceWhitelist.map((k: any) => `${k.group}/${k.kind}`);
+    expect(kinds).toEqual(expect.arrayContaining(["apps/Deployment", "/Service", "networking.k8s.io/Ingress", "/ConfigMap", "policy/PodDisruptionBudget"]));
+    expect(kinds).toEqual(
+      expect.arrayContaining(["autoscaling/HorizontalPodAutoscaler", "monitoring.coreos.com/ServiceMonitor", "networking.k8s.io/NetworkPolicy"]),
+    );
+    expect(kinds.filter((k: string) => /\*|Secret|Role|ServiceAccount/.test(k))).toEqual([]);
+  });
+
+  test("a team whose name extends another's keeps its namespaces out of the shorter team's glob", () => {
+    expect(project("pay").spec.destinations).toEqual([
+      { server: "https://kubernetes.default.svc", namespace: "pay-*" },
+      { server: "https://kubernetes.default.svc", namespace: "!pay-ops-*" },
+    ]);
+    expect(project("pay-ops").spec.destinations).toEqual([{ server: "https://kubernetes.default.svc", namespace: "pay-ops-*" }]);
+  });
+
+  test("the ApplicationSet: the team's Gitea repositories with deploy/staging × staging, production, into <team>-<repo>-<env>", () => {
+    const spec = appset("payments").spec;
+    expect(spec.goTemplate).toBe(true);
+    const [scm, list] = spec.generators[0].matrix.generators;
+    expect(scm.scmProvider.gitea).toEqual({
+      owner: "payments",
+      api: "http://gitea-http.git.svc:3000",
+      tokenRef: { secretName: "git-argocd", key: "password" },
+    });
+    expect(scm.scmProvider.filters).toEqual([{ pathsExist: ["deploy/staging/kustomization.yaml"] }]);
+    expect(scm.scmProvider.requeueAfterSeconds).toBe(60);
+    expect(list.list.elements).toEqual([{ env: "staging" }, { env: "production" }]);
+    const t = spec.template;
+    expect(t.metadata.name).toBe("{{.repository}}-{{.env}}");
+    expect(t.metadata.labels).toMatchObject({ "app.kubernetes.io/name": "{{.repository}}", "fawkes.dev/environment": "{{.env}}" });
+    expect(t.spec.project).toBe("team-payments");
+    expect(t.spec.source).toEqual({ repoURL: "{{.url}}", targetRevision: "{{.branch}}", path: "deploy/{{.env}}" });
+    expect(t.spec.destination).toEqual({ server: "https://kubernetes.default.svc", namespace: "payments-{{.repository}}-{{.env}}" });
+    expect(t.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
+    expect(t.spec.syncPolicy.syncOptions).toContain("CreateNamespace=true");
+    expect(t.spec.syncPolicy.managedNamespaceMetadata.labels).toMatchObject({
+      "pod-security.kubernetes.io/enforce": "restricted",
+      "fawkes.dev/team": "payments",
+    });
+  });
+
+  test("the objects are valid against the pinned Argo CD schemas (no unknown fields)", () => {
+    expect(all.flatMap((m: any) => validateManifest(m).map((p) => `${m.kind}/${m.metadata.name}: ${p}`))).toEqual([]);
+  });
+
+  test("Argo CD's read credential is a repo-creds secret for every repository of the server; a push webhook calls Argo CD", () => {
+    expect(git.requests.credentials).toEqual([
+      expect.objectContaining({
+        component: "argocd",
+        namespace: "argocd",
+        access: "read",
+        secretLabels: { "argocd.argoproj.io/secret-type": "repo-creds" },
+        secretLiterals: { url: "https://git.fawkes.test/", type: "git" },
+      }),
+    ]);
+    expect(git.requests.webhooks).toEqual([
+      expect.objectContaining({ component: "argocd", url: "http://argocd-server.argocd.svc/api/webhook", events: ["push"] }),
+    ]);
+  });
+
+  test("each team's group signs in with its group claimed, and may get and sync only its project's applications", () => {
+    const req = identity.requests.find((r) => r.component === "argocd")!;
+    expect(req.roles).toMatchObject({ payments: "payments", pay: "pay", "pay-ops": "pay-ops", developers: "developers" });
+    const policy: string = values(release(tf, "argocd")).configs.rbac["policy.csv"];
+    expect(policy).toContain("g, payments, role:team-payments");
+    expect(policy).toContain("p, role:team-payments, applications, sync, team-payments/*, allow");
+    expect(policy).toContain("p, role:team-payments, applications, get, team-payments/*, allow");
+    expect(
+      policy
+        .split("\n")
+        .filter((l) => l.startsWith("p, role:team-payments,"))
+        .every((l) => l.includes("team-payments")),
+    ).toBe(true);
+  });
+
+  test("without teams or without the git service there are no team environments", () => {
+    expect(() => release(synthWith([fakeGit(), new ArgocdComponent()]), "argocd-teams")).toThrow();
+    expect(() => release(synthWith([new ArgocdComponent({ teams: ["payments"] })]), "argocd-teams")).toThrow();
+  });
+
+  test("GitHub: the organisation listed as the App (its credential copied to Argo CD's key names as repo-creds), no webhook", () => {
+    const gh = fakeGit("github");
+    const tf2 = synthWith([gh, new ArgocdComponent({ teams: ["payments"] })]);
+    const spec = manifests(release(tf2, "argocd-teams")).find((m: any) => m.kind === "ApplicationSet").spec;
+    expect(spec.generators[0].matrix.generators[0].scmProvider.github).toEqual({ organization: "acme", appSecretName: GITHUB_APP_SECRET });
+    expect(gh.requests.credentials).toEqual([expect.objectContaining({ component: "argocd", namespace: "argocd", access: "read" })]);
+    const copy = manifests(release(tf2, GITHUB_APP_SECRET)).find((m: any) => m.kind === "ExternalSecret");
+    expect(copy.spec.target.template.metadata.labels).toEqual({ "argocd.argoproj.io/secret-type": "repo-creds" });
+    expect(copy.spec.data).toEqual([
+      { secretKey: "githubAppID", remoteRef: { key: "git-argocd", property: "appId" } },
+      { secretKey: "githubAppInstallationID", remoteRef: { key: "git-argocd", property: "installationId" } },
+      { secretKey: "githubAppPrivateKey", remoteRef: { key: "git-argocd", property: "privateKey" } },
+    ]);
+    expect(copy.spec.target.template.data).toMatchObject({ url: "https://github.com/acme", type: "git", githubAppID: "{{ .githubAppID }}" });
+    expect(gh.requests.webhooks).toEqual([]);
+  });
+
+  test("bad team names fail at construction", () => {
+    expect(() => new ArgocdComponent({ teams: ["Payments"] })).toThrow(`ArgocdProps.teams must be DNS labels of at most 40 characters, got "Payments"`);
   });
 });

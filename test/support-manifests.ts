@@ -185,8 +185,8 @@ const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-
 const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 /** Kinds whose names are DNS labels (they become host names or label values), not subdomains. */
 const LABEL_NAMED = new Set(["v1/Namespace", "v1/Service"]);
-/** Terraform fills these in at apply: nothing to check at synth. */
-const computed = (v: unknown) => typeof v === "string" && v.includes("${");
+/** Terraform fills these in at apply, a controller its Go templates (ApplicationSet): nothing to check at synth. */
+const computed = (v: unknown) => typeof v === "string" && (v.includes("${") || v.includes("{{"));
 
 function qualifiedName(key: string): boolean {
   const [prefix, name, ...rest] = key.includes("/") ? key.split("/") : [undefined, key];

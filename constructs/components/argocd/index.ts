@@ -11,6 +11,8 @@ import type { Component, ComponentOutput, Installed, SecretKeyRef } from "../../
 import { generatedSecret } from "../../secrets";
 // Quantity arithmetic shared with Backstage (a candidate for constructs/).
 import { sumRequests, type PodGroup } from "../../sizes";
+import type { GitService } from "../../services";
+import { teamApplicationSetManifest, teamPolicy, teamProjectManifest, type TeamScm } from "./teams";
 
 /** The AppProject platform applications belong to (other components may create Applications in it). */
 export const PLATFORM_PROJECT = "platform";
@@ -41,6 +43,13 @@ export interface ArgocdProps {
    * @default false - with identity installed, only SSO signs in
    */
   readonly breakGlass?: boolean;
+  /**
+   * Teams (identity groups of the same name). With the git service, each gets an AppProject
+   * `team-<team>` (its repositories, its namespaces `<team>-*`) and an ApplicationSet deploying
+   * every service repository of the team to staging and production; its group may see and sync them.
+   * @default [] - no team projects
+   */
+  readonly teams?: readonly string[];
 }
 
 /**
@@ -76,7 +85,7 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 export class ArgocdComponent implements Component {
   readonly id = "argocd";
   readonly needs = ["ingress", "tls"];
-  readonly uses = ["observability", "identity", "secrets"];
+  readonly uses = ["observability", "identity", "secrets", "git"];
   readonly info = {
     title: "Argo CD",
     description: "GitOps continuous delivery: syncs applications from Git to the cluster",
@@ -90,6 +99,9 @@ export class ArgocdComponent implements Component {
       if (!DNS_LABEL.test(ns)) throw new Error(`ArgocdProps.projectNamespaces must be namespace names (DNS labels), got "${ns}"`);
       if (ns === this.id) throw new Error(`ArgocdProps.projectNamespaces must not include Argo CD's own namespace, got "${ns}"`);
     }
+    for (const team of props.teams ?? []) {
+      if (!DNS_LABEL.test(team) || team.length > 40) throw new Error(`ArgocdProps.teams must be DNS labels of at most 40 characters, got "${team}"`);
+    }
     if (props.sourceRepos && props.sourceRepos.length === 0) throw new Error(`ArgocdProps.sourceRepos must list at least one repository (or "*"), got []`);
   }
 
@@ -97,6 +109,8 @@ export class ArgocdComponent implements Component {
     const ns = platformNamespace(root, ctx, this.id);
     const ingress = ingressFor(SUBDOMAIN, ctx, deps);
     const url = `https://${ingress.host}`;
+    const teams = this.props.teams ?? [];
+    const git = deps.maybe("git");
 
     // The operator reads the plain password here (scripts/secret argocd); Argo CD only gets its bcrypt hash.
     const admin = generatedSecret(root, "AdminSecret", {
@@ -115,11 +129,17 @@ export class ArgocdComponent implements Component {
       component: this.id,
       namespace: deps.namespaceOf(this.id),
       redirectUris: [`${url}/auth/callback`],
-      roles: SSO_GROUPS,
+      // Each team's group too: the claim carries it, and the team's policy lines map it to its role.
+      roles: { ...SSO_GROUPS, ...Object.fromEntries(teams.map((t) => [t, t])) },
       scopes: ["groups"],
     });
     // The server calls the issuer at its public URL: on a laptop that needs a host alias and the local CA.
     const reach = client ? issuerReach(deps, client.issuer) : undefined;
+    // The repo server clones at the git service's public URL: on a laptop through a host alias to the
+    // ingress, trusting the local CA for that host (argocd-tls-certs-cm, JSON-quoted like rootCA).
+    const gitReach = git ? issuerReach(deps, git.url) : undefined;
+    const hostAliases = mergeAliases([...(reach?.hostAliases ?? []), ...(gitReach?.hostAliases ?? [])]);
+    const gitTls = git && gitReach?.ca ? { tls: { certificates: { [new URL(git.url).hostname]: Fn.jsonencode(gitReach.ca.pem) } } } : {};
     const clientSecret = client ? this.ssoSecret(root, ctx, deps, client.secret, [ns, ...client.ready]) : undefined;
     const sso = client
       ? {
@@ -142,7 +162,7 @@ export class ArgocdComponent implements Component {
             ),
           },
           // No access by default: only the platform groups get a role.
-          rbac: { "policy.default": "", "policy.csv": ARGOCD_POLICY, scopes: `[${client.groupsClaim}]` },
+          rbac: { "policy.default": "", "policy.csv": [ARGOCD_POLICY, ...teams.flatMap(teamPolicy)].join("\n"), scopes: `[${client.groupsClaim}]` },
         }
       : {};
 
@@ -159,12 +179,13 @@ export class ArgocdComponent implements Component {
           nodeAffinity: { type: "hard", matchExpressions: Object.entries(pool.nodeSelector).map(([key, value]) => ({ key, operator: "In", values: [value] })) },
         },
         tolerations: pool.tolerations,
-        ...(reach?.hostAliases.length ? { hostAliases: reach.hostAliases } : {}),
+        ...(hostAliases.length ? { hostAliases } : {}),
       },
       configs: {
         // Expects a bcrypt hash: a reference to random_password.bcrypt_hash, computed at apply time.
         secret: { argocdServerAdminPassword: admin.passwords.password.bcryptHash },
         ...sso,
+        ...gitTls,
       },
       server: {
         // TLS ends at Traefik: the server speaks plain HTTP behind the Ingress below.
@@ -234,12 +255,92 @@ export class ArgocdComponent implements Component {
       ],
     });
 
+    const environments = git && teams.length ? this.teamEnvironments(root, ctx, deps, git, teams, [ns, release]) : [];
+
     return {
-      ready: [release, projects],
+      ready: [release, projects, ...environments],
       endpoints: { argocd: url },
       adminSecrets: [admin.location],
       requests: sumRequests(podGroups(values)),
     };
+  }
+
+  /**
+   * The golden path's environments: per team an AppProject and an ApplicationSet (shared contract:
+   * Application `<service>-<env>` in project `team-<team>`, from `deploy/<env>`), Argo CD's read
+   * credential for every repository of the git service, and (Gitea) a push webhook so a commit
+   * syncs at once instead of at the next 3-minute poll.
+   */
+  private teamEnvironments(
+    root: Construct,
+    ctx: PlatformContext,
+    deps: Installed,
+    git: GitService,
+    teams: readonly string[],
+    after: ITerraformDependable[],
+  ): ITerraformDependable[] {
+    const [ns] = after;
+    const ready: ITerraformDependable[] = [];
+    let scm: (team: string) => TeamScm;
+    if (git.provider === "gitea") {
+      // One repo-creds secret for every repository under the server (a URL prefix), also the token the
+      // SCM provider generator lists organisations with.
+      const creds = git.credentialsFor(root, {
+        component: this.id,
+        namespace: this.id,
+        access: "read",
+        secretLabels: { "argocd.argoproj.io/secret-type": "repo-creds" },
+        secretLiterals: { url: `${git.url}/`, type: "git" },
+        after: [ns!],
+      });
+      if (creds.kind !== "token") throw new Error(`GitService.credentialsFor must give Gitea a token credential, got kind "${creds.kind}"`);
+      ready.push(...creds.ready);
+      // In-cluster when the service offers it: no TLS to a local CA, no trip through the ingress.
+      const api = git.inClusterUrl ?? git.url;
+      scm = (team) => ({ provider: "gitea", api, owner: git.ownerOf(team), tokenSecret: { name: creds.secret.name, key: "password" } });
+    } else {
+      // GitHub: the App's credential, copied into the keys Argo CD reads (githubApp*) as repo-creds.
+      if (!deps.has("secrets")) throw new Error(`ArgocdComponent with git provider "github" needs the secrets component (external-secrets), got it disabled`);
+      const creds = git.credentialsFor(root, { component: this.id, namespace: this.id, access: "read", after: [ns!] });
+      if (creds.kind !== "githubApp") throw new Error(`GitService.credentialsFor must give GitHub an App credential, got kind "${creds.kind}"`);
+      const relay = manifestsRelease(root, "GithubApp", ctx, {
+        name: GITHUB_APP_SECRET,
+        namespace: this.id,
+        dependsOn: [...after, ...creds.ready, ...deps.ready("secrets")],
+        manifests: secretCopy(this.id, "argocd-github-app-reader", creds.secret.namespace, creds.secret.name, {
+          name: GITHUB_APP_SECRET,
+          labels: { "argocd.argoproj.io/secret-type": "repo-creds" },
+          keys: { githubAppID: "appId", githubAppInstallationID: "installationId", githubAppPrivateKey: "privateKey" },
+          literals: { url: `${git.url}/${git.ownerOf(teams[0]!)}`, type: "git" },
+        }),
+      });
+      ready.push(relay);
+      scm = (team) => ({ provider: "github", organization: git.ownerOf(team), appSecretName: GITHUB_APP_SECRET });
+    }
+
+    const manifests = teams.flatMap((team) => {
+      const props = {
+        team,
+        allTeams: teams,
+        namespace: this.id,
+        server: IN_CLUSTER,
+        sourceRepos: [`${git.url}/${git.ownerOf(team)}/*`],
+        scm: scm(team),
+      };
+      return [teamProjectManifest(props), teamApplicationSetManifest(props)];
+    });
+    const environments = manifestsRelease(root, "Teams", ctx, {
+      name: "argocd-teams",
+      namespace: this.id,
+      dependsOn: [...after, ...ready],
+      // AppProjects first: an ApplicationSet's Applications name their project.
+      manifests: [...manifests.filter((m) => m.kind === "AppProject"), ...manifests.filter((m) => m.kind === "ApplicationSet")],
+    });
+
+    if (git.provider === "gitea") {
+      git.webhook(root, { component: this.id, url: `http://${SERVER_SERVICE}.${this.id}.svc/api/webhook`, events: ["push"], after: [environments] });
+    }
+    return [environments];
   }
 
   /**
@@ -257,56 +358,15 @@ export class ArgocdComponent implements Component {
     after: ITerraformDependable[],
   ): { ref: SecretKeyRef; ready: ITerraformDependable[] } {
     if (!deps.has("secrets")) return { ref: source, ready: [] };
-    const reader = "argocd-sso-reader";
     const relay = manifestsRelease(root, "SsoSecret", ctx, {
       name: SSO_SECRET,
       namespace: this.id,
       dependsOn: [...after, ...deps.ready("secrets")],
-      manifests: [
-        { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: reader, namespace: this.id }, automountServiceAccountToken: false },
-        {
-          apiVersion: "rbac.authorization.k8s.io/v1",
-          kind: "Role",
-          metadata: { name: reader, namespace: this.id },
-          rules: [{ apiGroups: [""], resources: ["secrets"], resourceNames: [source.name], verbs: ["get"] }],
-        },
-        {
-          apiVersion: "rbac.authorization.k8s.io/v1",
-          kind: "RoleBinding",
-          metadata: { name: reader, namespace: this.id },
-          roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: reader },
-          subjects: [{ kind: "ServiceAccount", name: reader, namespace: this.id }],
-        },
-        {
-          apiVersion: "external-secrets.io/v1",
-          kind: "SecretStore",
-          metadata: { name: reader, namespace: this.id },
-          spec: {
-            provider: {
-              kubernetes: {
-                remoteNamespace: source.namespace,
-                server: { caProvider: { type: "ConfigMap", name: "kube-root-ca.crt", key: "ca.crt" } },
-                auth: { serviceAccount: { name: reader } },
-              },
-            },
-          },
-        },
-        {
-          apiVersion: "external-secrets.io/v1",
-          kind: "ExternalSecret",
-          metadata: { name: SSO_SECRET, namespace: this.id },
-          spec: {
-            refreshInterval: "1h",
-            secretStoreRef: { kind: "SecretStore", name: reader },
-            target: {
-              name: SSO_SECRET,
-              creationPolicy: "Owner",
-              template: { metadata: { labels: { "app.kubernetes.io/part-of": "argocd" } } },
-            },
-            data: [{ secretKey: source.key, remoteRef: { key: source.name, property: source.key } }],
-          },
-        },
-      ],
+      manifests: secretCopy(this.id, "argocd-sso-reader", source.namespace, source.name, {
+        name: SSO_SECRET,
+        labels: { "app.kubernetes.io/part-of": "argocd" },
+        keys: { [source.key]: source.key },
+      }),
     });
     return { ref: { namespace: this.id, name: SSO_SECRET, key: source.key }, ready: [relay] };
   }
@@ -314,6 +374,79 @@ export class ArgocdComponent implements Component {
 
 /** The copy of the SSO client secret Argo CD reads (`$argocd-sso:client-secret`). */
 const SSO_SECRET = "argocd-sso";
+/** GitHub only: the App's credential under Argo CD's key names, repo-creds for the organisation. */
+export const GITHUB_APP_SECRET = "argocd-github-app";
+
+/**
+ * external-secrets copying one secret of `sourceNamespace` into `namespace` as `target.name`, with
+ * target's labels, keys renamed (`target key → source key`) and literal keys added: a SecretStore
+ * reading as a service account that may get that one secret and nothing else.
+ */
+function secretCopy(
+  namespace: string,
+  reader: string,
+  sourceNamespace: string,
+  sourceName: string,
+  target: { name: string; labels: Record<string, string>; keys: Record<string, string>; literals?: Record<string, string> },
+): Record<string, unknown>[] {
+  const renamed = Object.entries(target.keys).some(([to, from]) => to !== from) || target.literals;
+  return [
+    { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: reader, namespace }, automountServiceAccountToken: false },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "Role",
+      metadata: { name: reader, namespace },
+      rules: [{ apiGroups: [""], resources: ["secrets"], resourceNames: [sourceName], verbs: ["get"] }],
+    },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      metadata: { name: reader, namespace },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: reader },
+      subjects: [{ kind: "ServiceAccount", name: reader, namespace }],
+    },
+    {
+      apiVersion: "external-secrets.io/v1",
+      kind: "SecretStore",
+      metadata: { name: reader, namespace },
+      spec: {
+        provider: {
+          kubernetes: {
+            remoteNamespace: sourceNamespace,
+            server: { caProvider: { type: "ConfigMap", name: "kube-root-ca.crt", key: "ca.crt" } },
+            auth: { serviceAccount: { name: reader } },
+          },
+        },
+      },
+    },
+    {
+      apiVersion: "external-secrets.io/v1",
+      kind: "ExternalSecret",
+      metadata: { name: target.name, namespace },
+      spec: {
+        refreshInterval: "1h",
+        secretStoreRef: { kind: "SecretStore", name: reader },
+        target: {
+          name: target.name,
+          creationPolicy: "Owner",
+          template: {
+            metadata: { labels: target.labels },
+            // Renamed keys from the fetched ones (the template sees each by its secretKey).
+            ...(renamed ? { data: { ...Object.fromEntries(Object.keys(target.keys).map((k) => [k, `{{ .${k} }}`])), ...target.literals } } : {}),
+          },
+        },
+        data: Object.entries(target.keys).map(([to, from]) => ({ secretKey: to, remoteRef: { key: sourceName, property: from } })),
+      },
+    },
+  ];
+}
+
+/** Host aliases of one address in one entry (a pod spec takes each IP once). */
+function mergeAliases(aliases: readonly { ip: string; hostnames: string[] }[]): { ip: string; hostnames: string[] }[] {
+  const byIp = new Map<string, Set<string>>();
+  for (const a of aliases) byIp.set(a.ip, new Set([...(byIp.get(a.ip) ?? []), ...a.hostnames]));
+  return [...byIp].map(([ip, names]) => ({ ip, hostnames: [...names] }));
+}
 
 /** Argo CD's long-running pods in rendered values (the redis-secret-init Job is not counted). */
 function podGroups(values: Values): PodGroup[] {
