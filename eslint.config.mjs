@@ -11,7 +11,8 @@ import tseslint from "typescript-eslint";
 const ASYNC = ["constructs/components/*/engine/**/*.js", "test/dojo-engine.test.ts", "test/dojo-script.test.ts"];
 
 export default tseslint.config(
-  { ignores: ["cdktf.out/**", "cdktf.out.partial*/**", "node_modules/**", ".gen/**", "coverage/**"] },
+  // templates/: nunjucks sources of new services (`${{ values.x }}`), linted by their own projects once rendered.
+  { ignores: ["cdktf.out/**", "cdktf.out.partial*/**", "node_modules/**", ".gen/**", "coverage/**", "templates/**"] },
   ...tseslint.configs.recommended,
   {
     plugins: { "import-x": importX },

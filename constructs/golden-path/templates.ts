@@ -1,0 +1,151 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { isMap, isSeq, parseDocument, stringify } from "yaml";
+
+/**
+ * The golden path's Backstage software templates, as the files of the `platform-templates`
+ * repository the platform publishes into its git service (`git.publishRepository`).
+ *
+ * The sources live in `templates/` at the root of this repository:
+ * - `templates/<kind>/template.yaml`: the Template entity (form, steps) without platform values;
+ * - `templates/<kind>/skeleton/`: what a new service's repository gets (nunjucks, `${{ values.x }}`);
+ * - `templates/_shared/`: files every skeleton gets (Jenkinsfile, fawkes.yaml, catalog-info.yaml,
+ *   docs, deploy/), copied under each skeleton at publish; a skeleton's own file of the same path wins.
+ * Platform values are not in the sources: `templateFiles` writes them into each template (the
+ * `fetch` step's `values.platform`, the `publish` step's `repoUrl`, the output links), so one
+ * source serves every cloud and domain.
+ */
+export const TEMPLATE_KINDS = ["http-api", "web-service", "worker"] as const;
+export type TemplateKind = (typeof TEMPLATE_KINDS)[number];
+
+/** Where the template sources are read from at synth. */
+const TEMPLATES_DIR = path.join(__dirname, "..", "..", "templates");
+const SHARED = "_shared";
+
+/** What the templates need to know about the platform; the skeletons read it as `values.platform`. */
+export interface TemplatePlatform {
+  /** Base domain: a service's hosts are `<name>-<env>.<domain>`. */
+  readonly domain: string;
+  /** The git service's web and clone base, `https://git.<domain>` (GitService.url); the scaffolder's repoUrl host is its host. */
+  readonly gitUrl: string;
+  /** Where nodes pull images from (RegistryCapability.pullUrl): deploy/<env> names `<registry>/<service>`. */
+  readonly registry: string;
+  /** IngressClass of the services' Ingresses (IngressService.className). */
+  readonly ingressClassName: string;
+  /** cert-manager ClusterIssuer that signs the services' certificates. */
+  readonly clusterIssuer: string;
+  /** Annotations the ingress controller needs on every Ingress (IngressService.annotations). @default {} */
+  readonly ingressAnnotations?: Record<string, string>;
+  /** Public URLs of the tools a service page and the template's output link to; an absent tool gets no link. */
+  readonly jenkinsUrl?: string;
+  readonly argocdUrl?: string;
+  readonly sonarqubeUrl?: string;
+  readonly grafanaUrl?: string;
+}
+
+const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;
+const HTTPS_URL = /^https:\/\/[a-z0-9.-]+(:\d+)?(\/[^\s?#]*)?$/;
+const URL_KEYS = ["gitUrl", "jenkinsUrl", "argocdUrl", "sonarqubeUrl", "grafanaUrl"] as const;
+
+/** The values the skeletons see as `values.platform` (no trailing slashes, no absent keys). */
+function platformValues(p: TemplatePlatform): Record<string, unknown> {
+  if (!DNS_NAME.test(p.domain)) throw new Error(`TemplatePlatform.domain must be a DNS name, got "${p.domain}"`);
+  for (const key of URL_KEYS) {
+    const url = p[key];
+    if (url !== undefined && !HTTPS_URL.test(url)) throw new Error(`TemplatePlatform.${key} must be an https:// URL without query, got "${url}"`);
+  }
+  if (!/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._\/-]+)?$/.test(p.registry))
+    throw new Error(`TemplatePlatform.registry must be a registry host and path without scheme, got "${p.registry}"`);
+  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(p.ingressClassName))
+    throw new Error(`TemplatePlatform.ingressClassName must be a Kubernetes name, got "${p.ingressClassName}"`);
+  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(p.clusterIssuer))
+    throw new Error(`TemplatePlatform.clusterIssuer must be a Kubernetes name, got "${p.clusterIssuer}"`);
+  const trim = (u: string | undefined) => u?.replace(/\/+$/, "");
+  const gitUrl = trim(p.gitUrl)!;
+  const out: Record<string, unknown> = {
+    domain: p.domain,
+    gitUrl,
+    gitHost: new URL(gitUrl).host,
+    registry: p.registry.replace(/\/+$/, ""),
+    ingressClassName: p.ingressClassName,
+    clusterIssuer: p.clusterIssuer,
+    ingressAnnotations: { ...(p.ingressAnnotations ?? {}) },
+  };
+  for (const key of ["jenkinsUrl", "argocdUrl", "sonarqubeUrl", "grafanaUrl"] as const) if (p[key]) out[key] = trim(p[key]);
+  return out;
+}
+
+/** Every file under `dir`, as paths relative to it (`/`-separated), sorted. */
+function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (rel: string) => {
+    for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+      const child = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) walk(child);
+      else if (entry.isFile()) out.push(child);
+    }
+  };
+  walk("");
+  return out.sort();
+}
+
+const read = (...parts: string[]) => fs.readFileSync(path.join(TEMPLATES_DIR, ...parts), "utf8");
+
+/** Index of the step `id` in a template document, or a clear error. */
+function stepIndex(doc: ReturnType<typeof parseDocument>, kind: string, id: string): number {
+  const steps = doc.getIn(["spec", "steps"]);
+  const index = isSeq(steps) ? steps.items.findIndex((s) => isMap(s) && s.get("id") === id) : -1;
+  if (index < 0) throw new Error(`templates/${kind}/template.yaml must have a step with id "${id}", got none`);
+  return index;
+}
+
+/** A template with the platform's values written in: fetch values, publish target, output links. */
+function publishedTemplate(kind: TemplateKind, platform: Record<string, unknown>): string {
+  const doc = parseDocument(read(kind, "template.yaml"));
+  const fetch = stepIndex(doc, kind, "fetch");
+  const team = doc.getIn(["spec", "steps", fetch, "input", "values", "team"]);
+  if (typeof team !== "string" || !team.includes("${{"))
+    throw new Error(`templates/${kind}/template.yaml must set steps.fetch.input.values.team from the owner, got ${String(team)}`);
+  doc.setIn(["spec", "steps", fetch, "input", "values", "platform"], platform);
+  const name = "${{ parameters.name }}";
+  // Gitea: one organisation per team, the repository named after the service (shared contracts).
+  doc.setIn(["spec", "steps", stepIndex(doc, kind, "publish"), "input", "repoUrl"], `${String(platform.gitHost)}?owner=${team}&repo=${name}`);
+  const links: Record<string, string>[] = [
+    { title: "Repository", icon: "github", url: `${String(platform.gitUrl)}/${team}/${name}` },
+    { title: "Open in the catalog", icon: "catalog", entityRef: "${{ steps.register.output.entityRef }}" },
+  ];
+  if (platform.jenkinsUrl) links.push({ title: "Pipeline (Jenkins)", icon: "dashboard", url: `${String(platform.jenkinsUrl)}/job/${team}/job/${name}/` });
+  if (platform.argocdUrl)
+    links.push({ title: "Staging deployment (Argo CD)", icon: "dashboard", url: `${String(platform.argocdUrl)}/applications/argocd/${name}-staging` });
+  links.push({ title: "Staging", icon: "web", url: `https://${name}-staging.${String(platform.domain)}` });
+  doc.setIn(["spec", "output"], { links });
+  return doc.toString({ lineWidth: 0 });
+}
+
+/** The catalog entry of the repository: a Location listing the templates. */
+function locationFile(): string {
+  const location = {
+    apiVersion: "backstage.io/v1alpha1",
+    kind: "Location",
+    metadata: { name: "fawkes-templates", description: "The Fawkes golden-path software templates" },
+    spec: { type: "url", targets: TEMPLATE_KINDS.map((k) => `./templates/${k}/template.yaml`) },
+  };
+  return `# Registered by the platform (Backstage's catalog locations); lists the golden-path templates.\n${stringify(location)}`;
+}
+
+/**
+ * The `platform-templates` repository's files (path → content): the root `catalog-info.yaml`
+ * (kind Location), and per template `templates/<kind>/template.yaml` and its skeleton (the shared
+ * files merged in). Reads `templates/` from disk; throws on a platform value the templates cannot use.
+ */
+export function templateFiles(platform: TemplatePlatform): Record<string, string> {
+  const values = platformValues(platform);
+  const files: Record<string, string> = { "catalog-info.yaml": locationFile() };
+  const shared = filesUnder(path.join(TEMPLATES_DIR, SHARED));
+  for (const kind of TEMPLATE_KINDS) {
+    files[`templates/${kind}/template.yaml`] = publishedTemplate(kind, values);
+    for (const f of shared) files[`templates/${kind}/skeleton/${f}`] = read(SHARED, f);
+    for (const f of filesUnder(path.join(TEMPLATES_DIR, kind, "skeleton"))) files[`templates/${kind}/skeleton/${f}`] = read(kind, "skeleton", f);
+  }
+  return files;
+}

@@ -1,0 +1,50 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { correlationIdFrom, log, withCorrelation } from "./log.ts";
+
+/** Kubernetes probes: frequent and boring, logged only when they fail. */
+const PROBES = new Set(["/healthz", "/readyz"]);
+
+export interface State {
+  /** False while the service starts or shuts down: `/readyz` answers 503 and Kubernetes sends no traffic. */
+  ready: boolean;
+}
+
+export interface Reply {
+  status: number;
+  body: unknown;
+}
+
+/** The routes, as a pure function of method and path (the unit tests call it directly). */
+export function route(method: string, path: string, state: State): Reply {
+  if (method !== "GET") return { status: 405, body: { error: "method not allowed" } };
+  switch (path) {
+    case "/healthz":
+      return { status: 200, body: { status: "ok" } };
+    case "/readyz":
+      return state.ready ? { status: 200, body: { status: "ready" } } : { status: 503, body: { status: "not ready" } };
+    case "/":
+      return { status: 200, body: { service: "${{ values.name }}", description: ${{ values.description | dump }} } };
+    case "/api/v1/hello":
+      return { status: 200, body: { message: "Hello from ${{ values.name }}" } };
+    default:
+      return { status: 404, body: { error: "not found" } };
+  }
+}
+
+/** The HTTP handler: one correlation id per request (echoed as `X-Request-Id`), one log line per request. */
+export function handler(state: State) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const correlationId = correlationIdFrom(req.headers["x-request-id"]);
+    withCorrelation(correlationId, () => {
+      const started = process.hrtime.bigint();
+      const path = new URL(req.url ?? "/", "http://localhost").pathname;
+      const reply = route(req.method ?? "GET", path, state);
+      res.writeHead(reply.status, { "content-type": "application/json", "x-request-id": correlationId });
+      res.end(JSON.stringify(reply.body));
+      if (!PROBES.has(path) || reply.status >= 400) {
+        const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+        log(reply.status >= 500 ? "error" : "info", "request", { method: req.method, path, status: reply.status, duration_ms: durationMs });
+      }
+    });
+  };
+}
