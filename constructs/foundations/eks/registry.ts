@@ -72,7 +72,7 @@ export class EcrRegistry extends Construct {
       policy: JSON.stringify({
         Version: "2012-10-17",
         Statement: [
-          { Effect: "Allow", Action: ["ecr:CreateRepository", "ecr:TagResource"], Resource: this.repositories },
+          { Effect: "Allow", Action: ["ecr:CreateRepository", "ecr:TagResource", "ecr:PutLifecyclePolicy"], Resource: this.repositories },
           { Effect: "Allow", Action: ["kms:CreateGrant", "kms:RetireGrant", "kms:DescribeKey"], Resource: key.arn },
         ],
       }),
@@ -117,8 +117,9 @@ export class EcrRegistry extends Construct {
       { actions: ["ecr:GetAuthorizationToken"], resources: ["*"] },
       {
         actions: [
-          // The first push of a service creates its repository from the template.
+          // The first push of a service creates its repository from the template (tagged by it).
           "ecr:CreateRepository",
+          "ecr:TagResource",
           "ecr:DescribeRepositories",
           "ecr:BatchCheckLayerAvailability",
           "ecr:BatchGetImage",
