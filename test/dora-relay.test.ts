@@ -7,6 +7,7 @@ import { createRelay, type DevLakeApi } from "../constructs/components/dora/rela
 import { alertmanagerConfig } from "../constructs/components/observability/alerting";
 import type { Component } from "../constructs/platform";
 import type { GitWebhookRequest, SecretKeyRef } from "../constructs/services";
+import * as dora from "../scripts/lib/dora";
 import { fakeObservability, manifests, release, resources, synthWith } from "./support";
 import { deploymentCall, deploymentId, giteaCall, incidentKey } from "../constructs/components/dora/relay/translate";
 
@@ -494,5 +495,174 @@ describe("delivery-events relay: in the cluster", () => {
     );
     const without = alertmanagerConfig() as any;
     expect(JSON.stringify(without)).not.toContain("fawkes-events");
+  });
+});
+
+describe("scripts/fawkes incident and dora export", () => {
+  const io = (answer: { status: number; stdout: string; stderr?: string }) => {
+    const calls: { args: string[]; input?: string }[] = [];
+    const out: string[] = [];
+    const err: string[] = [];
+    return {
+      calls,
+      out,
+      err,
+      io: {
+        kubectl: (args: string[], input?: string) => {
+          calls.push({ args, input });
+          return { status: answer.status, stdout: answer.stdout, stderr: answer.stderr ?? "" };
+        },
+        stdout: (s: string) => out.push(s),
+        stderr: (s: string) => err.push(s),
+        now: () => new Date("2026-12-01T09:00:00Z"),
+      },
+    };
+  };
+
+  test("incident open posts to the relay from inside its pod (the operator token never leaves the cluster) and prints the id", () => {
+    const t = io({ status: 0, stdout: JSON.stringify({ status: 200, body: JSON.stringify({ id: "manual-1796115600" }) }) });
+    expect(dora.run(["incident", "open", "orders", "--title", "Card payments failing", "--severity", "critical", "--team", "payments"], t.io)).toBe(0);
+    expect(t.calls[0].args.slice(0, 9)).toEqual(["-n", "dora", "exec", "-i", "deploy/fawkes-events", "-c", "relay", "--", "node"]);
+    expect(t.calls[0].args[t.calls[0].args.length - 1]).toBe("/incidents");
+    expect(JSON.parse(t.calls[0].input!)).toEqual({ service: "orders", team: "payments", title: "Card payments failing", severity: "critical" });
+    expect(t.out.join("")).toContain("opened incident manual-1796115600 on orders");
+  });
+
+  test("incident close, and its errors: a bad id is a usage error (2), a relay refusal an error (1)", () => {
+    const ok = io({ status: 0, stdout: JSON.stringify({ status: 200, body: JSON.stringify({ id: "manual-1796115600" }) }) });
+    expect(dora.run(["incident", "close", "orders", "manual-1796115600"], ok.io)).toBe(0);
+    expect(ok.calls[0].args[ok.calls[0].args.length - 1]).toBe("/incidents/close");
+    const bad = io({ status: 0, stdout: "" });
+    expect(dora.run(["incident", "close", "orders", "42"], bad.io)).toBe(2);
+    expect(bad.calls).toEqual([]);
+    const refused = io({ status: 0, stdout: JSON.stringify({ status: 502, body: JSON.stringify({ error: "DevLake unreachable" }) }) });
+    expect(dora.run(["incident", "open", "orders", "--title", "x"], refused.io)).toBe(1);
+    expect(refused.err.join("")).toContain("the relay answered 502: DevLake unreachable");
+  });
+
+  // What `mysql --batch` prints for the export query: two production deployments of orders (one blamed
+  // for an incident, resolved in 90 minutes), a staging one, two merged changes.
+  const batch = [
+    dora.COLUMNS.join("\t"),
+    [
+      "deployment",
+      "fawkes:orders:production:aaa",
+      "orders",
+      "2026-11-20 10:00:00",
+      "NULL",
+      "SUCCESS",
+      "PRODUCTION",
+      "NULL",
+      "NULL",
+      "NULL",
+      "NULL",
+      "NULL",
+      "NULL",
+    ],
+    [
+      "deployment",
+      "fawkes:orders:production:bbb",
+      "orders",
+      "2026-11-27 10:00:00",
+      "NULL",
+      "SUCCESS",
+      "PRODUCTION",
+      "NULL",
+      "NULL",
+      "NULL",
+      "NULL",
+      "NULL",
+      "NULL",
+    ],
+    ["deployment", "fawkes:orders:staging:ccc", "orders", "2026-11-27 09:00:00", "NULL", "SUCCESS", "STAGING", "NULL", "NULL", "NULL", "NULL", "NULL", "NULL"],
+    ["change", "webhook:10:7", "orders", "2026-11-20 09:00:00", "NULL", "MERGED", "NULL", "NULL", "600", "300", "120", "150", "30"],
+    ["change", "webhook:10:8", "orders", "2026-11-27 09:00:00", "NULL", "MERGED", "NULL", "NULL", "1800", "1200", "300", "240", "60"],
+    [
+      "incident",
+      "webhook:10:alert-c4a8-1",
+      "NULL",
+      "2026-11-27 11:00:00",
+      "2026-11-27 12:30:00",
+      "DONE",
+      "NULL",
+      "fawkes:orders:production:bbb",
+      "90",
+      "NULL",
+      "NULL",
+      "NULL",
+      "NULL",
+    ],
+  ]
+    .map((r) => (Array.isArray(r) ? r.join("\t") : r))
+    .join("\n");
+
+  test("the export query is validated and scoped to the team's project and window", () => {
+    const sql = dora.exportSql({ team: "payments", days: 30 });
+    expect(sql.match(/project_name = 'payments'/g)).toHaveLength(3);
+    expect(sql).toContain("INTERVAL 30 DAY");
+    expect(() => dora.exportSql({ team: "x'; DROP TABLE issues; --", days: 30 })).toThrow("--team must be a team name");
+    expect(() => dora.exportSql({ team: "payments", days: 0 })).toThrow("--days must be a whole number");
+  });
+
+  test("mysql batch output parses, NULLs and escapes included", () => {
+    expect(dora.parseMysqlBatch("a\tb\nx\\ty\tNULL\n")).toEqual([{ a: "x\ty", b: null }]);
+  });
+
+  test("the four keys and the flow per service and for the team, with DORA levels", () => {
+    const [orders, team] = dora.summarize(dora.parseMysqlBatch(batch), 28);
+    expect(orders).toEqual({
+      service: "orders",
+      deployments: 2,
+      deploymentsPerWeek: 0.5,
+      deploymentFrequencyLevel: "medium",
+      leadTimeHours: 20,
+      leadTimeLevel: "elite",
+      changeFailureRate: 0.5,
+      changeFailureRateLevel: "low",
+      timeToRestoreHours: 1.5,
+      timeToRestoreLevel: "high",
+      codingHours: 12.5,
+      pickupHours: 3.5,
+      reviewHours: 3.3,
+      deployHours: 0.8,
+      slowestStage: "coding",
+      changes: 2,
+      incidents: 1,
+    });
+    expect(team).toEqual({ ...orders, service: "*" });
+  });
+
+  test("dora export runs the query in a restricted throwaway mysql pod and prints CSV or JSON", () => {
+    const t = io({ status: 0, stdout: batch + "\n" });
+    expect(dora.run(["dora", "export", "--team", "payments", "--days", "28", "--format", "csv"], t.io)).toBe(0);
+    const args = t.calls[0].args;
+    expect(args.slice(0, 4)).toEqual(["-n", "dora", "run", "fawkes-dora-export-1796115600000"]);
+    expect(args).toEqual(expect.arrayContaining(["--rm", "-i", "--restart=Never", `--image=${dora.MYSQL_IMAGE}`]));
+    const overrides = JSON.parse(args.find((a) => a.startsWith("--overrides="))!.slice("--overrides=".length));
+    expect(overrides.spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
+    expect(overrides.spec.containers[0].env).toContainEqual({ name: "DB_PASSWORD", valueFrom: { secretKeyRef: { name: "devlake-db", key: "password" } } });
+    expect(JSON.stringify(overrides)).not.toMatch(/--password|-p"\$/);
+    expect(t.calls[0].input).toBe(dora.exportSql({ team: "payments", days: 28 }));
+    const csv = t.out.join("").split("\r\n");
+    expect(csv[0]).toBe(
+      "team,days,service,deployments,deploymentsPerWeek,deploymentFrequencyLevel,leadTimeHours,leadTimeLevel,changeFailureRate,changeFailureRateLevel,timeToRestoreHours,timeToRestoreLevel,codingHours,pickupHours,reviewHours,deployHours,slowestStage,changes,incidents",
+    );
+    expect(csv[1]).toBe("payments,28,orders,2,0.5,medium,20,elite,0.5,low,1.5,high,12.5,3.5,3.3,0.8,coding,2,1");
+    expect(csv[2].startsWith("payments,28,*,")).toBe(true);
+    const j = io({ status: 0, stdout: batch });
+    dora.run(["dora", "export", "--team", "payments", "--days", "28", "--format", "json"], j.io);
+    expect(JSON.parse(j.out.join(""))).toMatchObject({
+      team: "payments",
+      days: 28,
+      services: [{ service: "orders", deployments: 2 }],
+      team_total: { service: "*" },
+    });
+  });
+
+  test("dora export refuses a bad format, and reports a failed query", () => {
+    expect(dora.run(["dora", "export", "--team", "payments", "--format", "xlsx"], io({ status: 0, stdout: "" }).io)).toBe(2);
+    const failed = io({ status: 1, stdout: "", stderr: "ERROR 1045 (28000): Access denied" });
+    expect(dora.run(["dora", "export", "--team", "payments"], failed.io)).toBe(1);
+    expect(failed.err.join("")).toContain("Access denied");
   });
 });
