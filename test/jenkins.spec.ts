@@ -1,8 +1,12 @@
+import { Testing } from "cdktf";
 import { parse as parseYaml } from "yaml";
-import { JenkinsComponent } from "../constructs/components/jenkins";
+import { JenkinsComponent, libraryFiles } from "../constructs/components/jenkins";
 import { SONARQUBE_URL } from "../constructs/components/scanning";
-import type { Component } from "../constructs/platform";
-import { release, releaseId, resources, synthComponents, synthWith, values } from "./support";
+import type { RegistryCapability } from "../constructs/context";
+import { FawkesPlatform, type Component } from "../constructs/platform";
+import type { GitCredentialsRequest, GitWebhookRequest, PublishRequest } from "../constructs/services";
+import { platformComponents } from "../stacks/components";
+import { FakeContext, release, releaseId, resources, synthComponents, synthWith, testConfig, testStack, values } from "./support";
 
 /** Every value in the rendered values, descending into strings that are YAML documents (JCasC, pod YAML). */
 function* walk(v: unknown, path: string[] = []): Generator<[string[], unknown]> {
@@ -156,7 +160,8 @@ describe("JenkinsComponent with scanning", () => {
     expect(casc.unclassified.sonarglobalconfiguration.installations).toEqual([
       { name: "sonarqube", serverUrl: SONARQUBE_URL, credentialsId: "sonarqube-token" },
     ]);
-    const [cred] = casc.credentials.system.domainCredentials[0].credentials;
+    // Every credential in the one credentials document.
+    const [cred] = parseYaml(v.controller.JCasC.configScripts.credentials).credentials.system.domainCredentials[0].credentials;
     // JCasC reads ${sonarqube-token-jenkins-token} from the mounted secret; Terraform unescapes `$${` at apply.
     expect(cred.string).toMatchObject({ id: "sonarqube-token", secret: "$${sonarqube-token-jenkins-token}" });
     expect(v.controller.additionalExistingSecrets).toEqual([{ name: "sonarqube-token-jenkins", keyName: "token" }]);
@@ -188,7 +193,230 @@ describe("JenkinsComponent with any code-analysis service", () => {
   test("wires the offered URL and the token it mints for Jenkins", () => {
     const casc = parseYaml(v.controller.JCasC.configScripts.sonarqube);
     expect(casc.unclassified.sonarglobalconfiguration.installations[0].serverUrl).toBe("http://analysis.fake:9000");
-    expect(casc.credentials.system.domainCredentials[0].credentials[0].string.secret).toBe("$${fake-token-jenkins-value}");
+    const credentials = parseYaml(v.controller.JCasC.configScripts.credentials).credentials;
+    expect(credentials.system.domainCredentials[0].credentials[0].string.secret).toBe("$${fake-token-jenkins-value}");
+    // The pipeline runs its SAST stage where SonarQube is wired in.
+    expect(parseYaml(v.controller.JCasC.configScripts.environment).jenkins.globalNodeProperties[0].envVars.env).toContainEqual({
+      key: "FAWKES_SONARQUBE_URL",
+      value: "http://analysis.fake:9000",
+    });
     expect(v.controller.additionalExistingSecrets).toEqual([{ name: "fake-token-jenkins", keyName: "value" }]);
+  });
+});
+
+/** Stands in for the git service (Gitea) and records what Jenkins asked of it. */
+function fakeGit() {
+  const asked = { credentials: [] as GitCredentialsRequest[], webhooks: [] as GitWebhookRequest[], published: [] as PublishRequest[] };
+  const component: Component = {
+    id: "git",
+    needs: [],
+    info: { title: "Gitea", description: "fake git service", subdomain: "git", docs: "https://docs.gitea.com/", lifecycle: "production" },
+    install: () => ({
+      ready: [],
+      services: {
+        git: {
+          provider: "gitea",
+          url: "https://git.fawkes.test",
+          apiUrl: "https://git.fawkes.test/api/v1",
+          inClusterUrl: "http://gitea-http.git.svc:3000",
+          platformOwner: "platform",
+          ownerOf: (team: string) => team,
+          credentialsFor: (_scope, request) => {
+            asked.credentials.push(request);
+            return { kind: "token", secret: { namespace: request.namespace, name: `git-robot-${request.component}`, key: "password" }, ready: [] };
+          },
+          webhook: (_scope, request) => void asked.webhooks.push(request),
+          publishRepository: (_scope, request) => {
+            asked.published.push(request);
+            const url = `https://git.fawkes.test/platform/${request.name}`;
+            return { url, fileUrl: (p: string) => `${url}/src/branch/main/${p}`, ready: [] };
+          },
+        },
+      },
+    }),
+  };
+  return { component, asked };
+}
+
+const fakeArgocd: Component = {
+  id: "argocd",
+  needs: [],
+  info: { title: "Argo CD", description: "fake", docs: "https://argo-cd.readthedocs.io/", lifecycle: "production" },
+  install: () => ({ ready: [] }),
+};
+
+const fakeDeliveryEvents: Component = {
+  id: "dora",
+  needs: [],
+  info: { title: "DORA", description: "fake delivery events", docs: "https://devlake.apache.org/", lifecycle: "experimental" },
+  install: () => ({
+    ready: [],
+    services: {
+      deliveryEvents: {
+        deploymentsUrl: "http://dora-relay.dora.svc:8080/deployments",
+        incidentsUrl: "http://dora-relay.dora.svc:8080/incidents",
+        credentialFor: (_scope, request) => ({ namespace: request.namespace, name: `delivery-events-${request.component}`, key: "token" }),
+      },
+    },
+  }),
+};
+
+const REGISTRY: RegistryCapability = {
+  pushUrl: "push.registry.fake/fawkes",
+  pullUrl: "pull.registry.fake/fawkes",
+  dockerConfig: { credHelpers: { "push.registry.fake": "fake-login" } },
+  kanikoFlags: ["--fake-registry-flag", "--another"],
+  pushEnv: { FAKE_REGISTRY_NAME: "fakeregistry" },
+  immutableTags: true,
+  ready: [],
+};
+
+/** The front door, the given fakes, then Jenkins with two teams, on a fake context with a registry. */
+function synthPipeline(extra: Component[], registry: RegistryCapability | null = REGISTRY) {
+  const byId = new Map(platformComponents(testConfig()).map((c) => [c.id, c]));
+  const stack = testStack();
+  const ctx = new FakeContext();
+  (ctx as { registry?: RegistryCapability }).registry = registry ?? undefined;
+  new FawkesPlatform(stack, "Platform", {
+    context: ctx,
+    components: [...["ingress", "tls", "secrets"].map((id) => byId.get(id)!), ...extra, new JenkinsComponent({ teams: ["payments", "search"] })],
+  });
+  const tf = JSON.parse(Testing.synth(stack, true));
+  return { tf, ctx, v: values(release(tf, "jenkins")) };
+}
+
+const envOf = (v: any): Record<string, string> =>
+  Object.fromEntries(parseYaml(v.controller.JCasC.configScripts.environment).jenkins.globalNodeProperties[0].envVars.env.map((e: any) => [e.key, e.value]));
+
+describe("JenkinsComponent with a git service: the Fawkes pipeline", () => {
+  const git = fakeGit();
+  const { tf, ctx, v } = synthPipeline([git.component, fakeArgocd, fakeDeliveryEvents]);
+  const pipeline = parseYaml(v.controller.JCasC.configScripts.pipeline);
+
+  test("JCasC loads the global library fawkes from platform/pipeline-library (main, not implicit) with the ci credential", () => {
+    expect(pipeline.unclassified.globalLibraries.libraries).toEqual([
+      expect.objectContaining({
+        name: "fawkes",
+        defaultVersion: "main",
+        implicit: false,
+        retriever: { modernSCM: { scm: { git: { remote: "http://gitea-http.git.svc:3000/platform/pipeline-library.git", credentialsId: "fawkes-git" } } } },
+      }),
+    ]);
+    expect(pipeline.unclassified.giteaServers.servers).toEqual([{ displayName: "Fawkes Gitea", serverUrl: "https://git.fawkes.test", manageHooks: false }]);
+  });
+
+  test("the library published is every file under pipeline-library/", () => {
+    expect(git.asked.published).toHaveLength(1);
+    const [published] = git.asked.published;
+    expect(published.name).toBe("pipeline-library");
+    expect(published.files).toEqual(libraryFiles());
+    expect(Object.keys(published.files)).toEqual(
+      expect.arrayContaining(["vars/fawkesPipeline.groovy", "resources/fawkes/cli.js", "resources/fawkes/pod.yaml"]),
+    );
+  });
+
+  test("one organisation folder per team over its Gitea organisation, with branch discovery and the ci credential", () => {
+    const scripts: string[] = pipeline.jobs.map((j: any) => j.script);
+    expect(scripts).toHaveLength(2);
+    for (const [i, team] of ["payments", "search"].entries()) {
+      expect(scripts[i]).toContain(`organizationFolder('${team}') {`);
+      expect(scripts[i]).toMatch(
+        new RegExp(`giteaSCMNavigator \\{\\s+serverUrl\\('https://git.fawkes.test'\\)\\s+repoOwner\\('${team}'\\)\\s+credentialsId\\('fawkes-git'\\)`),
+      );
+      expect(scripts[i]).toContain("giteaBranchDiscovery { strategyId(3) }");
+      expect(scripts[i]).toContain("workflowMultiBranchProjectFactory { scriptPath('Jenkinsfile') }");
+      // The chart passes JCasC through tpl; JCasC resolves ${...}: neither may appear in the DSL.
+      expect(scripts[i]).not.toMatch(/\{\{|\$\{/);
+    }
+  });
+
+  test("the robot's write credential is mounted and becomes the username/password credential fawkes-git", () => {
+    expect(git.asked.credentials).toEqual([expect.objectContaining({ component: "jenkins", namespace: "jenkins", access: "write" })]);
+    expect(v.controller.additionalExistingSecrets).toEqual(
+      expect.arrayContaining([
+        { name: "git-robot-jenkins", keyName: "username" },
+        { name: "git-robot-jenkins", keyName: "password" },
+        { name: "delivery-events-jenkins", keyName: "token" },
+      ]),
+    );
+    const creds = parseYaml(v.controller.JCasC.configScripts.credentials).credentials.system.domainCredentials[0].credentials;
+    expect(creds).toContainEqual({
+      usernamePassword: expect.objectContaining({ id: "fawkes-git", username: "$${git-robot-jenkins-username}", password: "$${git-robot-jenkins-password}" }),
+    });
+    expect(creds).toContainEqual({ string: expect.objectContaining({ id: "fawkes-delivery-events", secret: "$${delivery-events-jenkins-token}" }) });
+  });
+
+  test("the git service calls Jenkins' Gitea webhook in-cluster on pushes, pull requests and repository events", () => {
+    expect(git.asked.webhooks).toEqual([
+      expect.objectContaining({
+        component: "jenkins",
+        url: "http://jenkins.jenkins.svc.cluster.local:8080/gitea-webhook/post",
+        events: ["push", "pull_request", "create", "delete", "repository"],
+      }),
+    ]);
+  });
+
+  test("global variables: registry, kaniko flags and image, push env, git API, delivery events, pod labels", () => {
+    const env = envOf(v);
+    expect(env).toMatchObject({
+      FAWKES_REGISTRY_PUSH: "push.registry.fake/fawkes",
+      FAWKES_REGISTRY_PULL: "pull.registry.fake/fawkes",
+      FAWKES_KANIKO_FLAGS: "--fake-registry-flag --another",
+      FAKE_REGISTRY_NAME: "fakeregistry",
+      FAWKES_GIT_URL: "https://git.fawkes.test",
+      FAWKES_GIT_API_URL: "http://gitea-http.git.svc:3000/api/v1",
+      FAWKES_DELIVERY_EVENTS_URL: "http://dora-relay.dora.svc:8080/deployments",
+      FAWKES_BUILDER_POD_LABELS: JSON.stringify({ "fake.cloud/use": "true" }),
+    });
+    // The pipeline's kaniko is the pinned one of the kaniko agent.
+    const image = v.additionalAgents.kaniko.additionalContainers[0].image;
+    expect(env.FAWKES_KANIKO_IMAGE).toBe(`${image.repository}:${image.tag}`);
+    // Without SonarQube the SAST stage is skipped: the variable it checks is not set.
+    expect(env.FAWKES_SONARQUBE_URL).toBeUndefined();
+  });
+
+  test("fawkes-builder has the registry push identity, and may only read Argo CD Applications in argocd", () => {
+    expect(ctx.identities).toContainEqual({ sa: { namespace: "jenkins", name: "fawkes-builder" }, grants: [{ registry: "push" }] });
+    const [, sa] = resources(tf, "kubernetes_service_account_v1").find(([, r]) => r.metadata.name === "fawkes-builder")!;
+    expect(sa.metadata).toMatchObject({ namespace: "jenkins", annotations: { "fake.cloud/identity": "jenkins/fawkes-builder" } });
+    const roles = resources(tf, "kubernetes_role_v1").filter(([, r]) => r.metadata.name === "fawkes-builder");
+    expect(roles).toHaveLength(1);
+    expect(roles[0][1].metadata.namespace).toBe("argocd");
+    expect(roles[0][1].rule).toEqual([{ api_groups: ["argoproj.io"], resources: ["applications"], verbs: ["get", "list", "watch"] }]);
+    const [, binding] = resources(tf, "kubernetes_role_binding_v1").find(([, r]) => r.metadata.name === "fawkes-builder")!;
+    expect(binding.metadata.namespace).toBe("argocd");
+    expect(binding.subject).toEqual([{ kind: "ServiceAccount", name: "fawkes-builder", namespace: "jenkins" }]);
+    expect(resources(tf, "kubernetes_cluster_role_v1").map(([, r]) => r.metadata.name)).not.toContain("fawkes-builder");
+  });
+
+  test("kaniko's Docker config is the registry's, in the ConfigMap the build pod mounts", () => {
+    const [, cm] = resources(tf, "kubernetes_config_map_v1").find(([, r]) => r.metadata.name === "fawkes-builder-docker-config")!;
+    expect(cm.metadata.namespace).toBe("jenkins");
+    expect(JSON.parse(cm.data["config.json"])).toEqual({ credHelpers: { "push.registry.fake": "fake-login" } });
+  });
+
+  test("the plugins the library and the folders use are pinned", () => {
+    const plugins: string[] = v.controller.installPlugins.map((p: string) => p.split(":")[0]);
+    expect(plugins).toEqual(
+      expect.arrayContaining(["gitea", "job-dsl", "pipeline-utility-steps", "workflow-multibranch", "branch-api", "cloudbees-folder", "github-branch-source"]),
+    );
+  });
+
+  test("team names that could break the Job DSL fail at construction, naming the prop", () => {
+    expect(() => new JenkinsComponent({ teams: ["o'brien"] })).toThrow(`JenkinsProps.teams must be team names (a-z, 0-9, "-"), got "o'brien"`);
+  });
+});
+
+describe("JenkinsComponent with a git service but no registry, Argo CD or delivery events", () => {
+  const { tf, ctx, v } = synthPipeline([fakeGit().component], null);
+
+  test("no identity is asked and no Docker config made without a registry; no Argo CD role without Argo CD", () => {
+    expect(ctx.identities.filter((i) => i.sa.name === "fawkes-builder")).toEqual([]);
+    expect(resources(tf, "kubernetes_config_map_v1").map(([, r]) => r.metadata.name)).not.toContain("fawkes-builder-docker-config");
+    expect(resources(tf, "kubernetes_role_v1").map(([, r]) => r.metadata.name)).not.toContain("fawkes-builder");
+    const env = envOf(v);
+    expect(env.FAWKES_REGISTRY_PUSH).toBeUndefined();
+    expect(env.FAWKES_DELIVERY_EVENTS_URL).toBeUndefined();
+    expect(env.FAWKES_BUILDER_POD_LABELS).toBe("{}");
   });
 });

@@ -10,10 +10,12 @@ import type { Component, ComponentOutput, Installed } from "../../platform";
 import { generatedSecret } from "../../secrets";
 import { sumRequests } from "../../sizes";
 import { defaultAgentPod, kanikoAgentPod } from "./agents";
-import { casc, groupMatrix, oicSecurityRealm, platformCasc, sonarqubeCasc } from "./jcasc";
+import { casc, credentialsCasc, globalEnvCasc, groupMatrix, oicSecurityRealm, platformCasc, sonarqubeCasc, sonarqubeCredential } from "./jcasc";
+import { pipelineWiring, TEAM_NAME } from "./pipeline";
 
 export { KANIKO_DOCKER_CONFIG } from "./agents";
 export { SONARQUBE_CREDENTIAL_ID, SONARQUBE_SERVER_NAME } from "./jcasc";
+export { BUILDER_DOCKER_CONFIG, BUILDER_SERVICE_ACCOUNT, DELIVERY_EVENTS_CREDENTIAL_ID, GIT_CREDENTIAL_ID, LIBRARY_NAME, libraryFiles } from "./pipeline";
 
 export interface JenkinsProps {
   /**
@@ -37,6 +39,12 @@ export interface JenkinsProps {
    * @default false - with identity installed, only SSO signs in
    */
   readonly breakGlass?: boolean;
+  /**
+   * Teams (identity groups): each gets an organisation folder building its repositories with the
+   * Fawkes pipeline, when a git service is offered.
+   * @default []
+   */
+  readonly teams?: readonly string[];
 }
 
 const ADMIN_SECRET = "jenkins-admin";
@@ -49,19 +57,25 @@ const ADMIN_SECRET = "jenkins-admin";
 export class JenkinsComponent implements Component {
   readonly id = "jenkins";
   readonly needs = ["ingress", "tls"];
-  readonly uses = ["scanning", "observability", "identity"];
+  // Argo CD first: the builder may read its Applications. git: the pipeline's repositories.
+  readonly uses = ["scanning", "observability", "identity", "git", "argocd"];
   readonly info: Component["info"];
 
   private readonly subdomain: string;
   private readonly timeout: number;
   private readonly buildsToKeep: number;
   private readonly breakGlass: boolean;
+  private readonly teams: readonly string[];
 
   constructor(props: JenkinsProps = {}) {
     this.subdomain = props.subdomain ?? "jenkins";
     this.timeout = props.installTimeoutMinutes ?? 15;
     this.buildsToKeep = props.buildsToKeep ?? 50;
     this.breakGlass = props.breakGlass ?? false;
+    this.teams = props.teams ?? [];
+    for (const t of this.teams) {
+      if (!TEAM_NAME.test(t)) throw new Error(`JenkinsProps.teams must be team names (a-z, 0-9, "-"), got "${t}"`);
+    }
     if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(this.subdomain)) {
       throw new Error(`JenkinsProps.subdomain must be a DNS label (a-z, 0-9, "-"), got "${this.subdomain}"`);
     }
@@ -100,13 +114,35 @@ export class JenkinsComponent implements Component {
 
     const configScripts: Record<string, string> = { fawkes: casc(platformCasc(this.buildsToKeep)) };
     const waitFor: ITerraformDependable[] = [];
+    const credentials: Values[] = [];
+    const env: Record<string, string> = {};
     // SonarQube, if some component offers code analysis: a token minted for Jenkins, in its namespace.
     const analysis = deps.maybe("codeAnalysis");
     const token = analysis?.tokenFor(root, this.id, this.id, [ns]);
     if (analysis && token) {
       waitFor.push(...token.ready);
-      configScripts.sonarqube = casc(sonarqubeCasc(analysis.url, `${token.secret.name}-${token.secret.key}`));
+      configScripts.sonarqube = casc(sonarqubeCasc(analysis.url));
+      credentials.push(sonarqubeCredential(`${token.secret.name}-${token.secret.key}`));
+      // The pipeline runs its SAST stage only where this is set.
+      env.FAWKES_SONARQUBE_URL = analysis.url;
     }
+
+    // The golden path, with a git service: the pipeline library, team folders, the builder.
+    const pipeline = pipelineWiring(root, ctx, deps, {
+      namespace: this.id,
+      after: [ns],
+      teams: this.teams,
+      kanikoImage: kanikoImage(releaseValues(ctx, this.id)),
+      inClusterUrl: `http://jenkins.${this.id}.svc.cluster.local:8080`,
+    });
+    if (pipeline) {
+      waitFor.push(...pipeline.ready);
+      credentials.push(...pipeline.credentials);
+      Object.assign(env, pipeline.env);
+      configScripts.pipeline = casc(pipeline.casc);
+    }
+    if (credentials.length) configScripts.credentials = casc(credentialsCasc(credentials));
+    if (Object.keys(env).length) configScripts.environment = casc(globalEnvCasc(env));
 
     // Single sign-on, if the identity service is offered: OpenID Connect realm and a group matrix.
     const url = `https://${ingress.host}`;
@@ -123,6 +159,7 @@ export class JenkinsComponent implements Component {
     const mounted = [
       ...(token ? [{ name: token.secret.name, keyName: token.secret.key }] : []),
       ...(client ? [{ name: client.secret.name, keyName: client.secret.key }] : []),
+      ...(pipeline?.mounted ?? []),
     ];
     if (client) waitFor.push(...client.ready);
     // oic-auth calls the issuer from the controller: on a laptop, through a host alias to the ingress,
@@ -196,6 +233,14 @@ export class JenkinsComponent implements Component {
       requests: sumRequests([{ resources: controller.resources }, { resources: reload?.enabled === false ? undefined : reload?.resources }]),
     };
   }
+}
+
+/** The pinned kaniko image of helm-values/jenkins.yaml (the `kaniko` agent's container), for the pipeline's pod. */
+function kanikoImage(values: Values): string {
+  const agents = values.additionalAgents as { kaniko?: { additionalContainers?: { image?: { repository?: string; tag?: string } }[] } } | undefined;
+  const image = agents?.kaniko?.additionalContainers?.[0]?.image;
+  if (!image?.repository || !image.tag) throw new Error(`helm-values/jenkins.yaml additionalAgents.kaniko must pin its image, got ${JSON.stringify(image)}`);
+  return `${image.repository}:${image.tag}`;
 }
 
 /** Where the controller's JVM finds its trust store when the issuer is signed by the local CA. */

@@ -33,28 +33,10 @@ export function platformCasc(numToKeep: number): Values {
 
 /**
  * SonarQube wired in: its in-cluster URL as the server `sonarqube` (`withSonarQubeEnv('sonarqube')`
- * in a pipeline) and the analysis token as a secret-text credential, read from the mounted secret.
+ * in a pipeline), with the analysis token credential (see `sonarqubeCredential`).
  */
-export function sonarqubeCasc(url: string, tokenVariable: string): Values {
+export function sonarqubeCasc(url: string): Values {
   return {
-    credentials: {
-      system: {
-        domainCredentials: [
-          {
-            credentials: [
-              {
-                string: {
-                  scope: "GLOBAL",
-                  id: SONARQUBE_CREDENTIAL_ID,
-                  description: "SonarQube analysis token (minted by Fawkes)",
-                  secret: `\${${tokenVariable}}`,
-                },
-              },
-            ],
-          },
-        ],
-      },
-    },
     unclassified: {
       sonarglobalconfiguration: {
         buildWrapperEnabled: true,
@@ -62,6 +44,32 @@ export function sonarqubeCasc(url: string, tokenVariable: string): Values {
       },
     },
   };
+}
+
+/** The analysis token as a secret-text credential, read from the mounted secret. */
+export function sonarqubeCredential(tokenVariable: string): Values {
+  return {
+    string: {
+      scope: "GLOBAL",
+      id: SONARQUBE_CREDENTIAL_ID,
+      description: "SonarQube analysis token (minted by Fawkes)",
+      secret: `\${${tokenVariable}}`,
+    },
+  };
+}
+
+/**
+ * Every credential in one document: JCasC merges documents, but one list in one place leaves
+ * nothing to how it merges sequences.
+ */
+export function credentialsCasc(credentials: Values[]): Values {
+  return { credentials: { system: { domainCredentials: [{ credentials }] } } };
+}
+
+/** Jenkins global environment variables (every build sees them), sorted by name. */
+export function globalEnvCasc(env: Record<string, string>): Values {
+  const entries = Object.entries(env).sort(([a], [b]) => a.localeCompare(b));
+  return { jenkins: { globalNodeProperties: [{ envVars: { env: entries.map(([key, value]) => ({ key, value })) } }] } };
 }
 
 /** What Jenkins needs of the identity service's client to sign people in. */
