@@ -514,7 +514,7 @@ describe("scripts/fawkes incident and dora export", () => {
         },
         stdout: (s: string) => out.push(s),
         stderr: (s: string) => err.push(s),
-        now: () => new Date("2026-12-01T09:00:00Z"),
+        now: () => Date.parse("2026-12-01T09:00:00Z"),
       },
     };
   };

@@ -24,7 +24,8 @@ const MYSQL_UID = 999;
 
 /**
  * @typedef {{ status: number | null, stdout: string, stderr: string, error?: Error }} SpawnResult
- * @typedef {{ kubectl: (args: string[], input?: string) => SpawnResult, stdout: (s: string) => void, stderr: (s: string) => void, now: () => Date }} Io
+ * @typedef {{ kubectl: (args: string[], input?: string) => SpawnResult, stdout: (s: string) => void, stderr: (s: string) => void, now: () => number }} Io
+ *   the subset of scripts/lib/platform.js's Io these commands use (`now`: milliseconds since the epoch)
  */
 
 class UsageError extends Error {}
@@ -349,12 +350,12 @@ function dora(argv, io) {
   const format = flags.format ?? "csv";
   if (format !== "csv" && format !== "json") throw new UsageError(`dora export: --format must be csv or json, got ${JSON.stringify(format)}`);
   const sql = exportSql({ team, days });
-  const name = `fawkes-dora-export-${io.now().getTime()}`;
+  const name = `fawkes-dora-export-${io.now()}`;
   const r = io.kubectl(exportPodArgs(flags["db-secret"] ?? "devlake-db", name), sql);
   if (r.error) throw new Error(`kubectl could not run: ${r.error.message}`);
   if (r.status !== 0) throw new Error(`the export query failed in pod ${NAMESPACE}/${name}: ${r.stderr.trim() || r.stdout.trim()}`);
   const metrics = summarize(parseMysqlBatch(r.stdout), days);
-  const meta = { team, days, generatedAt: io.now().toISOString() };
+  const meta = { team, days, generatedAt: new Date(io.now()).toISOString() };
   io.stdout(format === "json" ? formatJson(metrics, meta) : formatCsv(metrics, meta));
   return 0;
 }
@@ -383,7 +384,7 @@ function realIo() {
     kubectl: (args, input) => spawnSync("kubectl", args, { input, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }),
     stdout: (/** @type {string} */ s) => process.stdout.write(s),
     stderr: (/** @type {string} */ s) => process.stderr.write(s),
-    now: () => new Date(),
+    now: () => Date.now(),
   };
 }
 
