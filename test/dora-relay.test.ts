@@ -7,6 +7,7 @@ import { createRelay, type DevLakeApi } from "../constructs/components/dora/rela
 import { alertmanagerConfig } from "../constructs/components/observability/alerting";
 import type { Component } from "../constructs/platform";
 import type { GitWebhookRequest, SecretKeyRef } from "../constructs/services";
+import { deploymentRecord } from "../pipeline-library/resources/fawkes/record";
 import * as dora from "../scripts/lib/dora";
 import { fakeObservability, manifests, release, resources, synthWith } from "./support";
 import { deploymentCall, deploymentId, giteaCall, incidentKey } from "../constructs/components/dora/relay/translate";
@@ -127,6 +128,13 @@ describe("delivery-events relay: deployments", () => {
     ]);
     // The deploy commit (the GitOps bump) is never what DevLake counts.
     expect(JSON.stringify(devlake.writes())).not.toContain(record.deployRevision);
+  });
+
+  test("the pipeline's own record (pipeline-library record.js) is what the relay takes", () => {
+    const f = fixture("deployment-record");
+    const record = deploymentRecord({ ...f, image: undefined, pullUrl: "registry.fawkes.example.com" });
+    expect(deploymentCall(record).call.body.deploymentCommits).toEqual([expect.objectContaining({ commitSha: f.commit })]);
+    expect(deploymentCall({ ...record, deployRevision: null }).record.commit).toBe(f.commit);
   });
 
   test("staging maps to STAGING (DevLake's DORA counts PRODUCTION only)", () => {

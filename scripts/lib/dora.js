@@ -19,6 +19,8 @@ const RELAY = "deploy/fawkes-events";
 /** The same pinned official image as the laptop's MySQL (constructs/foundations/existing-cluster/data.ts). */
 const MYSQL_IMAGE = "docker.io/library/mysql:8.4.6";
 const SERVICE = /^[a-z][a-z0-9-]{1,29}$/;
+/** A team is a DNS label (stacks/config/schema.ts). */
+const TEAM = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 /** The image's `mysql` user: the restricted Pod Security of the dora namespace wants a non-root user. */
 const MYSQL_UID = 999;
 
@@ -137,7 +139,7 @@ const COLUMNS = ["kind", "id", "service", "at", "until", "result", "environment"
  * @param {{ team: string, days: number }} q
  */
 function exportSql({ team, days }) {
-  if (!SERVICE.test(team)) throw new UsageError(`dora export: --team must be a team name, got ${JSON.stringify(team)}`);
+  if (!TEAM.test(team)) throw new UsageError(`dora export: --team must be a team name, got ${JSON.stringify(team)}`);
   if (!Number.isInteger(days) || days < 1 || days > 3650) throw new UsageError(`dora export: --days must be a whole number from 1 to 3650, got ${days}`);
   const service = (/** @type {string} */ col) => `SUBSTRING_INDEX(TRIM(TRAILING '.git' FROM ${col}), '/', -1)`;
   const since = (/** @type {string} */ col) => `${col} >= NOW() - INTERVAL ${days} DAY`;

@@ -20,6 +20,8 @@ class BadRequest extends Error {
 }
 
 const SERVICE = /^[a-z][a-z0-9-]{1,29}$/;
+/** A team is a DNS label (stacks/config/schema.ts). */
+const TEAM = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const SHA = /^[0-9a-f]{40}$/;
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 /** DevLake's environments; only PRODUCTION counts for DORA (its project's production pattern). */
@@ -85,7 +87,7 @@ function deploymentCall(input) {
   const o = /** @type {Record<string, unknown>} */ (input);
   const where = "DeploymentRecord";
   const service = text(o, "service", where, SERVICE);
-  const team = text(o, "team", where, SERVICE);
+  const team = text(o, "team", where, TEAM);
   const environment = text(o, "environment", where, /^(production|staging)$/);
   const repository = text(o, "repository", where, /^https?:\/\/\S+$/);
   const commit = text(o, "commit", where, SHA);
