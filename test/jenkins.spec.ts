@@ -395,6 +395,21 @@ describe("JenkinsComponent with a git service: the Fawkes pipeline", () => {
     expect(JSON.parse(cm.data["config.json"])).toEqual({ credHelpers: { "push.registry.fake": "fake-login" } });
   });
 
+  test("every FAWKES_* variable the library reads is one Jenkins sets, and its credential ids are JCasC's", () => {
+    const files = libraryFiles();
+    const code = Object.entries(files)
+      .filter(([p]) => /\.(groovy|js)$/.test(p))
+      .map(([, t]) => t)
+      .join("\n");
+    const read = new Set([...code.matchAll(/\b(FAWKES_[A-Z_]+)\b/g)].map((m) => m[1]));
+    // Set by withCredentials in fawkesHelper, or only where SonarQube is wired in (its own test).
+    const bound = ["FAWKES_DELIVERY_EVENTS_TOKEN", "FAWKES_SONARQUBE_URL"];
+    for (const name of read) if (!bound.includes(name)) expect([name, Object.keys(envOf(v)).includes(name)]).toEqual([name, true]);
+    const creds = parseYaml(v.controller.JCasC.configScripts.credentials).credentials.system.domainCredentials[0].credentials;
+    const ids = creds.map((c: any) => Object.values(c)[0] as any).map((c: any) => c.id);
+    for (const [, id] of files["vars/fawkesHelper.groovy"].matchAll(/credentialsId: '([\w-]+)'/g)) expect(ids).toContain(id);
+  });
+
   test("the plugins the library and the folders use are pinned", () => {
     const plugins: string[] = v.controller.installPlugins.map((p: string) => p.split(":")[0]);
     expect(plugins).toEqual(

@@ -10,35 +10,19 @@ import { COMMANDS, main, type Io } from "../pipeline-library/resources/fawkes/cl
 /**
  * The pipeline library's logic (pipeline-library/resources/fawkes/*.js) on recorded payloads: what
  * fawkes.yaml may say, when a build is skipped, both gates, the deployment record, and the helper
- * commands the Groovy steps run (with fake I/O). gitops.js and argo.js belong to the CLI: stubbed here.
+ * commands the Groovy steps run (with fake I/O).
  */
 
-// The CLI's modules, by the shared contracts' signatures (virtual: they may not be written yet).
+// gitops.js (the CLI helper's) stubbed: its own tests cover the Gitea calls. argo.js runs for real.
 const promoteCalls: any[] = [];
-jest.mock(
-  "../pipeline-library/resources/fawkes/gitops.js",
-  () => ({
-    promote: async (_api: unknown, req: any) => {
-      promoteCalls.push(req);
-      return req.mode === "commit"
-        ? { revision: "b".repeat(40) }
-        : { revision: "c".repeat(40), pullRequest: { number: 7, url: "https://git.fawkes.test/payments/orders/pulls/7" } };
-    },
-  }),
-  { virtual: true },
-);
-jest.mock(
-  "../pipeline-library/resources/fawkes/argo.js",
-  () => ({
-    applicationStatus: (app: any, { revision }: { revision: string }) => {
-      const sync = app.status?.sync?.status ?? "Unknown";
-      const health = app.status?.health?.status ?? "Unknown";
-      const at = app.status?.sync?.revision === revision;
-      return { done: (at && sync === "Synced" && health === "Healthy") || health === "Degraded", ok: at && health === "Healthy", sync, health, message: "" };
-    },
-  }),
-  { virtual: true },
-);
+jest.mock("../pipeline-library/resources/fawkes/gitops.js", () => ({
+  promote: async (_api: unknown, req: any) => {
+    promoteCalls.push(req);
+    if (req.mode === "commit") return { revision: "b".repeat(40) };
+    const pullRequest = { number: 7, url: "https://git.fawkes.test/payments/orders/pulls/7", merged: !!req.merge };
+    return { revision: req.merge ? "e".repeat(40) : "c".repeat(40), pullRequest };
+  },
+}));
 
 const LIB = path.join(__dirname, "..", "pipeline-library");
 const FIXTURES = path.join(__dirname, "fixtures", "pipeline");
@@ -348,16 +332,8 @@ describe("helper commands (cli.js) with fake I/O", () => {
     expect(calls[0].body).toEqual({ state: "success", context: "fawkes/image", description: DIGEST, target_url: "https://jenkins.fawkes.test/job/x/1/" });
   });
 
-  test("promote: gitops.promote with the shared contract's request; promotion auto merges the pull request", async () => {
-    const gitEnv = { FAWKES_GIT_API_URL: "https://git.fawkes.test/api/v1", GIT_TOKEN: "t0ken" };
-    const { io, files, calls } = fakeIo(
-      {},
-      [
-        ["POST https://git.fawkes.test/api/v1/repos/payments/orders/pulls/7/merge", () => [200, undefined]],
-        ["GET https://git.fawkes.test/api/v1/repos/payments/orders/pulls/7", () => [200, { number: 7, merge_commit_sha: "e".repeat(40) }]],
-      ],
-      gitEnv,
-    );
+  test("promote: gitops.promote with the shared contract's request; promotion auto asks it to merge", async () => {
+    const { io, files } = fakeIo({}, [], { FAWKES_GIT_API_URL: "https://git.fawkes.test/api/v1", GIT_TOKEN: "t0ken" });
     const common = [
       "--repo-url",
       "https://git.fawkes.test/payments/orders.git",
@@ -380,16 +356,22 @@ describe("helper commands (cli.js) with fake I/O", () => {
       commit: APP_COMMIT,
       service: "orders",
       mode: "commit",
+      merge: false,
     });
     expect(JSON.parse(files["p.json"])).toEqual({ startedAt: "2026-12-01T10:00:00.000Z", revision: "b".repeat(40), pullRequest: null });
     expect(await main(["promote", "--env", "production", "--mode", "pull-request", "--merge", ...common, "--out", "pp.json"], io)).toBe(0);
-    expect(calls.map((c) => `${c.method} ${c.url}`)).toContain("POST https://git.fawkes.test/api/v1/repos/payments/orders/pulls/7/merge");
-    expect(JSON.parse(files["pp.json"]).revision).toBe("e".repeat(40));
+    expect(promoteCalls.at(-1)).toMatchObject({ env: "production", mode: "pull-request", merge: true });
+    expect(JSON.parse(files["pp.json"])).toMatchObject({ revision: "e".repeat(40), pullRequest: { number: 7, merged: true } });
   });
 
   test("wait-argo: reads the Application with the pod's token until Synced and Healthy at the revision; bounded", async () => {
     const rev = "b".repeat(40);
-    const app = (revision: string, health: string) => ({ status: { sync: { status: "Synced", revision }, health: { status: health } } });
+    const app = (revision: string, health: string) => ({
+      apiVersion: "argoproj.io/v1alpha1",
+      kind: "Application",
+      metadata: { name: "orders-staging", namespace: "argocd" },
+      status: { sync: { status: "Synced", revision }, health: { status: health } },
+    });
     let n = 0;
     const url = "GET https://10.0.0.1:443/apis/argoproj.io/v1alpha1/namespaces/argocd/applications/orders-staging";
     const { io, calls } = fakeIo(

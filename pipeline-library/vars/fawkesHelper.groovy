@@ -16,16 +16,30 @@ void install() {
   }
 }
 
+// The robot's token (commit status, GitOps promotion) and, where the platform offers the
+// delivery-events seam, its bearer token: as environment variables of the helper only.
+private List credentials() {
+  List c = [usernamePassword(credentialsId: 'fawkes-git', usernameVariable: 'GIT_USERNAME', passwordVariable: 'GIT_TOKEN')]
+  if (env.FAWKES_DELIVERY_EVENTS_URL) {
+    c << string(credentialsId: 'fawkes-delivery-events', variable: 'FAWKES_DELIVERY_EVENTS_TOKEN')
+  }
+  return c
+}
+
 /** Runs `node cli.js <args>`; fails the stage on a non-zero exit. */
 void call(String args) {
   container('node') {
-    sh "node '${dir()}/lib/cli.js' ${args}"
+    withCredentials(credentials()) {
+      sh "node '${dir()}/lib/cli.js' ${args}"
+    }
   }
 }
 
 /** Runs `node cli.js <args>` and returns its exit code (gates: archive the report, then fail). */
 int status(String args) {
   container('node') {
-    return sh(script: "node '${dir()}/lib/cli.js' ${args}", returnStatus: true)
+    withCredentials(credentials()) {
+      return sh(script: "node '${dir()}/lib/cli.js' ${args}", returnStatus: true)
+    }
   }
 }

@@ -189,6 +189,7 @@ const COMMANDS = {
     const api = giteaApi(io);
     const mode = /** @type {"commit" | "pull-request"} */ (need(args, "mode"));
     const env = need(args, "env");
+    /** @type {{ revision: string, unchanged?: boolean, pullRequest?: { number: number, url: string, merged: boolean } }} */
     const res = await gitops.promote(api, {
       owner,
       repo,
@@ -198,17 +199,13 @@ const COMMANDS = {
       commit: need(args, "commit"),
       service: need(args, "service"),
       mode,
+      // promotion: auto — the pipeline merges its own pull request.
+      merge: args.merge === "true",
     });
-    let revision = res.revision;
-    if (args.merge === "true" && res.pullRequest) {
-      const number = typeof res.pullRequest === "object" ? res.pullRequest.number : res.pullRequest;
-      await api.request("POST", `/repos/${owner}/${repo}/pulls/${number}/merge`, { Do: "merge", delete_branch_after_merge: true });
-      const pr = await api.request("GET", `/repos/${owner}/${repo}/pulls/${number}`);
-      revision = pr.merge_commit_sha ?? revision;
-      io.log(`${env}: pull request #${number} merged (promotion: auto)`);
-    } else if (res.pullRequest) {
-      io.log(`${env}: pull request opened: ${typeof res.pullRequest === "object" ? (res.pullRequest.url ?? res.pullRequest.number) : res.pullRequest}`);
-    }
+    const revision = res.revision;
+    if (res.unchanged) io.log(`${env}: already deploys ${args.digest}, nothing committed`);
+    if (res.pullRequest)
+      io.log(`${env}: pull request #${res.pullRequest.number} ${res.pullRequest.merged ? "merged (promotion: auto)" : `opened: ${res.pullRequest.url}`}`);
     io.writeFile(out, JSON.stringify({ startedAt, revision, pullRequest: res.pullRequest ?? null }));
     io.log(`${env}: ${args["new-name"]}@${args.digest} at revision ${revision}`);
     return 0;
@@ -235,7 +232,8 @@ const COMMANDS = {
         if (!String(e).includes("HTTP 404")) throw e;
       }
       const s = app ? argo.applicationStatus(app, { revision }) : { done: false, ok: false, sync: "Missing", health: "Missing", message: "no Application yet" };
-      const line = `${name}: sync ${s.sync}, health ${s.health}${s.message ? ` (${s.message})` : ""}`;
+      const rollout = "rollout" in s && s.rollout ? `, rollout ${s.rollout}` : "";
+      const line = `${name}: sync ${s.sync}, health ${s.health}${rollout}${s.message ? ` (${s.message})` : ""}`;
       if (line !== last) io.log(line);
       last = line;
       if (s.done) return s.ok ? 0 : 1;
