@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { Token } from "cdktf";
 import { isMap, isSeq, parseDocument, stringify } from "yaml";
 
 /**
@@ -47,31 +48,37 @@ const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-
 const HTTPS_URL = /^https:\/\/[a-z0-9.-]+(:\d+)?(\/[^\s?#]*)?$/;
 const URL_KEYS = ["gitUrl", "jenkinsUrl", "argocdUrl", "sonarqubeUrl", "grafanaUrl"] as const;
 
+/** A value known only at apply (e.g. ACR's login server): written into the files as it is, checked by Terraform. */
+const known = (v: string) => !Token.isUnresolved(v);
+
 /** The values the skeletons see as `values.platform` (no trailing slashes, no absent keys). */
 function platformValues(p: TemplatePlatform): Record<string, unknown> {
-  if (!DNS_NAME.test(p.domain)) throw new Error(`TemplatePlatform.domain must be a DNS name, got "${p.domain}"`);
+  if (known(p.domain) && !DNS_NAME.test(p.domain)) throw new Error(`TemplatePlatform.domain must be a DNS name, got "${p.domain}"`);
   for (const key of URL_KEYS) {
     const url = p[key];
-    if (url !== undefined && !HTTPS_URL.test(url)) throw new Error(`TemplatePlatform.${key} must be an https:// URL without query, got "${url}"`);
+    if (url !== undefined && known(url) && !HTTPS_URL.test(url)) throw new Error(`TemplatePlatform.${key} must be an https:// URL without query, got "${url}"`);
   }
-  if (!/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._\/-]+)?$/.test(p.registry))
+  if (known(p.registry) && !/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._/-]+)?$/.test(p.registry))
     throw new Error(`TemplatePlatform.registry must be a registry host and path without scheme, got "${p.registry}"`);
-  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(p.ingressClassName))
-    throw new Error(`TemplatePlatform.ingressClassName must be a Kubernetes name, got "${p.ingressClassName}"`);
-  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(p.clusterIssuer))
-    throw new Error(`TemplatePlatform.clusterIssuer must be a Kubernetes name, got "${p.clusterIssuer}"`);
-  const trim = (u: string | undefined) => u?.replace(/\/+$/, "");
-  const gitUrl = trim(p.gitUrl)!;
+  for (const key of ["ingressClassName", "clusterIssuer"] as const)
+    if (known(p[key]) && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(p[key]))
+      throw new Error(`TemplatePlatform.${key} must be a Kubernetes name, got "${p[key]}"`);
+  const trim = (u: string) => u.replace(/\/+$/, "");
+  const gitUrl = trim(p.gitUrl);
   const out: Record<string, unknown> = {
     domain: p.domain,
     gitUrl,
-    gitHost: new URL(gitUrl).host,
-    registry: p.registry.replace(/\/+$/, ""),
+    // The scaffolder's repoUrl host (`<host>?owner=…&repo=…`); no URL parsing, the URL may hold a token.
+    gitHost: gitUrl.replace(/^https:\/\//, "").replace(/\/.*$/, ""),
+    registry: trim(p.registry),
     ingressClassName: p.ingressClassName,
     clusterIssuer: p.clusterIssuer,
     ingressAnnotations: { ...(p.ingressAnnotations ?? {}) },
   };
-  for (const key of ["jenkinsUrl", "argocdUrl", "sonarqubeUrl", "grafanaUrl"] as const) if (p[key]) out[key] = trim(p[key]);
+  for (const key of ["jenkinsUrl", "argocdUrl", "sonarqubeUrl", "grafanaUrl"] as const) {
+    const url = p[key];
+    if (url) out[key] = trim(url);
+  }
   return out;
 }
 
