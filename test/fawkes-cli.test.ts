@@ -535,11 +535,11 @@ describe("scripts/fawkes deploy", () => {
       secret: { username: "fawkes-ci", password: "s3cret" },
     });
     expect(r.code).toBe(0);
-    expect(r.cluster.log[0]).toBe("get secret -n jenkins git-credentials-jenkins -o json");
+    expect(r.cluster.log[0]).toBe("get secret -n jenkins jenkins-git-credentials -o json");
     expect(new Set(r.git.auth)).toEqual(new Set([`Basic ${Buffer.from("fawkes-ci:s3cret").toString("base64")}`]));
     const none = await run(["deploy", "orders", "--env", "staging"], { env: { FAWKES_GIT_TOKEN: "" } });
     expect(none.code).toBe(1);
-    expect(none.stderr).toMatch(/^fawkes: no Gitea token: secret jenkins\/git-credentials-jenkins/);
+    expect(none.stderr).toMatch(/^fawkes: no Gitea token: secret jenkins\/jenkins-git-credentials/);
   });
 
   it("fails clearly without a green commit or a repository", async () => {
@@ -603,5 +603,80 @@ describe("scripts/smoke", () => {
     expect(slow.ok).toBe(false);
     expect(slow.lines.join("\n")).toMatch(/provisioning 11m00s \(target < 10m00s: missed\)/);
     expect(slow.lines.join("\n")).toMatch(/green build to healthy 6m40s \(target < 5m00s: missed\)/);
+  });
+});
+
+describe("scripts/smoke walk", () => {
+  it("creates the service through the scaffolder, waits for its first green build and staging, and reports", async () => {
+    let t = Date.parse("2026-12-01T10:00:00Z");
+    const start = t;
+    let git: FakeGitea | undefined;
+    let polls = 0;
+    const posted: any[] = [];
+    const backstageFetch = async (url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) => {
+      const reply = (status: number, json: unknown) => ({ status, ok: status < 300, text: async () => JSON.stringify(json) });
+      expect(init.headers?.authorization).toBe("Bearer bs-token");
+      if (init.method === "POST" && url === "https://backstage.localtest.me/api/scaffolder/v2/tasks") {
+        posted.push(JSON.parse(init.body!));
+        return reply(201, { id: "task-1" });
+      }
+      if (url === "https://backstage.localtest.me/api/scaffolder/v2/tasks/task-1") {
+        if (++polls < 3) return reply(200, { id: "task-1", status: "processing" });
+        if (!git) {
+          // The scaffolder published the repository; the pipeline goes green two minutes later.
+          git = new FakeGitea("payments", posted[0].values.name);
+          const sha = git.commit("main", "feat: from the template", { "src/app.ts": "v1" });
+          git.statuses[sha] = [{ context: "fawkes/image", status: "success", description: D1, updated_at: new Date(t + 120_000).toISOString() }];
+        }
+        return reply(200, { id: "task-1", status: "completed" });
+      }
+      return reply(404, {});
+    };
+    let appReads = 0;
+    let stdout = "";
+    const code = await smoke.main(["--team", "payments", "--templates", "http-api", "--token", "bs-token", "--interval", "10s"], {
+      kubectl: (argv) => {
+        if (argv[1] !== "application") return { status: 1, stdout: "", stderr: "unexpected" };
+        // The Application appears once the build is green, then gets Healthy with the built image.
+        if (!git || t < start + 150_000) return { status: 1, stdout: "", stderr: "Error from server (NotFound): not found" };
+        const step = ++appReads < 3 ? "progressing" : "synced-healthy";
+        return {
+          status: 0,
+          stdout: fs
+            .readFileSync(path.join(FIXTURES, `${step}.json`), "utf8")
+            .split("ab".repeat(32))
+            .join(D1.slice(7)),
+          stderr: "",
+        };
+      },
+      fetch: (url, init) => (url.startsWith("https://git.") ? (git ?? new FakeGitea()).fetch(url, init) : backstageFetch(url, init)),
+      stdout: (s) => (stdout += s),
+      stderr: (s) => (stdout += s),
+      sleep: async (ms) => {
+        t += ms;
+      },
+      now: () => t,
+      env: { FAWKES_DOMAIN: "localtest.me", FAWKES_GIT_TOKEN: "tok" },
+      isTTY: false,
+      cwd: "/nonexistent",
+    });
+    expect(posted).toEqual([
+      {
+        templateRef: "template:default/fawkes-http-api",
+        values: { name: expect.stringMatching(/^smoke-http-api-[0-9a-z]{4}$/), owner: "group:default/payments", description: expect.any(String) },
+      },
+    ]);
+    expect(stdout).toMatch(/: scaffold done in 20s\n/);
+    expect(stdout).toMatch(/: first build done in 2m00s\n/);
+    expect(stdout).toMatch(/smoke-http-api-[0-9a-z]{4}: scaffold 20s, first build 2m00s, staging 30s; total 2m50s/);
+    expect(stdout).toMatch(/provisioning 2m50s \(target < 10m00s: met\)\n {2}green build to healthy 30s \(target < 5m00s: met\)\nsmoke: all targets met/);
+    expect(code).toBe(0);
+  });
+
+  it("needs a team", async () => {
+    let err = "";
+    const code = await smoke.main([], { stderr: (s: string) => (err += s) } as any);
+    expect(code).toBe(2);
+    expect(err).toMatch(/^smoke: --team is required[\s\S]*usage: scripts\/smoke --team <team>/);
   });
 });

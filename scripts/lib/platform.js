@@ -23,8 +23,8 @@ const path = require("node:path");
  */
 /** @typedef {{ request(method: string, path: string, body?: unknown): Promise<any> }} GitApi */
 
-/** The secret the git component writes for Jenkins (GitService.credentialsFor, component `jenkins`). */
-const DEFAULT_GIT_SECRET = "git-credentials-jenkins";
+/** The secret the git component writes for Jenkins (GitService.credentialsFor for component `jenkins`: `<component>-git-credentials`). */
+const DEFAULT_GIT_SECRET = "jenkins-git-credentials";
 const CI_USER = "fawkes-ci";
 
 class UsageError extends Error {}
