@@ -21,10 +21,11 @@ interface Rendered {
 }
 
 /**
- * Shaped like Kubernetes objects, but never sent to the API server: Backstage catalog entities,
- * client configuration (kubeconfig `v1/Config`, exec credentials), kustomize files.
+ * Shaped like Kubernetes objects, but never sent to the API server: Backstage catalog entities and
+ * software templates (`scaffolder.backstage.io`), client configuration (kubeconfig `v1/Config`, exec
+ * credentials), kustomize files.
  */
-const NOT_KUBERNETES = /^(backstage\.io|client\.authentication\.k8s\.io|kustomize\.config\.k8s\.io)\/|^v1\/Config$/;
+const NOT_KUBERNETES = /^((scaffolder\.)?backstage\.io|client\.authentication\.k8s\.io|kustomize\.config\.k8s\.io)\/|^v1\/Config$/;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const isManifest = (v: unknown): v is Manifest =>

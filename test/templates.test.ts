@@ -22,6 +22,7 @@ import {
   SchemaValidEntityPolicy,
   type Entity,
 } from "@backstage/catalog-model";
+import { Lazy } from "cdktf";
 import * as nunjucks from "nunjucks";
 import { parse as parseYaml, parseAllDocuments } from "yaml";
 import { TEMPLATE_KINDS, templateFiles, type TemplateKind, type TemplatePlatform } from "../constructs/golden-path/templates";
@@ -244,6 +245,26 @@ describe("templateFiles", () => {
     }
     // The sources stay free of platform values: one source for every cloud and domain.
     expect(fs.readFileSync(path.join(REPO, "templates/http-api/template.yaml"), "utf8")).not.toMatch(/example\.org/);
+  });
+
+  test("a value known only at apply (a Terraform token, e.g. ACR's login server) is written as it is", () => {
+    const registry = `${Lazy.stringValue({ produce: () => "fawkes.azurecr.io" })}/fawkes`;
+    const t = parseYaml(templateFiles({ ...PLATFORM, registry })["templates/worker/template.yaml"]);
+    expect(t.spec.steps[0].input.values.platform.registry).toBe(registry);
+  });
+
+  test("the unrendered sources, as the publisher's ConfigMap carries them, hold no invalid Kubernetes object (test/manifests.test.ts walks them)", () => {
+    const objects = Object.entries(files)
+      .filter(([p]) => p.includes("/deploy/base/") && !p.endsWith("kustomization.yaml"))
+      .flatMap(([, content]) => {
+        try {
+          return [parseYaml(content) as Manifest];
+        } catch {
+          return []; // a nunjucks block (`{% for %}`) is no YAML: manifests.test.ts skips it too
+        }
+      });
+    expect(objects.length).toBeGreaterThanOrEqual(TEMPLATE_KINDS.length * 2);
+    expect(validateManifests(objects.map((manifest) => ({ manifest })))).toEqual(objects.map(() => []));
   });
 
   test("refuses platform values the templates cannot use, naming the field", () => {

@@ -41,6 +41,7 @@ func (h correlationHandler) Handle(ctx context.Context, r slog.Record) error {
 		id = v
 	}
 	// trace_id and span_id are filled in once the service is traced (OpenTelemetry).
+	r = r.Clone() // the caller's record is not ours to grow
 	r.AddAttrs(slog.Any("correlation_id", id), slog.Any("trace_id", nil), slog.Any("span_id", nil))
 	return h.Handler.Handle(ctx, r)
 }
