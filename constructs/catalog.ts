@@ -17,6 +17,7 @@ export const CHARTS = {
   "external-secrets": { repository: "https://charts.external-secrets.io", chart: "external-secrets", version: "2.9.0" },
   // Developer portal and GitOps delivery
   backstage: { repository: "https://redhat-developer.github.io/rhdh-chart", chart: "backstage", version: "5.12.10" }, // Red Hat Developer Hub 1.10
+  gitea: { repository: "https://dl.gitea.com/charts/", chart: "gitea", version: "12.7.0" }, // Gitea 1.27 (keys checked against a 2025-12 snapshot)
   "argo-cd": { repository: "https://argoproj.github.io/argo-helm", chart: "argo-cd", version: "10.1.1" },
   // CI and code scanning
   jenkins: { repository: "https://charts.jenkins.io", chart: "jenkins", version: "5.9.53" },

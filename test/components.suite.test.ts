@@ -18,3 +18,4 @@ import "./jenkins.spec";
 import "./dojo.spec";
 import "./sso.spec";
 import "./identity.spec";
+import "./git.spec";
