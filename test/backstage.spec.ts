@@ -1,7 +1,8 @@
 import { Construct } from "constructs";
 import { parseAllDocuments } from "yaml";
-import { BackstageComponent, DEFAULT_TEMPLATES_URL } from "../constructs/components/backstage";
-import { PLUGIN_PACKAGES, TELEMETRY_PACKAGE } from "../constructs/components/backstage/plugins";
+import { BackstageComponent } from "../constructs/components/backstage";
+import { GITEA_SCAFFOLDER_PACKAGE, GITHUB_SCAFFOLDER_PACKAGE, PLUGIN_PACKAGES, TELEMETRY_PACKAGE } from "../constructs/components/backstage/plugins";
+import { fakeGit } from "./fake-git";
 import type { Component } from "../constructs/platform";
 import type { ClientRequest } from "../constructs/services";
 import { fakeObservability, manifests, release, releaseId, resources, synthComponents, synthWith, values } from "./support";
@@ -97,7 +98,7 @@ describe("Backstage", () => {
     ).not.toContain("Grafana dashboards");
   });
 
-  test("the catalog is a mounted ConfigMap read as a file location; templates come from templatesUrl", () => {
+  test("the catalog is a mounted ConfigMap read as a file location; no templates without the git service but templatesUrl's", () => {
     const mount = v.upstream.backstage.extraVolumeMounts.find((m: any) => m.name === "platform-catalog");
     expect(v.upstream.backstage.extraVolumes).toContainEqual({ name: "platform-catalog", configMap: { name: "backstage-platform-catalog" } });
     expect(appConfig.catalog.locations[0]).toEqual({
@@ -105,10 +106,14 @@ describe("Backstage", () => {
       target: `${mount.mountPath}/platform.yaml`,
       rules: [{ allow: ["Component", "System", "Group"] }],
     });
-    expect(appConfig.catalog.locations[1]).toEqual({ type: "url", target: DEFAULT_TEMPLATES_URL, rules: [{ allow: ["Template", "Location"] }] });
+    expect(appConfig.catalog.locations).toHaveLength(1);
     expect(appConfig.catalog.rules[0].allow).toContain("Template");
     const custom = helmValues(release(synthWith([new BackstageComponent({ templatesUrl: "https://git.acme.io/templates/all.yaml" })]), "backstage"));
-    expect(custom.upstream.backstage.appConfig.catalog.locations[1].target).toBe("https://git.acme.io/templates/all.yaml");
+    expect(custom.upstream.backstage.appConfig.catalog.locations[1]).toEqual({
+      type: "url",
+      target: "https://git.acme.io/templates/all.yaml",
+      rules: [{ allow: ["Template", "Location"] }],
+    });
     expect(rel.depends_on).toContain(
       `kubernetes_config_map_v1.${resources(tf, "kubernetes_config_map_v1").find(([, c]) => c.metadata.name === "backstage-platform-catalog")![0]}`,
     );
@@ -345,6 +350,90 @@ describe("Backstage with the platform's identity and tools", () => {
     expect(() => synthWith([odd, new BackstageComponent()])).toThrow(
       'IdentityService.issuer must be a Keycloak realm URL https://<host>/realms/<realm>, got "https://login.example.com"',
     );
+  });
+});
+
+describe("Backstage on the golden path (the git service)", () => {
+  const git = fakeGit();
+  const tf = synthWith([git, fakeTool("argocd", "argocd"), fakeTool("jenkins", "jenkins"), new BackstageComponent()]);
+  const rel = release(tf, "backstage");
+  const v = helmValues(rel);
+  const appConfig = v.upstream.backstage.appConfig;
+  const plugins: any[] = v.global.dynamic.plugins;
+  const env = (name: string) => v.upstream.backstage.extraEnvVars.find((e: any) => e.name === name)?.valueFrom.secretKeyRef;
+
+  test("the platform's templates are published to platform/platform-templates, rendered for this platform", () => {
+    expect(git.requests.published.map((p) => p.name)).toEqual(["platform-templates"]);
+    const files = git.requests.published[0]!.files;
+    expect(Object.keys(files)).toEqual(
+      expect.arrayContaining([
+        "catalog-info.yaml",
+        "templates/http-api/template.yaml",
+        "templates/web-service/template.yaml",
+        "templates/worker/template.yaml",
+      ]),
+    );
+    const template = parseAllDocuments(files["templates/http-api/template.yaml"]!)[0]!.toJSON();
+    const fetch = template.spec.steps.find((s: any) => s.id === "fetch");
+    expect(fetch.input.values.platform).toMatchObject({
+      domain: "fawkes.test",
+      gitUrl: "https://git.fawkes.test",
+      registry: "pull.registry.fake/fawkes",
+      argocdUrl: "https://argocd.fawkes.test",
+      jenkinsUrl: "https://jenkins.fawkes.test",
+    });
+  });
+
+  test("the templates repository's catalog-info.yaml is the one templates location; no sample templates", () => {
+    const urls = appConfig.catalog.locations.filter((l: any) => l.type === "url");
+    expect(urls).toEqual([
+      {
+        type: "url",
+        target: "https://git.fawkes.test/platform/platform-templates/src/branch/main/catalog-info.yaml",
+        rules: [{ allow: ["Template", "Location"] }],
+      },
+    ]);
+    expect(JSON.stringify(v)).not.toMatch(/sample-templates|backstage\/backstage\/blob|software-templates/);
+  });
+
+  test("the Gitea integration signs in as the write robot, its credential only from the secret, by env var", () => {
+    expect(git.requests.credentials).toEqual([expect.objectContaining({ component: "backstage", namespace: "backstage", access: "write" })]);
+    expect(appConfig.integrations.gitea).toEqual([
+      { host: "git.fawkes.test", baseUrl: "https://git.fawkes.test", username: "${GITEA_USERNAME}", password: "${GITEA_PASSWORD}" },
+    ]);
+    expect(env("GITEA_USERNAME")).toEqual({ name: "git-backstage", key: "username" });
+    expect(env("GITEA_PASSWORD")).toEqual({ name: "git-backstage", key: "password" });
+  });
+
+  test("the scaffolder's publish:gitea module is enabled (overridable), publish:github is not", () => {
+    expect(plugins.find((p) => p.package === GITEA_SCAFFOLDER_PACKAGE)).toEqual({ package: GITEA_SCAFFOLDER_PACKAGE, disabled: false });
+    expect(plugins.find((p) => p.package === GITHUB_SCAFFOLDER_PACKAGE)).toBeUndefined();
+    const own = "oci://registry.acme.io/rhdh/gitea@sha256:" + "a".repeat(64) + "!backstage-plugin-scaffolder-backend-module-gitea";
+    const custom = helmValues(release(synthWith([fakeGit(), new BackstageComponent({ giteaScaffolderPackage: own })]), "backstage"));
+    expect(custom.global.dynamic.plugins.filter((p: any) => /scaffolder-backend-module-gitea/.test(p.package))).toEqual([{ package: own, disabled: false }]);
+    expect(() => new BackstageComponent({ giteaScaffolderPackage: "latest" })).toThrow("BackstageProps.giteaScaffolderPackage must be an oci://");
+  });
+
+  test("without the git service: no templates published, no integration, no scaffolder module", () => {
+    const none = helmValues(release(synthWith([new BackstageComponent()]), "backstage"));
+    expect(none.upstream.backstage.appConfig.integrations).toBeUndefined();
+    expect(none.global.dynamic.plugins.filter((p: any) => /scaffolder-backend-module/.test(p.package))).toEqual([]);
+  });
+
+  test("GitHub: the App's id and key by env var, publish:github bundled in the image enabled", () => {
+    const gh = fakeGit("github");
+    const hv = helmValues(release(synthWith([gh, new BackstageComponent()]), "backstage"));
+    expect(hv.upstream.backstage.appConfig.integrations.github).toEqual([
+      {
+        host: "github.com",
+        apiBaseUrl: "https://api.github.com",
+        apps: [{ appId: "${GITHUB_APP_ID}", privateKey: "${GITHUB_APP_PRIVATE_KEY}", allowedInstallationOwners: ["acme"] }],
+      },
+    ]);
+    const ghEnv = (name: string) => hv.upstream.backstage.extraEnvVars.find((e: any) => e.name === name)?.valueFrom.secretKeyRef;
+    expect(ghEnv("GITHUB_APP_PRIVATE_KEY")).toEqual({ name: "git-backstage", key: "privateKey" });
+    expect(hv.global.dynamic.plugins).toContainEqual({ package: GITHUB_SCAFFOLDER_PACKAGE, disabled: false });
+    expect(hv.upstream.backstage.appConfig.catalog.locations[1].target).toBe("https://github.com/acme/platform-templates/blob/main/catalog-info.yaml");
   });
 });
 

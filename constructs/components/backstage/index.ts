@@ -11,24 +11,29 @@ import { monitoringCrds } from "../../monitoring";
 import { platformNamespace } from "../../namespace";
 import type { Component, ComponentOutput, Installed } from "../../platform";
 import { databaseSecret, generatedSecret } from "../../secrets";
-import type { RegisteredClient } from "../../services";
+import type { GitCredentials, GitService, RegisteredClient } from "../../services";
+import { templateFiles } from "../../golden-path/templates";
 import { entitiesYaml, platformEntities } from "./catalog";
 import { dynamicPlugins, type PluginSettings } from "./plugins";
 import { sumRequests } from "../../sizes";
 
-/**
- * Backstage's own sample software templates (a Location entity listing them), public on GitHub.
- * Read without a token (GitHub's anonymous rate limit applies): fine to start, replace with your own.
- */
-export const DEFAULT_TEMPLATES_URL = "https://github.com/backstage/backstage/blob/master/plugins/scaffolder-backend/sample-templates/remote-templates.yaml";
+/** The git service's repository of the platform's software templates (organisation `platformOwner`). */
+export const TEMPLATES_REPOSITORY = "platform-templates";
 
 export interface BackstageProps {
   /**
-   * Where Backstage reads software templates: an https URL of a catalog file (Template entities, or a
+   * More software templates, besides the platform's own (published to the git service's
+   * `platform-templates` repository): an https URL of a catalog file (Template entities, or a
    * Location entity listing them) that Backstage's integrations can read.
-   * @default DEFAULT_TEMPLATES_URL - Backstage's sample templates on GitHub
+   * @default - none: only the platform's templates (never Backstage's samples)
    */
   readonly templatesUrl?: string;
+  /**
+   * The dynamic plugin with the scaffolder's `publish:gitea` action (RHDH 1.10 does not bundle it),
+   * e.g. your own export pinned by digest: `oci://<registry>/<image>@sha256:<hex>!<package>`.
+   * @default GITEA_SCAFFOLDER_PACKAGE - the RHDH plugin export overlays' build, by tag
+   */
+  readonly giteaScaffolderPackage?: string;
   /**
    * Without the identity service only: let anyone who reaches the portal sign in as the guest user
    * (there is no other sign-in then). With identity, sign-in is OIDC and guest is never configured.
@@ -66,7 +71,8 @@ export class BackstageComponent implements Component {
   readonly id = "backstage";
   readonly needs = ["ingress", "tls", "secrets"];
   // scanning: SonarQube's token (Argo CD and Jenkins are found in the catalog, in any order).
-  readonly uses = ["observability", "scanning", "identity"];
+  // git: the templates repository, the integration the scaffolder and catalog read and write with.
+  readonly uses = ["observability", "scanning", "identity", "git"];
   readonly info = {
     title: "Backstage",
     description: "Developer portal (Red Hat Developer Hub): the catalog of the platform and its services, software templates and docs",
@@ -75,12 +81,14 @@ export class BackstageComponent implements Component {
     lifecycle: "production",
   } as const;
 
-  private readonly templatesUrl: string;
-
   constructor(private readonly props: BackstageProps = {}) {
-    this.templatesUrl = props.templatesUrl ?? DEFAULT_TEMPLATES_URL;
-    if (!/^https:\/\/[^\s/]+\/\S*$/.test(this.templatesUrl)) {
-      throw new Error(`BackstageProps.templatesUrl must be an https:// URL of a catalog file, got "${this.templatesUrl}"`);
+    if (props.templatesUrl !== undefined && !/^https:\/\/[^\s/]+\/\S*$/.test(props.templatesUrl)) {
+      throw new Error(`BackstageProps.templatesUrl must be an https:// URL of a catalog file, got "${props.templatesUrl}"`);
+    }
+    if (props.giteaScaffolderPackage !== undefined && !/^(oci:\/\/\S+!\S+|\.\/dynamic-plugins\/dist\/\S+|@?[\w./-]+@\S+)$/.test(props.giteaScaffolderPackage)) {
+      throw new Error(
+        `BackstageProps.giteaScaffolderPackage must be an oci://…!<package>, ./dynamic-plugins/dist/… or <npm package>@<version> reference, got "${props.giteaScaffolderPackage}"`,
+      );
     }
   }
 
@@ -116,6 +124,12 @@ export class BackstageComponent implements Component {
       dependsOn: [ns],
     });
 
+    // The golden path: the platform's templates published to the git service, and the integration
+    // (a robot with write access) the catalog reads them with and the scaffolder publishes with.
+    const git = deps.maybe("git");
+    const golden = git ? this.goldenPath(root, ctx, deps, git, ns) : undefined;
+    const gitReach = git ? issuerReach(deps, git.url) : undefined;
+
     // Sign-in: one OIDC client of the identity service, also used (client credentials) by the
     // Keycloak org provider that syncs users and groups into the catalog.
     const identity = deps.maybe("identity");
@@ -130,7 +144,10 @@ export class BackstageComponent implements Component {
     // Sign-in and the catalog sync call the issuer from the pod: on a laptop through a host alias to
     // the ingress, trusting the local CA (Node.js adds NODE_EXTRA_CA_CERTS to its own roots).
     const reach = client ? issuerReach(deps, client.issuer) : undefined;
-    const ca = reach?.ca?.bundle(root, this.id, [ns]);
+    // The git service is called at its public URL too (catalog reads, scaffolder pushes): same reach.
+    const localCa = reach?.ca ?? gitReach?.ca;
+    const ca = localCa?.bundle(root, this.id, [ns]);
+    const hostAliases = mergeAliases([...(reach?.hostAliases ?? []), ...(gitReach?.hostAliases ?? [])]);
 
     // SonarQube mints its token; Argo CD and Jenkins are found in the catalog, their tokens are
     // read from INTEGRATIONS_SECRET when an operator has put them there.
@@ -142,6 +159,7 @@ export class BackstageComponent implements Component {
       argocdUrl: catalogUrl("argocd"),
       jenkinsUrl: catalogUrl("jenkins"),
       sonarqube: analysis ? { url: analysis.url, externalUrl: catalogUrl("scanning") } : undefined,
+      scaffolder: git ? { provider: git.provider, giteaPackage: this.props.giteaScaffolderPackage } : undefined,
     };
 
     const sa = this.kubernetesReader(root, ns);
@@ -180,6 +198,7 @@ export class BackstageComponent implements Component {
             ...(client ? [env("OIDC_CLIENT_SECRET", client.secret.name, client.secret.key)] : []),
             ...(ca ? [{ name: "NODE_EXTRA_CA_CERTS", value: `${CA_DIR}/${ca.configMap.key}` }] : []),
             ...(sonarToken ? [env("SONARQUBE_TOKEN", sonarToken.secret.name, sonarToken.secret.key)] : []),
+            ...(golden?.env.map((e) => env(e.name, golden.credentials.secret.name, e.key)) ?? []),
             ...(plugins.argocdUrl ? [env("ARGOCD_AUTH_TOKEN", INTEGRATIONS_SECRET, "argocd-token", true)] : []),
             ...(plugins.jenkinsUrl
               ? [
@@ -201,8 +220,8 @@ export class BackstageComponent implements Component {
             { name: "platform-catalog", mountPath: CATALOG_DIR, readOnly: true },
             ...(ca ? [{ name: "fawkes-ca", mountPath: CA_DIR, readOnly: true }] : []),
           ],
-          ...(reach?.hostAliases.length ? { hostAliases: reach.hostAliases } : {}),
-          appConfig: this.appConfig(url, db.tls, client),
+          ...(hostAliases.length ? { hostAliases } : {}),
+          appConfig: this.appConfig(url, db.tls, client, golden),
         },
         metrics: { serviceMonitor: { enabled: serviceMonitor } },
       },
@@ -226,6 +245,7 @@ export class BackstageComponent implements Component {
         ...(client?.ready ?? []),
         ...(ca?.ready ?? []),
         ...(sonarToken?.ready ?? []),
+        ...(golden?.ready ?? []),
         ...(serviceMonitor ? monitoringCrds(deps) : []),
       ],
       values: [renderYaml(merged)],
@@ -237,6 +257,69 @@ export class BackstageComponent implements Component {
       endpoints: { backstage: url },
       adminSecrets: [secrets.location],
       requests: sumRequests([{ resources: backstage.resources, replicas: backstage.replicas }]),
+    };
+  }
+
+  /**
+   * The platform's software templates, rendered for this platform (constructs/golden-path) and
+   * published to the git service's `platform-templates` repository, registered by its root
+   * `catalog-info.yaml` (a Location listing them); and the git integration, as a robot with write
+   * access (the scaffolder creates each service's repository in its team's organisation).
+   */
+  private goldenPath(root: Construct, ctx: PlatformContext, deps: Installed, git: GitService, ns: ITerraformDependable): GoldenPath {
+    const ingress = deps.service("ingress");
+    const catalogUrl = (id: string) => deps.catalog().find((c) => c.id === id)?.url;
+    const files = templateFiles({
+      domain: ctx.domain,
+      gitUrl: git.url,
+      registry: ctx.registry.pullUrl,
+      ingressClassName: ingress.className,
+      clusterIssuer: deps.service("clusterIssuer"),
+      ingressAnnotations: ingress.annotations,
+      jenkinsUrl: catalogUrl("jenkins"),
+      argocdUrl: catalogUrl("argocd"),
+      sonarqubeUrl: catalogUrl("scanning"),
+      grafanaUrl: deps.maybe("monitoring")?.grafanaUrl,
+    });
+    const published = git.publishRepository(root, {
+      name: TEMPLATES_REPOSITORY,
+      description: "Fawkes golden-path software templates (published by the platform: changes here are overwritten)",
+      files,
+    });
+    const credentials = git.credentialsFor(root, { component: this.id, namespace: this.id, access: "write", after: [ns] });
+    const host = new URL(git.url).host;
+    if (git.provider === "gitea") {
+      if (credentials.kind !== "token") throw new Error(`GitService.credentialsFor must give Gitea a token credential, got kind "${credentials.kind}"`);
+      return {
+        templatesLocation: published.fileUrl("catalog-info.yaml"),
+        integrations: { gitea: [{ host, baseUrl: git.url, username: "${GITEA_USERNAME}", password: "${GITEA_PASSWORD}" }] },
+        env: [
+          { name: "GITEA_USERNAME", key: "username" },
+          { name: "GITEA_PASSWORD", key: "password" },
+        ],
+        credentials,
+        ready: [...published.ready, ...credentials.ready],
+      };
+    }
+    if (credentials.kind !== "githubApp") throw new Error(`GitService.credentialsFor must give GitHub an App credential, got kind "${credentials.kind}"`);
+    return {
+      templatesLocation: published.fileUrl("catalog-info.yaml"),
+      integrations: {
+        github: [
+          {
+            host,
+            apiBaseUrl: git.apiUrl,
+            // Installation tokens are minted from the App's id and key; only its organisation's installation.
+            apps: [{ appId: "${GITHUB_APP_ID}", privateKey: "${GITHUB_APP_PRIVATE_KEY}", allowedInstallationOwners: [git.platformOwner] }],
+          },
+        ],
+      },
+      env: [
+        { name: "GITHUB_APP_ID", key: "appId" },
+        { name: "GITHUB_APP_PRIVATE_KEY", key: "privateKey" },
+      ],
+      credentials,
+      ready: [...published.ready, ...credentials.ready],
     };
   }
 
@@ -268,7 +351,7 @@ export class BackstageComponent implements Component {
   }
 
   /** The Fawkes part of app-config: URLs, database, sign-in, API token and catalog locations. */
-  private appConfig(url: string, tls: boolean, client?: RegisteredClient): Values {
+  private appConfig(url: string, tls: boolean, client?: RegisteredClient, golden?: GoldenPath): Values {
     return {
       app: { baseUrl: url },
       backend: {
@@ -307,11 +390,16 @@ export class BackstageComponent implements Component {
         // Template is allowed everywhere: templates listed by a Location entity are read from their
         // own URLs, where the rules of the templates location below do not apply.
         rules: [{ allow: ["Component", "System", "API", "Resource", "Location", "Template"] }],
+        // The whole list (Backstage replaces arrays when it merges config files): whatever locations
+        // the image's own app-config lists, e.g. sample templates, are not read.
         locations: [
           { type: "file", target: `${CATALOG_DIR}/platform.yaml`, rules: [{ allow: ["Component", "System", "Group"] }] },
-          { type: "url", target: this.templatesUrl, rules: [{ allow: ["Template", "Location"] }] },
+          ...[golden?.templatesLocation, this.props.templatesUrl]
+            .filter((target): target is string => target !== undefined)
+            .map((target) => ({ type: "url", target, rules: [{ allow: ["Template", "Location"] }] })),
         ],
       },
+      ...(golden ? { integrations: golden.integrations } : {}),
     };
   }
 
@@ -328,6 +416,25 @@ export class BackstageComponent implements Component {
       },
     };
   }
+}
+
+/** What the golden path adds to the portal: a catalog location, an integration and its credential. */
+interface GoldenPath {
+  /** The published `catalog-info.yaml` of the templates repository (a Location listing the templates). */
+  readonly templatesLocation: string;
+  /** app-config `integrations`, credentials from env vars. */
+  readonly integrations: Values;
+  /** Env vars of the pod from keys of the credential's secret. */
+  readonly env: { readonly name: string; readonly key: string }[];
+  readonly credentials: GitCredentials;
+  readonly ready: ITerraformDependable[];
+}
+
+/** Host aliases of one address in one entry (a pod spec takes each IP once). */
+function mergeAliases(aliases: readonly { ip: string; hostnames: string[] }[]): { ip: string; hostnames: string[] }[] {
+  const byIp = new Map<string, Set<string>>();
+  for (const a of aliases) byIp.set(a.ip, new Set([...(byIp.get(a.ip) ?? []), ...a.hostnames]));
+  return [...byIp].map(([ip, names]) => ({ ip, hostnames: [...names] }));
 }
 
 /** Keycloak's base URL and realm from an issuer `<base>/realms/<realm>`. */

@@ -15,6 +15,19 @@ const oci = (name: string, digest: string) => `${OVERLAYS}/${name}@sha256:${dige
 /** Red Hat's telemetry (usage analytics to Segment), on in the image's defaults: Fawkes switches it off. */
 export const TELEMETRY_PACKAGE = "./dynamic-plugins/dist/backstage-community-plugin-analytics-provider-segment";
 
+/**
+ * The scaffolder's `publish:gitea` action. RHDH 1.10 bundles no Gitea module (its image has the
+ * GitHub, GitLab and Azure ones); the overlays repository exports it (workspaces/backstage,
+ * plugins-list.yaml) but its catalog index lists no default for it, so no digest could be read
+ * here: this is the overlays' tag scheme for Backstage 1.49.4 and the module's 0.2.19 (the version
+ * of Backstage 1.49). Verify and pin it (`skopeo inspect docker://ghcr.io/…:<tag>`, then
+ * `@sha256:<digest>`), or set BackstageProps.giteaScaffolderPackage to your own export.
+ */
+export const GITEA_SCAFFOLDER_PACKAGE = `${OVERLAYS}/backstage-plugin-scaffolder-backend-module-gitea:bs_1.49.4__0.2.19!backstage-plugin-scaffolder-backend-module-gitea`;
+
+/** The scaffolder's `publish:github` action: bundled in the image, off in its defaults. */
+export const GITHUB_SCAFFOLDER_PACKAGE = "./dynamic-plugins/dist/backstage-plugin-scaffolder-backend-module-github-dynamic";
+
 export const PLUGIN_PACKAGES = {
   keycloak: "./dynamic-plugins/dist/backstage-community-plugin-catalog-backend-module-keycloak-dynamic",
   kubernetes: "./dynamic-plugins/dist/backstage-plugin-kubernetes",
@@ -55,6 +68,8 @@ export interface PluginSettings {
   readonly jenkinsUrl?: string;
   /** SonarQube's in-cluster API and public URL, when code analysis is installed before Backstage. */
   readonly sonarqube?: { readonly url: string; readonly externalUrl?: string };
+  /** The scaffolder's publish action for the git service, when there is one. */
+  readonly scaffolder?: { readonly provider: "gitea" | "github"; readonly giteaPackage?: string };
 }
 
 /** Resource kinds the Kubernetes plugin reads: what the read-only ClusterRole grants, nothing else (no Secrets, no ConfigMaps). */
@@ -104,6 +119,10 @@ export function dynamicPlugins(s: PluginSettings): DynamicPlugin[] {
       techdocs: { builder: "local", generator: { runIn: "local" }, publisher: { type: "local", local: { publishDirectory: "/tmp/techdocs" } } },
     }),
   ];
+  if (s.scaffolder) {
+    // The templates' publish step (publish:gitea or publish:github); credentials from the integration.
+    plugins.push(plugin(s.scaffolder.provider === "gitea" ? (s.scaffolder.giteaPackage ?? GITEA_SCAFFOLDER_PACKAGE) : GITHUB_SCAFFOLDER_PACKAGE));
+  }
   if (s.keycloak) {
     plugins.push(
       plugin(PLUGIN_PACKAGES.keycloak, {
