@@ -519,6 +519,28 @@ describe("scripts/fawkes deploy", () => {
     expect(r.stdout).not.toMatch(/green build to healthy/);
   });
 
+  it("rolls production back by a pull request (merged with --merge), past the merges of earlier promotions", async () => {
+    const g = serviceRepo(0);
+    const file = "deploy/production/kustomization.yaml";
+    const at = (d: string) => bumpImage(templateKustomization("production"), { newName: NEW_NAME, digest: d });
+    g.commit("main", `Merge pull request 'deploy(production): orders@${D1.slice(0, 19)} from aaaaaaa [skip ci]' (#1)`, { [file]: at(D1) });
+    g.commit("main", `Merge pull request 'deploy(production): orders@${D2.slice(0, 19)} from bbbbbbb [skip ci]' (#2)`, { [file]: at(D2) });
+    const main = g.head().sha;
+    const pr = await run(["deploy", "orders", "--env", "production", "--rollback"], { git: g });
+    expect(pr.code).toBe(0);
+    expect(g.head().sha).toBe(main);
+    expect(g.pulls[0]).toMatchObject({
+      head: expect.stringMatching(/^rollback\/production-[0-9a-f]{7}$/),
+      title: expect.stringMatching(/^rollback\(production\): orders to sha256:111111111111 of/),
+    });
+    expect(pr.stdout).toMatch(/pull request #1 opened: .*\nmerge it to roll production back/);
+    const merged = await run(["deploy", "orders", "--env", "production", "--rollback", "--merge"], { git: g });
+    expect(merged.code).toBe(0);
+    expect(g.pulls).toHaveLength(1);
+    expect(g.head().files[file]).toBe(at(D1));
+    expect(merged.stdout).toMatch(/rolled back at revision [0-9a-f]{7} \(pull request #1 merged\)[\s\S]*orders is live in production/);
+  });
+
   it("with --dry-run, says what it would do and writes nothing", async () => {
     const r = await run(["deploy", "orders", "--env", "production", "--dry-run"]);
     expect(r.code).toBe(0);

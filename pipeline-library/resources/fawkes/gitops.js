@@ -170,8 +170,29 @@ async function promote(api, p) {
   const message = deployMessage({ env, service, digest, commit });
   if (mode === "commit") return { revision: await writeFile(api, { owner, repo, path, content: next, sha: file.sha, message, branch }) };
 
-  const head = `promote/${env}-${commit.slice(0, 7)}`;
-  // A rerun of the same promotion: reuse the branch (and its pull request) instead of failing.
+  return proposeFile(api, {
+    owner,
+    repo,
+    path,
+    content: next,
+    sha: file.sha,
+    message,
+    branch,
+    head: `promote/${env}-${commit.slice(0, 7)}`,
+    body: `Promotes ${service} to ${env}: \`${newName}@${digest}\`, built from ${commit}.\n\nMerging deploys it (Argo CD syncs \`deploy/${env}/\`).`,
+    merge,
+  });
+}
+
+/**
+ * Proposes `content` for `path` by a pull request from branch `head` into `branch` (title: the commit
+ * message); `merge: true` merges it at once. Idempotent: a rerun reuses the branch and its open pull
+ * request. `revision` is the merge commit, or the branch's commit while unmerged.
+ * @param {GitApi} api
+ * @param {{ owner: string, repo: string, path: string, content: string, sha: string, message: string, branch: string, head: string, body: string, merge?: boolean }} p
+ * @returns {Promise<{ revision: string, pullRequest: { number: number, url: string, merged: boolean } }>}
+ */
+async function proposeFile(api, { owner, repo, path, content, sha, message, branch, head, body, merge = false }) {
   let exists = true;
   try {
     await api.request("GET", `/repos/${owner}/${repo}/branches/${encodeURIComponent(head)}`);
@@ -183,22 +204,15 @@ async function promote(api, p) {
   if (exists) {
     const onBranch = await readFile(api, { owner, repo, path, ref: head });
     revision =
-      onBranch.text === next
+      onBranch.text === content
         ? (onBranch.lastCommit ?? (await branchHead(api, owner, repo, head)))
-        : await writeFile(api, { owner, repo, path, content: next, sha: onBranch.sha, message, branch: head });
+        : await writeFile(api, { owner, repo, path, content, sha: onBranch.sha, message, branch: head });
   } else {
-    revision = await writeFile(api, { owner, repo, path, content: next, sha: file.sha, message, branch, newBranch: head });
+    revision = await writeFile(api, { owner, repo, path, content, sha, message, branch, newBranch: head });
   }
   const open = /** @type {any[]} */ (await api.request("GET", `/repos/${owner}/${repo}/pulls?state=open&limit=50`));
   let pr = (open ?? []).find((x) => x?.head?.ref === head);
-  if (!pr) {
-    pr = await api.request("POST", `/repos/${owner}/${repo}/pulls`, {
-      head,
-      base: branch,
-      title: message,
-      body: `Promotes ${service} to ${env}: \`${newName}@${digest}\`, built from ${commit}.\n\nMerging deploys it (Argo CD syncs \`deploy/${env}/\`).`,
-    });
-  }
+  if (!pr) pr = await api.request("POST", `/repos/${owner}/${repo}/pulls`, { head, base: branch, title: message, body });
   const pullRequest = { number: Number(pr.number), url: String(pr.html_url ?? pr.url ?? ""), merged: false };
   if (!merge) return { revision, pullRequest };
   await api.request("POST", `/repos/${owner}/${repo}/pulls/${pullRequest.number}/merge`, {
@@ -210,4 +224,4 @@ async function promote(api, p) {
   return { revision: merged?.merge_commit_sha ?? (await branchHead(api, owner, repo, branch)), pullRequest: { ...pullRequest, merged: true } };
 }
 
-module.exports = { bumpImage, currentImage, shortDigest, deployMessage, promote, readFile, writeFile, branchHead, isNotFound };
+module.exports = { bumpImage, currentImage, shortDigest, deployMessage, promote, proposeFile, readFile, writeFile, branchHead, isNotFound };
