@@ -6,6 +6,7 @@ import type { RegistryCapability } from "../constructs/context";
 import { FawkesPlatform, type Component } from "../constructs/platform";
 import type { GitCredentialsRequest, GitWebhookRequest, PublishRequest } from "../constructs/services";
 import { platformComponents } from "../stacks/components";
+import { synthesized } from "./synthesized";
 import { FakeContext, release, releaseId, resources, synthComponents, synthWith, testConfig, testStack, values } from "./support";
 
 /** Every value in the rendered values, descending into strings that are YAML documents (JCasC, pod YAML). */
@@ -403,7 +404,8 @@ describe("JenkinsComponent with a git service: the Fawkes pipeline", () => {
       .join("\n");
     const read = new Set([...code.matchAll(/\b(FAWKES_[A-Z_]+)\b/g)].map((m) => m[1]));
     // Set by withCredentials in fawkesHelper, or only where SonarQube is wired in (its own test).
-    const bound = ["FAWKES_DELIVERY_EVENTS_TOKEN", "FAWKES_SONARQUBE_URL"];
+    // FAWKES_BUILDER_CA_CONFIGMAP only where a local CA signs the git service's certificate.
+    const bound = ["FAWKES_DELIVERY_EVENTS_TOKEN", "FAWKES_SONARQUBE_URL", "FAWKES_BUILDER_CA_CONFIGMAP"];
     for (const name of read) if (!bound.includes(name)) expect([name, Object.keys(envOf(v)).includes(name)]).toEqual([name, true]);
     const creds = parseYaml(v.controller.JCasC.configScripts.credentials).credentials.system.domainCredentials[0].credentials;
     const ids = creds.map((c: any) => Object.values(c)[0] as any).map((c: any) => c.id);
@@ -433,5 +435,29 @@ describe("JenkinsComponent with a git service but no registry, Argo CD or delive
     expect(env.FAWKES_REGISTRY_PUSH).toBeUndefined();
     expect(env.FAWKES_DELIVERY_EVENTS_URL).toBeUndefined();
     expect(env.FAWKES_BUILDER_POD_LABELS).toBe("{}");
+  });
+});
+
+describe("Jenkins in the laptop stack (fawkes-local): build pods reach the git service at its public URL", () => {
+  const v = values(release(synthesized("fawkes-local"), "jenkins"));
+  const env = envOf(v);
+
+  test("the git host points at the ingress for the controller and the build pods, and both trust the local CA", () => {
+    const [alias] = JSON.parse(env.FAWKES_BUILDER_HOST_ALIASES);
+    expect(alias.hostnames).toEqual(["git.localtest.me"]);
+    expect(alias.ip).toMatch(/^\$\{kubernetes_service_v1\.[\w]+\.spec\[0\]\.cluster_ip\}$/);
+    expect(v.controller.hostAliases[0].hostnames).toEqual(expect.arrayContaining(["git.localtest.me"]));
+    expect(env.FAWKES_BUILDER_CA_CONFIGMAP).toBe(v.persistence.volumes.find((x: any) => x.name === "fawkes-ca").configMap.name);
+    expect(v.controller.customInitContainers.map((c: any) => c.name)).toEqual(["local-ca-truststore"]);
+  });
+
+  test("the library and the API calls go to Gitea in-cluster; the pushes to the in-cluster registry", () => {
+    const pipeline = parseYaml(v.controller.JCasC.configScripts.pipeline);
+    expect(pipeline.unclassified.globalLibraries.libraries[0].retriever.modernSCM.scm.git.remote).toMatch(
+      /^http:\/\/[\w.-]+\.svc\.cluster\.local:\d+\/platform\/pipeline-library\.git$/,
+    );
+    expect(env.FAWKES_GIT_API_URL).toMatch(/^http:\/\/[\w.-]+\.svc\.cluster\.local:\d+\/api\/v1$/);
+    expect(env.FAWKES_REGISTRY_PUSH).toMatch(/\.svc\.cluster\.local:\d+\/fawkes$/);
+    expect(env.FAWKES_KANIKO_FLAGS).toContain("--insecure-registry=");
   });
 });

@@ -2,7 +2,7 @@
 // only opened a pull request, the wait for Argo CD and (staging) the smoke test. The deployment
 // record is written whatever happens once promotion started: SUCCESS or FAILURE.
 void call(Map d) {
-  String F = fawkesHelper.dir()
+  String F = fawkesHelper.workDir()
   String target = d.env
   String promotion = "${F}/promote-${target}.json"
   String result = 'FAILURE'

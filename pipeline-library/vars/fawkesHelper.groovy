@@ -6,13 +6,13 @@
 @groovy.transform.Field
 static final List<String> FILES = ['cli.js', 'config.js', 'skip.js', 'gates.js', 'record.js', 'gitops.js', 'argo.js', 'images.json']
 
-String dir() {
+String workDir() {
   return "${pwd(tmp: true)}/fawkes"
 }
 
 void install() {
   for (String f : FILES) {
-    writeFile file: "${dir()}/lib/${f}", text: libraryResource("fawkes/${f}")
+    writeFile file: "${workDir()}/lib/${f}", text: libraryResource("fawkes/${f}")
   }
 }
 
@@ -30,7 +30,7 @@ private List credentials() {
 void call(String args) {
   container('node') {
     withCredentials(credentials()) {
-      sh "node '${dir()}/lib/cli.js' ${args}"
+      sh "node '${workDir()}/lib/cli.js' ${args}"
     }
   }
 }
@@ -39,7 +39,7 @@ void call(String args) {
 int status(String args) {
   container('node') {
     withCredentials(credentials()) {
-      return sh(script: "node '${dir()}/lib/cli.js' ${args}", returnStatus: true)
+      return sh(script: "node '${workDir()}/lib/cli.js' ${args}", returnStatus: true)
     }
   }
 }

@@ -20,7 +20,7 @@ void call(Map options = [:]) {
       def scmVars = checkout scm
       String commit = scmVars.GIT_COMMIT
       String repoUrl = scmVars.GIT_URL
-      String F = fawkesHelper.dir()
+      String F = fawkesHelper.workDir()
       fawkesHelper.install()
       writeJSON file: "${F}/fawkes.json", json: raw
       fawkesHelper "config --in '${F}/fawkes.json' --out '${F}/config.json'"

@@ -3,7 +3,7 @@ import type { Construct } from "constructs";
 import { stringify } from "yaml";
 import type { PlatformContext } from "../../context";
 import { ingressFor, platformRelease, releaseValues, renderYaml, type Values } from "../../helm";
-import { issuerReach } from "../../in-cluster-issuer";
+import { issuerReach, type CaBundle, type HostAlias, type IssuerReach } from "../../in-cluster-issuer";
 import { monitoringCrds } from "../../monitoring";
 import { platformNamespace } from "../../namespace";
 import type { Component, ComponentOutput, Installed } from "../../platform";
@@ -127,8 +127,17 @@ export class JenkinsComponent implements Component {
       env.FAWKES_SONARQUBE_URL = analysis.url;
     }
 
+    // The git service at its public URL (folder scans from the controller, clones in build pods):
+    // on a laptop through a host alias to the ingress, trusting the local CA (one bundle for all).
+    const git = deps.maybe("git");
+    const gitReach = git ? issuerReach(deps, git.url) : undefined;
+    let caBundle: CaBundle | undefined;
+    const bundleCa = (ca: NonNullable<IssuerReach["ca"]>) => (caBundle ??= ca.bundle(root, this.id, [ns]));
+    if (gitReach?.ca) bundleCa(gitReach.ca);
+
     // The golden path, with a git service: the pipeline library, team folders, the builder.
     const pipeline = pipelineWiring(root, ctx, deps, {
+      builderReach: { hostAliases: gitReach?.hostAliases ?? [], caConfigMap: caBundle?.configMap.name },
       namespace: this.id,
       after: [ns],
       teams: this.teams,
@@ -165,8 +174,8 @@ export class JenkinsComponent implements Component {
     // oic-auth calls the issuer from the controller: on a laptop, through a host alias to the ingress,
     // and the JVM must trust the local CA (a trust store built at pod start, see localCaTrust).
     const reach = client ? issuerReach(deps, client.issuer) : undefined;
-    const hostAliases = reach?.hostAliases ?? [];
-    const caBundle = reach?.ca?.bundle(root, this.id, [ns]);
+    const hostAliases = mergeAliases([...(reach?.hostAliases ?? []), ...(gitReach?.hostAliases ?? [])]);
+    if (reach?.ca) bundleCa(reach.ca);
     if (caBundle) waitFor.push(...caBundle.ready);
     const security = client
       ? {
@@ -209,7 +218,7 @@ export class JenkinsComponent implements Component {
       additionalAgents: { kaniko: { nodeSelector: pool.nodeSelector, yamlTemplate: stringify(kanikoAgentPod(pool)) } },
       persistence: { storageClass: ctx.storageClass },
     });
-    if (caBundle) trustLocalCa(values, caBundle.configMap.name);
+    if (caBundle) trustLocalCa(values, (caBundle as CaBundle).configMap.name);
 
     const release = platformRelease(root, "Release", ctx, {
       chart: "jenkins",
@@ -233,6 +242,13 @@ export class JenkinsComponent implements Component {
       requests: sumRequests([{ resources: controller.resources }, { resources: reload?.enabled === false ? undefined : reload?.resources }]),
     };
   }
+}
+
+/** Host aliases with one entry per address (the issuer and the git service share the ingress). */
+function mergeAliases(aliases: HostAlias[]): HostAlias[] {
+  const byIp = new Map<string, Set<string>>();
+  for (const a of aliases) for (const h of a.hostnames) byIp.set(a.ip, (byIp.get(a.ip) ?? new Set()).add(h));
+  return [...byIp].map(([ip, hosts]) => ({ ip, hostnames: [...hosts] }));
 }
 
 /** The pinned kaniko image of helm-values/jenkins.yaml (the `kaniko` agent's container), for the pipeline's pod. */

@@ -116,7 +116,15 @@ export function pipelineWiring(
   root: Construct,
   ctx: PlatformContext,
   deps: Installed,
-  opts: { namespace: string; after: ITerraformDependable[]; teams: readonly string[]; kanikoImage: string; inClusterUrl: string },
+  opts: {
+    namespace: string;
+    after: ITerraformDependable[];
+    teams: readonly string[];
+    kanikoImage: string;
+    inClusterUrl: string;
+    /** How build pods reach the git service's public URL (laptop: host aliases, the local CA's ConfigMap). */
+    builderReach: { hostAliases: { ip: string; hostnames: string[] }[]; caConfigMap?: string };
+  },
 ): PipelineWiring | undefined {
   const git = deps.maybe("git");
   if (!git) return undefined;
@@ -173,6 +181,9 @@ export function pipelineWiring(
     FAWKES_GIT_URL: git.url,
     FAWKES_GIT_API_URL: git.provider === "gitea" ? `${base}/api/v1` : git.apiUrl,
     FAWKES_KANIKO_IMAGE: opts.kanikoImage,
+    // fawkesPod adds these to the build pod: `checkout scm` clones at the public URL.
+    FAWKES_BUILDER_HOST_ALIASES: JSON.stringify(opts.builderReach.hostAliases),
+    ...(opts.builderReach.caConfigMap ? { FAWKES_BUILDER_CA_CONFIGMAP: opts.builderReach.caConfigMap } : {}),
   };
 
   // The builder: registry push through workload identity, Argo CD Applications read-only.
