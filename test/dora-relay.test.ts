@@ -1,8 +1,12 @@
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import * as os from "node:os";
 import * as path from "node:path";
 import { Construct } from "constructs";
 import { RELAY_ALERTMANAGER_URL, RELAY_IMAGE, eventsRelay } from "../constructs/components/dora/relay";
+import { createServer } from "../constructs/components/dora/relay/main";
 import { createRelay, type DevLakeApi } from "../constructs/components/dora/relay/relay";
 import { alertmanagerConfig } from "../constructs/components/observability/alerting";
 import type { Component } from "../constructs/platform";
@@ -396,6 +400,66 @@ describe("delivery-events relay: Gitea", () => {
     const { relay } = setup();
     expect((await relay({ method: "GET", url: "/nope", headers: {}, body: Buffer.alloc(0) })).status).toBe(404);
     expect((await relay({ method: "GET", url: "/healthz", headers: {}, body: Buffer.alloc(0) })).status).toBe(200);
+  });
+});
+
+describe("delivery-events relay: over HTTP, against a fake DevLake server", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fawkes-events-"));
+  const seen: { method: string; url: string; auth?: string; body: string }[] = [];
+  let failNext = 0;
+  const devlake = http.createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      seen.push({ method: req.method!, url: req.url!, auth: req.headers.authorization, body });
+      if (failNext > 0) {
+        failNext--;
+        res.writeHead(503).end("starting");
+      } else if (req.url === "/rest/plugins/webhook/connections" && req.method === "GET")
+        res.writeHead(200).end(JSON.stringify([{ id: 7, name: "fawkes-orders" }]));
+      else res.writeHead(200).end("");
+    });
+  });
+  let relay: http.Server;
+  let url = "";
+  beforeAll(async () => {
+    fs.mkdirSync(path.join(dir, "tokens"));
+    fs.writeFileSync(path.join(dir, "tokens", "jenkins"), JENKINS_TOKEN);
+    fs.writeFileSync(path.join(dir, "api-key"), "devlake-api-key\n");
+    await new Promise<void>((r) => devlake.listen(0, "127.0.0.1", r));
+    relay = createServer({
+      base: `http://127.0.0.1:${(devlake.address() as AddressInfo).port}/rest`,
+      keyFile: path.join(dir, "api-key"),
+      tokensDir: path.join(dir, "tokens"),
+      retry: { attempts: 3, baseMs: 1, maxMs: 2 },
+      log: () => {},
+    });
+    await new Promise<void>((r) => relay.listen(0, "127.0.0.1", r));
+    url = `http://127.0.0.1:${(relay.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise((r) => relay.close(r));
+    await new Promise((r) => devlake.close(r));
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("a record posted to the relay reaches DevLake's webhook with the API key, once, after DevLake's brief 503", async () => {
+    failNext = 1;
+    const res = await fetch(`${url}/deployments`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${JENKINS_TOKEN}` },
+      body: JSON.stringify(fixture("deployment-record")),
+    });
+    expect(res.status).toBe(200);
+    const posts = seen.filter((s) => s.method === "POST");
+    expect(posts.map((s) => s.url)).toEqual(["/rest/plugins/webhook/connections/7/deployments"]);
+    expect(seen.every((s) => s.auth === "Bearer devlake-api-key")).toBe(true);
+    expect(JSON.parse(posts[0].body)).toMatchObject({ id: deploymentId(fixture("deployment-record")), environment: "PRODUCTION" });
+  });
+
+  test("a body over 1 MiB is refused", async () => {
+    const res = await fetch(`${url}/alertmanager`, { method: "POST", body: "x".repeat(1024 * 1024 + 1) }).catch(() => ({ status: 413 }));
+    expect(res.status).toBe(413);
   });
 });
 

@@ -20,7 +20,7 @@ const { createRelay } = require("./relay");
 const MAX_BODY = 1024 * 1024;
 
 /** @param {Record<string, unknown>} o */
-function log(o) {
+function jsonLog(o) {
   process.stdout.write(JSON.stringify({ time: new Date().toISOString(), ...o }) + "\n");
 }
 
@@ -49,11 +49,12 @@ function readTokens(dir) {
   return out;
 }
 
-function main() {
-  const base = (process.env.DEVLAKE_API_URL ?? "").replace(/\/+$/, "");
-  if (!base) throw new Error("DEVLAKE_API_URL must be set, got nothing");
-  const keyFile = process.env.API_KEY_FILE;
-  const tokensDir = process.env.TOKENS_DIR ?? "/etc/fawkes-events/tokens";
+/**
+ * The relay's HTTP server (not listening yet), on DevLake at `base`.
+ * @param {{ base: string, keyFile?: string, tokensDir: string, giteaSecretFile?: string,
+ *   retry?: { attempts: number, baseMs: number, maxMs: number }, log?: (o: Record<string, unknown>) => void }} opts
+ */
+function createServer({ base, keyFile, tokensDir, giteaSecretFile, retry, log = jsonLog }) {
   const relay = createRelay({
     devlake: {
       async request(method, p, body) {
@@ -61,7 +62,8 @@ function main() {
           method,
           headers: { authorization: `Bearer ${readSecret(keyFile)}`, "content-type": "application/json" },
           body: body === undefined ? undefined : JSON.stringify(body),
-          signal: AbortSignal.timeout(10_000),
+          // Short: Gitea gives up on a delivery after 5 s, and the retries below must fit.
+          signal: AbortSignal.timeout(5_000),
         });
         const text = await res.text();
         let parsed = text;
@@ -74,13 +76,14 @@ function main() {
       },
     },
     tokens: () => readTokens(tokensDir),
-    giteaSecret: () => readSecret(process.env.GITEA_SECRET_FILE),
+    giteaSecret: () => readSecret(giteaSecretFile),
     apiKeyPresent: () => readSecret(keyFile) !== "",
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     log,
+    retry,
   });
 
-  const server = http.createServer((req, res) => {
+  return http.createServer((req, res) => {
     /** @type {Buffer[]} */
     const chunks = [];
     let size = 0;
@@ -104,10 +107,23 @@ function main() {
         });
     });
   });
+}
+
+function main() {
+  const base = (process.env.DEVLAKE_API_URL ?? "").replace(/\/+$/, "");
+  if (!base) throw new Error("DEVLAKE_API_URL must be set, got nothing");
+  const server = createServer({
+    base,
+    keyFile: process.env.API_KEY_FILE,
+    tokensDir: process.env.TOKENS_DIR ?? "/etc/fawkes-events/tokens",
+    giteaSecretFile: process.env.GITEA_SECRET_FILE,
+  });
   const port = Number(process.env.PORT ?? 8080);
-  server.listen(port, () => log({ level: "info", msg: "listening", port }));
+  server.listen(port, () => jsonLog({ level: "info", msg: "listening", port }));
   // Kubernetes stops a pod with SIGTERM: finish what is in flight, then exit.
   process.on("SIGTERM", () => server.close(() => process.exit(0)));
 }
 
 if (require.main === module) main();
+
+module.exports = { createServer };
