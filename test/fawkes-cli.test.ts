@@ -311,7 +311,7 @@ async function run(
     },
     now: () => t,
     env: { FAWKES_DOMAIN: "localtest.me", FAWKES_GIT_TOKEN: "tok", ...opts.env },
-    isTTY: false,
+    isTTY: opts.isTTY ?? false,
     cwd: "/nonexistent",
   });
   return { code, stdout, stderr, git, cluster };
@@ -467,6 +467,15 @@ describe("scripts/fawkes deploy", () => {
     expect(lines[7]).toBe("deploy took 9s; green build to healthy: 1m09s (target 5m00s, met)");
     expect(r.cluster.log).toContain("annotate application -n argocd orders-staging argocd.argoproj.io/refresh=normal --overwrite");
     expect(r.cluster.log).toContain("get deploy -n payments-orders-staging -o json");
+  });
+
+  it("colours the states on a terminal, still one line per change", async () => {
+    const r = await run(["deploy", "orders", "--env", "staging"], { isTTY: true, steps: ["progressing", "progressing", "synced-healthy"] });
+    expect(r.code).toBe(0);
+    const status = r.stdout.split("\n").filter((l) => l.startsWith("["));
+    expect(status).toHaveLength(2);
+    expect(status[0]).toContain("sync \u001b[32mSynced\u001b[0m, health \u001b[33mProgressing\u001b[0m");
+    expect(status[1]).toContain("health \u001b[32mHealthy\u001b[0m");
   });
 
   it("exits 1 with the reason on Degraded, and on timeout", async () => {
