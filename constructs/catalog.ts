@@ -32,6 +32,9 @@ export const CHARTS = {
   // The Dojo: lab pod placement (policy engine) and progress metrics
   kyverno: { repository: "https://kyverno.github.io/kyverno/", chart: "kyverno", version: "3.9.0" },
   "prometheus-pushgateway": { repository: "https://prometheus-community.github.io/helm-charts", chart: "prometheus-pushgateway", version: "3.8.0" },
+  // Delivery metrics: DevLake (chart 1.0.3-beta10 for mysql.extraParams; its images pinned to v1.0.2, the newest stable) and the SSO proxy of its UI
+  devlake: { repository: "https://apache.github.io/incubator-devlake-helm-chart", chart: "devlake", version: "1.0.3-beta10" },
+  "oauth2-proxy": { repository: "https://oauth2-proxy.github.io/manifests", chart: "oauth2-proxy", version: "10.7.0" },
   // Foundation add-ons
   "cluster-autoscaler": { repository: "https://kubernetes.github.io/autoscaler", chart: "cluster-autoscaler", version: "9.59.0" },
   "cloudnative-pg": { repository: "https://cloudnative-pg.github.io/charts", chart: "cloudnative-pg", version: "0.29.0" },

@@ -21,6 +21,8 @@ export function monitoringCrds(deps: Installed): ITerraformDependable[] {
  */
 export const DASHBOARD_LABEL = { grafana_dashboard: "1" } as const;
 export const DASHBOARD_FOLDER_ANNOTATION = "grafana_folder";
+/** Grafana's datasource sidecar loads every Secret labelled so, in any namespace, when Grafana starts. */
+export const DATASOURCE_LABEL = { grafana_datasource: "1" } as const;
 
 /** A Grafana dashboard shipped as a labelled ConfigMap (works whether or not Grafana is installed yet). */
 export function grafanaDashboard(

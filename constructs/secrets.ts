@@ -77,6 +77,8 @@ export interface DatabaseSecretProps {
   readonly passwordKey?: string;
   /** Anything else to wait for (the namespace). @default [] */
   readonly dependsOn?: ITerraformDependable[];
+  /** Extra labels on the Secret (e.g. Grafana's datasource sidecar label). @default {} */
+  readonly labels?: Record<string, string>;
 }
 
 export interface DatabaseSecret {
@@ -114,7 +116,7 @@ export function databaseSecret(
 ): DatabaseSecret {
   const root = new Construct(scope, id);
   const shell = new SecretV1(root, "Secret", {
-    metadata: { name: props.name, namespace: props.namespace, labels: { "app.kubernetes.io/part-of": "fawkes" } },
+    metadata: { name: props.name, namespace: props.namespace, labels: { ...props.labels, "app.kubernetes.io/part-of": "fawkes" } },
     // external-secrets writes the data and its own annotations: Terraform leaves them alone.
     lifecycle: { ignoreChanges: ["data", "metadata[0].annotations", "metadata[0].labels"] },
     dependsOn: props.dependsOn,

@@ -41,7 +41,7 @@ export const COMPONENTS = {
   scanning: () => new ScanningComponent(),
   jenkins: (c) => new JenkinsComponent({ breakGlass: c.identity.breakGlass.includes("jenkins"), teams: c.teams.map((t) => t.name) }),
   dojo: (c) => new DojoComponent({ ttlHours: c.dojo.ttlHours, belts: c.dojo.belts }),
-  dora: (c) => new DoraComponent({ teams: c.teams.map((t) => t.name) }),
+  dora: (c) => new DoraComponent({ teams: c.teams }),
 } satisfies Record<ComponentId, (config: FawkesConfig) => Component>;
 
 export { COMPONENT_IDS, type ComponentId };

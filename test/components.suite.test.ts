@@ -18,4 +18,5 @@ import "./jenkins.spec";
 import "./dojo.spec";
 import "./sso.spec";
 import "./identity.spec";
+import "./dora.spec";
 import "./git.spec";

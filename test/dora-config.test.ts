@@ -3,6 +3,11 @@
  * REST API: the exact calls for a config, no write on a second run, bounded retries when DevLake is
  * not ready, and service discovery in Gitea.
  */
+import { spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { doraDashboardJson, KEY_QUERIES, TREND_QUERIES } from "../constructs/components/dora/dashboards/fawkes-dora";
 import { applyConfigMaps, dashboardConfigMaps, DATASOURCE_ANNOTATION, restartPatch } from "../constructs/components/dora/config/grafana";
 import { backoff, configure, discoverServices, teamsCsv, usersCsv, waitReady, webhookName, API_KEY_PATH } from "../constructs/components/dora/config/devlake";
 
@@ -323,5 +328,133 @@ describe("DevLake's dashboards in the platform Grafana", () => {
     expect(restartPatch(deployment, "abc")).toBeUndefined();
     expect(restartPatch(deployment, "def")).toEqual({ spec: { template: { metadata: { annotations: { [DATASOURCE_ANNOTATION]: "def" } } } } });
     expect(restartPatch({ spec: { template: { metadata: {} } } }, "def")).toBeDefined();
+  });
+});
+
+/**
+ * The overview dashboard's SQL against DevLake's domain layer. The tables and columns below are the
+ * ones the queries use, as DevLake v1.0's domain-layer schema defines them (crossdomain, devops, code,
+ * ticket). Statically: every table and `alias.column` a query names exists here. Live (opt-in,
+ * `FAWKES_DORA_SQL=1` with Debian's mariadb-server installed: a throwaway server costs ~5 s, over
+ * the test budget): the queries run against a seeded schema and give the expected keys and levels.
+ */
+const DEVLAKE_SCHEMA: Record<string, string[]> = {
+  projects: ["name", "description", "created_at"],
+  project_mapping: ["project_name", "table", "row_id"],
+  cicd_deployment_commits: [
+    "id",
+    "cicd_deployment_id",
+    "cicd_scope_id",
+    "name",
+    "result",
+    "environment",
+    "started_date",
+    "finished_date",
+    "commit_sha",
+    "repo_url",
+    "repo_id",
+  ],
+  incidents: ["id", "title", "url", "status", "created_date", "resolution_date", "lead_time_minutes", "scope_id", "table"],
+  project_incident_deployment_relationships: ["id", "project_name", "deployment_id"],
+  project_pr_metrics: [
+    "id",
+    "project_name",
+    "pr_coding_time",
+    "pr_pickup_time",
+    "pr_review_time",
+    "pr_deploy_time",
+    "pr_cycle_time",
+    "deployment_commit_id",
+    "first_commit_sha",
+  ],
+  pull_requests: ["id", "title", "url", "author_name", "status", "created_date", "merged_date", "base_repo_id", "head_repo_id"],
+  repos: ["id", "name", "url"],
+};
+
+const allQueries = (): [string, string][] => {
+  const d = JSON.parse(doraDashboardJson());
+  const panelQueries = d.panels.flatMap((p: any) => (p.targets ?? []).map((t: any) => [p.title, t.rawSql] as [string, string]));
+  const variableQueries = d.templating.list.filter((v: any) => v.type === "query").map((v: any) => [`variable ${v.name}`, v.query] as [string, string]);
+  return [...panelQueries, ...variableQueries];
+};
+
+describe("the overview dashboard's SQL", () => {
+  test.each(allQueries())("%s: names only DevLake tables and columns", (_title, sql) => {
+    const aliases = new Map<string, string>();
+    for (const m of sql.matchAll(/\b(?:FROM|JOIN)\s+([a-z_]+)(?![.\w])(?:\s+(?!ON\b|WHERE\b|GROUP\b|LEFT\b|JOIN\b|ORDER\b)([a-z_]+))?/gi)) {
+      const table = m[1];
+      if (["SELECT"].includes(table.toUpperCase())) continue;
+      expect(Object.keys(DEVLAKE_SCHEMA)).toContain(table);
+      aliases.set(m[2] ?? table, table);
+    }
+    for (const m of sql.matchAll(/\b([a-z_]+)\.`?([a-z_]+)`?/g)) {
+      const table = aliases.get(m[1]);
+      if (table) expect(DEVLAKE_SCHEMA[table]).toContain(m[2]);
+    }
+  });
+
+  const live = process.env.FAWKES_DORA_SQL === "1" ? test : test.skip;
+  live("runs against a seeded MariaDB with the expected keys, levels and flow", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dora-sql-"));
+    const sock = path.join(dir, "sock");
+    const run = (cmd: string, args: string[], input?: string) => {
+      const r = spawnSync(cmd, args, { input, encoding: "utf8" });
+      if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}`);
+      return r.stdout;
+    };
+    run("mariadb-install-db", ["--no-defaults", `--datadir=${dir}/data`, "--user=root", "--skip-test-db", "--auth-root-authentication-method=normal"]);
+    const server = spawn(
+      "mariadbd",
+      ["--no-defaults", `--datadir=${dir}/data`, `--socket=${sock}`, "--skip-networking", "--user=root", "--skip-grant-tables"],
+      { stdio: "ignore" },
+    );
+    try {
+      const sql = (q: string) => run("mariadb", ["--no-defaults", `--socket=${sock}`, "--batch", "--skip-column-names", "lake"], q);
+      for (let i = 0; i < 50 && !fs.existsSync(sock); i++) spawnSync("sleep", ["0.1"]);
+      run("mariadb", ["--no-defaults", `--socket=${sock}`], "CREATE DATABASE lake;");
+      const ddl = Object.entries(DEVLAKE_SCHEMA)
+        .map(
+          ([t, cols]) =>
+            `CREATE TABLE ${t} (${cols.map((c) => `\`${c}\` ${/date/.test(c) ? "DATETIME" : /time$|minutes/.test(c) ? "BIGINT" : "VARCHAR(255)"}`).join(", ")});`,
+        )
+        .join("\n");
+      // Team payments, service orders: 12 production deployments in 90 days (about one a week), one
+      // caused an incident that took 3 hours; two merged PRs waiting longest in review.
+      const deployments = Array.from(
+        { length: 12 },
+        (_, i) =>
+          `('d${i}:orders', 'd${i}', 'webhook:1', 'SUCCESS', 'PRODUCTION', NOW() - INTERVAL ${i * 7 + 1} DAY, 'https://git.fawkes.test/payments/orders.git')`,
+      );
+      sql(`${ddl}
+INSERT INTO projects (name) VALUES ('payments'), ('search');
+INSERT INTO project_mapping VALUES ('payments', 'cicd_scopes', 'webhook:1'), ('payments', 'repos', 'repo:1');
+INSERT INTO cicd_deployment_commits (id, cicd_deployment_id, cicd_scope_id, result, environment, finished_date, repo_url) VALUES ${deployments.join(", ")};
+INSERT INTO incidents (id, created_date, resolution_date, lead_time_minutes) VALUES ('i1', NOW() - INTERVAL 2 DAY, NOW() - INTERVAL 2 DAY + INTERVAL 3 HOUR, 180);
+INSERT INTO project_incident_deployment_relationships VALUES ('i1', 'payments', 'd1');
+INSERT INTO repos VALUES ('repo:1', 'payments/orders', 'https://git.fawkes.test/payments/orders');
+INSERT INTO pull_requests (id, title, url, author_name, merged_date, base_repo_id) VALUES ('pr1', 'Faster checkout', 'https://git.fawkes.test/payments/orders/pulls/1', 'alice', NOW() - INTERVAL 3 DAY, 'repo:1'), ('pr2', 'Fix totals', 'https://git.fawkes.test/payments/orders/pulls/2', 'bob', NOW() - INTERVAL 10 DAY, 'repo:1');
+INSERT INTO project_pr_metrics (id, project_name, pr_coding_time, pr_pickup_time, pr_review_time, pr_deploy_time, pr_cycle_time) VALUES ('pr1', 'payments', 60, 120, 600, 30, 810), ('pr2', 'payments', 120, 60, 900, 60, 1140);`);
+      const bind = (q: string, service = "'__all'") =>
+        q
+          .replace(/\$window/g, "90")
+          .replace(/\$team/g, "'__all'")
+          .replace(/\$service/g, service);
+      const row = (q: string, service?: string) => sql(bind(q, service)).trim().split("\n")[0].split("\t");
+      expect(row(KEY_QUERIES.deploymentFrequency)).toEqual(["0.93", "medium"]);
+      expect(row(KEY_QUERIES.deploymentFrequency, "'orders'")).toEqual(["0.93", "medium"]);
+      expect(row(KEY_QUERIES.deploymentFrequency, "'ledger'")).toEqual(["0.00", "low"]);
+      expect(row(KEY_QUERIES.leadTime)).toEqual(["13.5", "elite"]);
+      expect(row(KEY_QUERIES.changeFailureRate)).toEqual(["8.3", "high"]);
+      expect(row(KEY_QUERIES.timeToRestore)).toEqual(["3.0", "high"]);
+      expect(row(TREND_QUERIES.flowByTeam)).toEqual(["payments", "1.5", "1.5", "12.5", "0.8", "review"]);
+      expect(sql(bind(TREND_QUERIES.pullRequests)).trim().split("\n")).toHaveLength(2);
+      expect(sql(bind(TREND_QUERIES.deploymentsPerWeek)).trim().split("\n").length).toBeGreaterThanOrEqual(12);
+      expect(row(TREND_QUERIES.teams)).toEqual(["payments", "12", "16.3"]);
+      for (const [, q] of allQueries()) sql(bind(q));
+    } finally {
+      server.kill("SIGKILL");
+      spawnSync("sleep", ["0.3"]);
+      fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
+    }
   });
 });

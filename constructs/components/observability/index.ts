@@ -3,7 +3,7 @@ import { Construct } from "constructs";
 import type { PlatformContext } from "../../context";
 import { ingressFor, manifestsRelease, platformRelease, releaseValues, renderYaml, type Values } from "../../helm";
 import { issuerReach } from "../../in-cluster-issuer";
-import { DASHBOARD_FOLDER_ANNOTATION, DASHBOARD_LABEL } from "../../monitoring";
+import { DASHBOARD_FOLDER_ANNOTATION, DASHBOARD_LABEL, DATASOURCE_LABEL } from "../../monitoring";
 import { platformNamespace } from "../../namespace";
 import type { Component, ComponentInfo, ComponentOutput, Installed } from "../../platform";
 import { generatedSecret } from "../../secrets";
@@ -205,6 +205,17 @@ export class ObservabilityComponent implements Component {
           folderAnnotation: DASHBOARD_FOLDER_ANNOTATION,
           provider: { foldersFromFilesStructure: true, allowUiUpdates: false },
           ...sso.dashboardsSidecar,
+        },
+        // Datasources other components ship (DevLake's MySQL) as labelled Secrets: read when Grafana
+        // starts (no reload API without basic auth), so their owner restarts Grafana once.
+        datasources: {
+          enabled: true,
+          label: Object.keys(DATASOURCE_LABEL)[0],
+          labelValue: Object.values(DATASOURCE_LABEL)[0],
+          searchNamespace: "ALL",
+          resource: "secret",
+          initDatasources: true,
+          skipReload: true,
         },
       },
       dashboardProviders: {
