@@ -289,7 +289,7 @@ function fakeKubectl(cluster: Cluster, git: FakeGitea) {
 
 async function run(
   argv: string[],
-  opts: { git?: FakeGitea; steps?: string[]; env?: Record<string, string>; secret?: Record<string, string>; rolloutDone?: boolean } = {},
+  opts: { git?: FakeGitea; steps?: string[]; env?: Record<string, string>; secret?: Record<string, string>; rolloutDone?: boolean; isTTY?: boolean } = {},
 ) {
   let t = Date.parse("2026-12-01T10:00:00Z");
   const git = opts.git ?? serviceRepo(t);
