@@ -1,6 +1,5 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Token } from "cdktf";
 import { isMap, isSeq, parseDocument, stringify } from "yaml";
 
 /**
@@ -48,8 +47,12 @@ const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-
 const HTTPS_URL = /^https:\/\/[a-z0-9.-]+(:\d+)?(\/[^\s?#]*)?$/;
 const URL_KEYS = ["gitUrl", "jenkinsUrl", "argocdUrl", "sonarqubeUrl", "grafanaUrl"] as const;
 
-/** A value known only at apply (e.g. ACR's login server): written into the files as it is, checked by Terraform. */
-const known = (v: string) => !Token.isUnresolved(v);
+/**
+ * A value known only at apply (e.g. ACR's login server) holds a cdktf string token: written into the
+ * files as it is (Terraform fills it in), not checked here. The token's form, as constructs/helm.ts
+ * reads it too; no cdktf import, so the template tests load without it.
+ */
+const known = (v: string) => !v.includes("${TfToken[");
 
 /** The values the skeletons see as `values.platform` (no trailing slashes, no absent keys). */
 function platformValues(p: TemplatePlatform): Record<string, unknown> {
@@ -141,13 +144,16 @@ function locationFile(): string {
 }
 
 /**
- * The `platform-templates` repository's files (path → content): the root `catalog-info.yaml`
- * (kind Location), and per template `templates/<kind>/template.yaml` and its skeleton (the shared
+ * The `platform-templates` repository's files (path → content): the root `catalog-info.yaml` (kind
+ * Location) and a `README.md`, and per template `templates/<kind>/template.yaml` and its skeleton (the shared
  * files merged in). Reads `templates/` from disk; throws on a platform value the templates cannot use.
  */
 export function templateFiles(platform: TemplatePlatform): Record<string, string> {
   const values = platformValues(platform);
-  const files: Record<string, string> = { "catalog-info.yaml": locationFile() };
+  const files: Record<string, string> = {
+    "catalog-info.yaml": locationFile(),
+    "README.md": `# Fawkes software templates\n\nPublished by the platform from the Fawkes repository's \`templates/\` folder: changes made here are overwritten.\nTemplates: ${TEMPLATE_KINDS.map((k) => `\`${k}\``).join(", ")}.\n`,
+  };
   const shared = filesUnder(path.join(TEMPLATES_DIR, SHARED));
   for (const kind of TEMPLATE_KINDS) {
     files[`templates/${kind}/template.yaml`] = publishedTemplate(kind, values);
