@@ -432,6 +432,7 @@ describe("delivery-events relay: over HTTP, against a fake DevLake server", () =
       keyFile: path.join(dir, "api-key"),
       tokensDir: path.join(dir, "tokens"),
       retry: { attempts: 3, baseMs: 1, maxMs: 2 },
+      paths: ["/deployments", "/gitea"],
       log: () => {},
     });
     await new Promise<void>((r) => relay.listen(0, "127.0.0.1", r));
@@ -457,8 +458,15 @@ describe("delivery-events relay: over HTTP, against a fake DevLake server", () =
     expect(JSON.parse(posts[0].body)).toMatchObject({ id: deploymentId(fixture("deployment-record")), environment: "PRODUCTION" });
   });
 
+  test("a route of the other port: 404, DevLake not called", async () => {
+    const before = seen.length;
+    const res = await fetch(`${url}/alertmanager`, { method: "POST", body: JSON.stringify(fixture("alertmanager-firing")) });
+    expect(res.status).toBe(404);
+    expect(seen.length).toBe(before);
+  });
+
   test("a body over 1 MiB is refused", async () => {
-    const res = await fetch(`${url}/alertmanager`, { method: "POST", body: "x".repeat(1024 * 1024 + 1) }).catch(() => ({ status: 413 }));
+    const res = await fetch(`${url}/gitea`, { method: "POST", body: "x".repeat(1024 * 1024 + 1) }).catch(() => ({ status: 413 }));
     expect(res.status).toBe(413);
   });
 });
@@ -523,15 +531,19 @@ describe("delivery-events relay: in the cluster", () => {
     expect(d.spec.template.metadata.annotations["fawkes.dev/code-hash"]).toMatch(/^[0-9a-f]{16}$/);
   });
 
-  test("a ClusterIP Service on 8080, reachable only from the jenkins, git and monitoring namespaces", () => {
-    expect(kind("Service").spec).toMatchObject({ type: "ClusterIP", ports: [{ port: 8080 }] });
+  test("a ClusterIP Service: 8080 reachable from the jenkins and git namespaces only, Alertmanager's 8081 from monitoring only", () => {
+    expect(kind("Service").spec).toMatchObject({ type: "ClusterIP", ports: [{ port: 8080 }, { port: 8081 }] });
     const np = kind("NetworkPolicy");
     expect(np.spec.policyTypes).toEqual(["Ingress"]);
-    expect(np.spec.ingress[0].from.map((f: any) => f.namespaceSelector.matchLabels["kubernetes.io/metadata.name"]).sort()).toEqual([
-      "git",
-      "jenkins",
-      "observability",
+    const rules = np.spec.ingress.map((r: any) => ({
+      ports: r.ports.map((p: any) => p.port),
+      from: r.from.map((f: any) => f.namespaceSelector.matchLabels["kubernetes.io/metadata.name"]).sort(),
+    }));
+    expect(rules).toEqual([
+      { ports: [8080], from: ["git", "jenkins"] },
+      { ports: [8081], from: ["observability"] },
     ]);
+    expect(RELAY_ALERTMANAGER_URL).toBe("http://fawkes-events.dora.svc:8081/alertmanager");
   });
 
   test("Gitea's webhook is registered, signed with the relay's generated secret", () => {

@@ -14,11 +14,13 @@ import type { DeliveryEventsService, SecretKeyRef } from "../../services";
 /** The relay's Service: `fawkes-events` in the dora namespace. */
 export const RELAY_NAME = "fawkes-events";
 const PORT = 8080;
+/** Alertmanager's own port: only the monitoring namespace reaches it, so pipelines' pods cannot raise incidents. */
+const ALERTS_PORT = 8081;
 /**
  * Where Alertmanager posts: known by convention, because observability is installed before dora and
- * cannot ask for the service (constructs/components/observability/alerting.ts writes the same URL).
+ * cannot ask for the service (constructs/components/observability/index.ts writes the same URL).
  */
-export const RELAY_ALERTMANAGER_URL = `http://${RELAY_NAME}.dora.svc:${PORT}/alertmanager`;
+export const RELAY_ALERTMANAGER_URL = `http://${RELAY_NAME}.dora.svc:${ALERTS_PORT}/alertmanager`;
 /** Official Node.js image, pinned: the same tag as the Dojo engine (the relay needs nothing but Node). */
 export const RELAY_IMAGE = "docker.io/library/node:24.19.0-alpine3.24";
 /** The image's `node` user. */
@@ -64,6 +66,7 @@ export function eventsRelay(scope: Construct, ctx: PlatformContext, deps: Instal
   const ns = props.namespace;
   const labels = { "app.kubernetes.io/part-of": "fawkes", "app.kubernetes.io/name": RELAY_NAME };
   const base = `http://${RELAY_NAME}.${ns}.svc:${PORT}`;
+  const alertsBase = `http://${RELAY_NAME}.${ns}.svc:${ALERTS_PORT}`;
 
   const tokens = new Map<string, Password>();
   const token = (owner: Construct, component: string): Password => {
@@ -108,11 +111,11 @@ export function eventsRelay(scope: Construct, ctx: PlatformContext, deps: Instal
     .digest("hex")
     .slice(0, 16);
 
-  const from = [
-    deps.isEnabled("jenkins") ? deps.namespaceOf("jenkins") : undefined,
-    deps.isEnabled("git") ? deps.namespaceOf("git") : undefined,
-    deps.maybe("monitoring")?.namespace,
-  ].filter((n): n is string => n !== undefined);
+  const reporters = [deps.isEnabled("jenkins") ? deps.namespaceOf("jenkins") : undefined, deps.isEnabled("git") ? deps.namespaceOf("git") : undefined].filter(
+    (n): n is string => n !== undefined,
+  );
+  const monitoring = deps.maybe("monitoring")?.namespace;
+  const namespaces = (names: string[]) => names.map((n) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": n } } }));
   const workloads = ctx.nodePools.workloads;
   const selector = { "app.kubernetes.io/name": RELAY_NAME };
   const release = manifestsRelease(root, "Release", ctx, {
@@ -150,8 +153,12 @@ export function eventsRelay(scope: Construct, ctx: PlatformContext, deps: Instal
                     { name: "TOKENS_DIR", value: "/etc/fawkes-events/tokens" },
                     { name: "GITEA_SECRET_FILE", value: "/etc/fawkes-events/gitea/secret" },
                     { name: "PORT", value: String(PORT) },
+                    { name: "ALERTS_PORT", value: String(ALERTS_PORT) },
                   ],
-                  ports: [{ name: "http", containerPort: PORT }],
+                  ports: [
+                    { name: "http", containerPort: PORT },
+                    { name: "alerts", containerPort: ALERTS_PORT },
+                  ],
                   readinessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 10 },
                   livenessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 20 },
                   resources: RESOURCES,
@@ -179,7 +186,14 @@ export function eventsRelay(scope: Construct, ctx: PlatformContext, deps: Instal
         apiVersion: "v1",
         kind: "Service",
         metadata: { name: RELAY_NAME, namespace: ns, labels },
-        spec: { type: "ClusterIP", selector, ports: [{ name: "http", port: PORT, targetPort: "http" }] },
+        spec: {
+          type: "ClusterIP",
+          selector,
+          ports: [
+            { name: "http", port: PORT, targetPort: "http" },
+            { name: "alerts", port: ALERTS_PORT, targetPort: "alerts" },
+          ],
+        },
       },
       {
         apiVersion: "policy/v1",
@@ -194,11 +208,11 @@ export function eventsRelay(scope: Construct, ctx: PlatformContext, deps: Instal
         spec: {
           podSelector: { matchLabels: selector },
           policyTypes: ["Ingress"],
+          // Records and Gitea events from jenkins and git; alerts from monitoring only. Nothing else
+          // (kubectl exec, as scripts/fawkes incident uses, does not pass through the network).
           ingress: [
-            {
-              from: from.map((n) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": n } } })),
-              ports: [{ protocol: "TCP", port: PORT }],
-            },
+            ...(reporters.length ? [{ from: namespaces(reporters), ports: [{ protocol: "TCP", port: PORT }] }] : []),
+            ...(monitoring ? [{ from: namespaces([monitoring]), ports: [{ protocol: "TCP", port: ALERTS_PORT }] }] : []),
           ],
         },
       },
@@ -215,7 +229,7 @@ export function eventsRelay(scope: Construct, ctx: PlatformContext, deps: Instal
 
   return {
     deploymentsUrl: `${base}/deployments`,
-    incidentsUrl: `${base}/alertmanager`,
+    incidentsUrl: `${alertsBase}/alertmanager`,
     giteaUrl: `${base}/gitea`,
     ready: [release],
     credentialFor(owner, request) {

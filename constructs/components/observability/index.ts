@@ -105,7 +105,7 @@ export class ObservabilityComponent implements Component {
       },
       alertmanager: {
         // dora is installed after observability: its relay's URL is known by convention (dora/relay.ts).
-        config: alertmanagerConfig(deps.isEnabled("dora") ? "http://fawkes-events.dora.svc:8080/alertmanager" : undefined),
+        config: alertmanagerConfig(deps.isEnabled("dora") ? "http://fawkes-events.dora.svc:8081/alertmanager" : undefined),
         alertmanagerSpec: {
           // Mounted at /etc/alertmanager/secrets/<name>/, where the mattermost receiver reads its URL.
           secrets: [MATTERMOST_WEBHOOK_SECRET],

@@ -8,7 +8,9 @@
  *   API_KEY_FILE      the mounted DevLake API key (secret dora/devlake-api-key, optional until the config Job writes it)
  *   TOKENS_DIR        one file per reporting component, holding its bearer token
  *   GITEA_SECRET_FILE the Gitea webhook's signing secret
- *   PORT              default 8080
+ *   PORT              default 8080: deployments, Gitea, incidents by hand
+ *   ALERTS_PORT       default 8081: Alertmanager only (its own port, so the NetworkPolicy lets only
+ *                     the monitoring namespace raise incidents, not the pipelines' pods)
  * Secrets are read from their files on every request, so rotated ones apply without a restart.
  */
 const fs = require("node:fs");
@@ -51,10 +53,11 @@ function readTokens(dir) {
 
 /**
  * The relay's HTTP server (not listening yet), on DevLake at `base`.
- * @param {{ base: string, keyFile?: string, tokensDir: string, giteaSecretFile?: string,
+ * `paths`: the routes this server answers (others 404), `/healthz` always.
+ * @param {{ base: string, keyFile?: string, tokensDir: string, giteaSecretFile?: string, paths: string[],
  *   retry?: { attempts: number, baseMs: number, maxMs: number }, log?: (o: Record<string, unknown>) => void }} opts
  */
-function createServer({ base, keyFile, tokensDir, giteaSecretFile, retry, log = jsonLog }) {
+function createServer({ base, keyFile, tokensDir, giteaSecretFile, paths, retry, log = jsonLog }) {
   const relay = createRelay({
     devlake: {
       async request(method, p, body) {
@@ -97,6 +100,11 @@ function createServer({ base, keyFile, tokensDir, giteaSecretFile, retry, log = 
     });
     req.on("end", () => {
       if (res.writableEnded) return;
+      const p = (req.url ?? "/").split("?")[0];
+      if (p !== "/healthz" && !paths.includes(p)) {
+        res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: `no route ${p} on this port` }));
+        return;
+      }
       relay({ method: req.method ?? "GET", url: req.url ?? "/", headers: req.headers, body: Buffer.concat(chunks) })
         .then((answer) => {
           res.writeHead(answer.status, { "content-type": "application/json" }).end(JSON.stringify(answer.body));
@@ -112,16 +120,22 @@ function createServer({ base, keyFile, tokensDir, giteaSecretFile, retry, log = 
 function main() {
   const base = (process.env.DEVLAKE_API_URL ?? "").replace(/\/+$/, "");
   if (!base) throw new Error("DEVLAKE_API_URL must be set, got nothing");
-  const server = createServer({
+  const common = {
     base,
     keyFile: process.env.API_KEY_FILE,
     tokensDir: process.env.TOKENS_DIR ?? "/etc/fawkes-events/tokens",
     giteaSecretFile: process.env.GITEA_SECRET_FILE,
-  });
-  const port = Number(process.env.PORT ?? 8080);
-  server.listen(port, () => jsonLog({ level: "info", msg: "listening", port }));
+  };
+  const servers = [
+    { port: Number(process.env.PORT ?? 8080), server: createServer({ ...common, paths: ["/deployments", "/gitea", "/incidents", "/incidents/close"] }) },
+    { port: Number(process.env.ALERTS_PORT ?? 8081), server: createServer({ ...common, paths: ["/alertmanager"] }) },
+  ];
+  for (const { port, server } of servers) server.listen(port, () => jsonLog({ level: "info", msg: "listening", port }));
   // Kubernetes stops a pod with SIGTERM: finish what is in flight, then exit.
-  process.on("SIGTERM", () => server.close(() => process.exit(0)));
+  process.on("SIGTERM", () => {
+    let open = servers.length;
+    for (const { server } of servers) server.close(() => --open === 0 && process.exit(0));
+  });
 }
 
 if (require.main === module) main();
