@@ -27,6 +27,8 @@ describe("DoraComponent: DevLake", () => {
     expect(v.lake.image.repository).toBe("docker.io/apache/devlake");
     expect(v.ui.image.repository).toBe("docker.io/apache/devlake-config-ui");
     expect(v.grafana.enabled).toBe(false);
+    // The chart fails without one or the other: its UI links to the platform's Grafana.
+    expect(v.grafana.external.url).toMatch(/^https:\/\/\S+\.fawkes\.test$/);
     expect(v.ingress.enabled).toBe(false);
   });
 
@@ -71,10 +73,10 @@ describe("DoraComponent: DevLake", () => {
     const p = values(proxy);
     expect(p.config.existingSecret).toMatch(/kubernetes_secret_v1/);
     expect(p.config.requiredSecretKeys).toEqual(["client-id", "cookie-secret"]);
+    expect(p.config.upstreams).toEqual(["http://devlake-ui.dora.svc:4000"]);
     expect(p.extraArgs).toMatchObject({
       provider: "oidc",
       "allowed-group": "platform-admins",
-      upstream: "http://devlake-ui.dora.svc:4000",
       "redirect-url": "https://dora.fawkes.test/oauth2/callback",
       "code-challenge-method": "S256",
     });

@@ -141,6 +141,8 @@ export class DoraComponent implements Component {
       lake: { encryptionSecret: { secretName: encryption.secret.metadata.name }, nodeSelector: pool.nodeSelector, tolerations: pool.tolerations },
       ui: { nodeSelector: pool.nodeSelector, tolerations: pool.tolerations },
       option: { connectionSecretName: dbSecret.name },
+      // The chart refuses to install without a Grafana: the UI's "Dashboards" link goes to the platform's.
+      grafana: { external: { url: this.grafanaUrl(ctx, deps) } },
     };
     const values = releaseValues(ctx, this.id, overlay);
     const release = platformRelease(root, "Release", ctx, {
@@ -172,7 +174,7 @@ export class DoraComponent implements Component {
       after: [ns, release, apiKey],
     });
 
-    const grafanaUrl = deps.maybe("monitoring")?.grafanaUrl;
+    const grafanaUrl = deps.has("observability") || deps.catalog().some((c) => c.id === "observability") ? this.grafanaUrl(ctx, deps) : undefined;
     const lake = values.lake as Values;
     const uiValues = values.ui as Values;
     const proxyRequests = ui ? sumRequests([{ resources: ui.values.resources, replicas: ui.values.replicaCount }]) : { cpu: 0, memoryGiB: 0 };
@@ -189,6 +191,11 @@ export class DoraComponent implements Component {
       },
       requests: { cpu: round(own.cpu + proxyRequests.cpu), memoryGiB: round(own.memoryGiB + proxyRequests.memoryGiB) },
     };
+  }
+
+  /** The platform's Grafana, installed or not yet. */
+  private grafanaUrl(ctx: PlatformContext, deps: Installed): string {
+    return deps.maybe("monitoring")?.grafanaUrl ?? deps.catalog().find((c) => c.id === "observability")?.url ?? `https://grafana.${ctx.domain}`;
   }
 
   /**
@@ -260,7 +267,8 @@ export class DoraComponent implements Component {
     const caDir = "/etc/fawkes/ca";
     const pool = ctx.nodePools.workloads;
     const overlay: Values = {
-      config: { existingSecret: secret.secret.metadata.name },
+      // Upstream in the chart's config file (its default is file:///dev/null), not a second flag beside it.
+      config: { existingSecret: secret.secret.metadata.name, upstreams: [DEVLAKE_UI_URL] },
       extraArgs: {
         provider: "oidc",
         "oidc-issuer-url": client.issuer,
@@ -268,8 +276,6 @@ export class DoraComponent implements Component {
         "allowed-group": UI_GROUP,
         scope: "openid profile email groups",
         "code-challenge-method": "S256",
-        "email-domain": "*",
-        upstream: DEVLAKE_UI_URL,
         "redirect-url": `${url}/oauth2/callback`,
         "cookie-secure": "true",
         "reverse-proxy": "true",
