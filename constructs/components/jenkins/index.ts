@@ -57,8 +57,9 @@ const ADMIN_SECRET = "jenkins-admin";
 export class JenkinsComponent implements Component {
   readonly id = "jenkins";
   readonly needs = ["ingress", "tls"];
-  // Argo CD first: the builder may read its Applications. git: the pipeline's repositories.
-  readonly uses = ["scanning", "observability", "identity", "git", "argocd"];
+  // Argo CD first: the builder may read its Applications. git: the pipeline's repositories. dora:
+  // the delivery-events seam the pipeline reports deployments to.
+  readonly uses = ["scanning", "observability", "identity", "git", "argocd", "dora"];
   readonly info: Component["info"];
 
   private readonly subdomain: string;
