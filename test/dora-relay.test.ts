@@ -612,6 +612,17 @@ describe("scripts/fawkes incident and dora export", () => {
     expect(t.out.join("")).toContain("opened incident manual-1796115600 on orders");
   });
 
+  test("scripts/fawkes dispatches incident and dora to these commands", async () => {
+    // Plain CommonJS without an extension (an executable): loaded as is.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const fawkes: { main: (argv: string[], io: unknown) => Promise<number> } = require("../scripts/fawkes");
+    const t = io({ status: 0, stdout: JSON.stringify({ status: 200, body: JSON.stringify({ id: "manual-1796115600" }) }) });
+    expect(await fawkes.main(["incident", "open", "orders", "--title", "Card payments failing"], t.io)).toBe(0);
+    expect(t.calls).toHaveLength(1);
+    expect(await fawkes.main(["dora"], t.io)).toBe(2);
+    expect(t.err.join("")).toContain("fawkes dora export --team <team>");
+  });
+
   test("incident close, and its errors: a bad id is a usage error (2), a relay refusal an error (1)", () => {
     const ok = io({ status: 0, stdout: JSON.stringify({ status: 200, body: JSON.stringify({ id: "manual-1796115600" }) }) });
     expect(dora.run(["incident", "close", "orders", "manual-1796115600"], ok.io)).toBe(0);
