@@ -73,7 +73,9 @@ function fakeGitea() {
         if (method === "PATCH") r.description = b.description;
         return ok(200, { description: r.description });
       }
-      if ((m = /^\/repos\/([^/]+\/[^/]+)\/git\/trees\/main$/.exec(p))) {
+      if ((m = /^\/repos\/([^/]+\/[^/]+)\/branches\/main$/.exec(p)))
+        return state.repos.has(m[1]) ? ok(200, { commit: { id: `head-of-${m[1]}` } }) : ok(404, {});
+      if ((m = /^\/repos\/([^/]+\/[^/]+)\/git\/trees\/head-of-\1$/.exec(p))) {
         const files = state.repos.get(m[1])?.files ?? {};
         return ok(200, { tree: Object.entries(files).map(([path, c]) => ({ path, type: "blob", sha: blobSha(c) })), truncated: false });
       }

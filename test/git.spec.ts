@@ -27,6 +27,12 @@ function consumer(
         secretLiterals: { url: git.url, type: "git" },
       });
       git.webhook(scope, { component: "jenkins", url: "http://jenkins.jenkins.svc:8080/gitea-webhook/post", events: ["push", "pull_request"] });
+      git.webhook(scope, {
+        component: "dora",
+        url: "http://relay.dora.svc:8080/gitea",
+        events: ["push"],
+        signingSecret: { namespace: "dora", name: "relay-gitea", key: "secret" },
+      });
       got.repo = git.publishRepository(scope, { name: "platform-templates", description: "Backstage templates", files });
       return { ready: [] };
     },
@@ -129,7 +135,18 @@ describe("GitComponent (Gitea)", () => {
         literals: { url: "https://git.fawkes.test", type: "git" },
       },
     ]);
-    expect(config.webhooks).toEqual([{ component: "jenkins", url: "http://jenkins.jenkins.svc:8080/gitea-webhook/post", events: ["push", "pull_request"] }]);
+    expect(config.webhooks).toEqual([
+      { component: "jenkins", url: "http://jenkins.jenkins.svc:8080/gitea-webhook/post", events: ["push", "pull_request"] },
+      {
+        component: "dora",
+        url: "http://relay.dora.svc:8080/gitea",
+        events: ["push"],
+        signingSecret: { namespace: "dora", name: "relay-gitea", key: "secret" },
+      },
+    ]);
+    // The Job may read the signing secret, and only that one, to set it on the hook.
+    const [, role] = resources(tf, "kubernetes_role_v1").find(([, r]) => r.metadata.namespace === "dora")!;
+    expect(role.rule).toEqual([{ api_groups: [""], resources: ["secrets"], resource_names: ["relay-gitea"], verbs: ["get"] }]);
     expect(config.repositories).toEqual([{ name: "platform-templates", file: "repo-platform-templates.json" }]);
     // Escaped for Terraform: the template's ${{ }} reaches the repository as written.
     expect(JSON.parse(data["repo-platform-templates.json"].replace(/\$\$\{/g, "${")).files).toEqual({ "a.yaml": "a: ${{ values.name }}\n" });
@@ -233,6 +250,9 @@ describe("GitComponent (GitHub)", () => {
     expect(c.env).toContainEqual({ name: "GIT_API_URL", value: "https://api.github.com" });
     expect(c.env.map((e: any) => e.name)).toEqual(expect.arrayContaining(["GITHUB_APP_ID", "GITHUB_INSTALLATION_ID", "GITHUB_APP_PRIVATE_KEY"]));
     const outputs = Object.values(tf.output ?? {}) as any[];
-    expect(outputs.map((o) => o.value)).toContainEqual(["jenkins: http://jenkins.jenkins.svc:8080/gitea-webhook/post (push, pull_request)"]);
+    expect(outputs.map((o) => o.value)).toContainEqual([
+      "jenkins: http://jenkins.jenkins.svc:8080/gitea-webhook/post (push, pull_request)",
+      "dora: http://relay.dora.svc:8080/gitea (push)",
+    ]);
   });
 });

@@ -522,6 +522,10 @@ export function groupTeamMap(teams: readonly string[]): string {
 
 /** Requests come after the Job is declared: its release waits for what they created too. */
 function waitAlso(job: Release, extra: ITerraformDependable[]): void {
+  const seen = (added.get(job) ?? added.set(job, new Set()).get(job))!;
+  const fresh = extra.filter((d) => !seen.has(d));
+  fresh.forEach((d) => seen.add(d));
   // As the constructor does it: a token that resolves to the address, without braces.
-  job.dependsOn = [...(job.dependsOn ?? []), ...extra.map((d) => dependable(d))];
+  job.dependsOn = [...(job.dependsOn ?? []), ...fresh.map((d) => dependable(d))];
 }
+const added = new WeakMap<Release, Set<ITerraformDependable>>();

@@ -280,12 +280,14 @@ async function publishGitea(config, admin, repo, wrote) {
       wrote(`updated description of ${full}`);
     }
   }
+  // The tree of the branch's head commit (the trees API takes a commit id).
+  const head = expect(await admin.request("GET", `/repos/${full}/branches/${branch}`), `reading branch ${branch} of ${full}`, [200]);
   /** @type {Record<string, string>} */
   const tree = {};
   for (let page = 1; ; page++) {
     const t = expect(
-      await admin.request("GET", `/repos/${full}/git/trees/${branch}?recursive=true&per_page=1000&page=${page}`),
-      `reading ${full}@${branch}`,
+      await admin.request("GET", `/repos/${full}/git/trees/${head.commit.id}?recursive=true&per_page=1000&page=${page}`),
+      `reading the tree of ${full}@${branch}`,
       [200],
     );
     for (const e of t.tree ?? []) if (e.type === "blob") tree[e.path] = e.sha;
