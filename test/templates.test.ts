@@ -269,6 +269,23 @@ describe("templateFiles", () => {
     expect(validateManifests(objects.map((manifest) => ({ manifest })))).toEqual(objects.map(() => []));
   });
 
+  test("GitHub: every repository in the one organisation, published by publish:github, private", () => {
+    const github = { ...PLATFORM, gitProvider: "github" as const, gitOrganisation: "acme", gitUrl: "https://github.com" };
+    for (const kind of TEMPLATE_KINDS) {
+      const r = render(github, kind);
+      expect(r.steps.publish.action).toBe("publish:github");
+      expect(r.steps.publish.input).toMatchObject({ repoUrl: "github.com?owner=acme&repo=orders", repoVisibility: "private", defaultBranch: "main" });
+      expect(r.output.links[0]).toEqual({ title: "Repository", icon: "github", url: "https://github.com/acme/orders" });
+      const entity = parseYaml(r.files["catalog-info.yaml"]);
+      expect(entity.metadata.annotations["backstage.io/source-location"]).toBe("url:https://github.com/acme/orders/tree/main/");
+      expect(entity.spec.owner).toBe("group:default/payments"); // the team still owns it
+      if (kind === "worker") expect(r.files["go.mod"]).toMatch(/^module github\.com\/acme\/orders$/m);
+    }
+    expect(() => templateFiles({ ...github, gitOrganisation: undefined })).toThrow(
+      'TemplatePlatform.gitOrganisation must be a GitHub organisation with gitProvider "github", got "undefined"',
+    );
+  });
+
   test("refuses platform values the templates cannot use, naming the field", () => {
     expect(() => templateFiles({ ...PLATFORM, domain: "https://x.org" })).toThrow('TemplatePlatform.domain must be a DNS name, got "https://x.org"');
     expect(() => templateFiles({ ...PLATFORM, gitUrl: "http://git.x.org" })).toThrow("TemplatePlatform.gitUrl must be an https:// URL");
@@ -299,7 +316,15 @@ describe.each(TEMPLATE_KINDS)("template %s", (kind) => {
   test("steps: skeleton with values, publish to the team's Gitea organisation, register catalog-info.yaml", () => {
     expect(Object.values(r.steps).map((s) => s.action)).toEqual(["fetch:template", "publish:gitea", "catalog:register"]);
     expect(r.steps.fetch.input.url).toBe("./skeleton");
-    expect(r.values).toMatchObject({ name: "orders", team: "payments", template: kind, language: LANGUAGE[kind], description: PARAMETERS.description });
+    expect(r.values).toMatchObject({
+      name: "orders",
+      team: "payments",
+      repoOwner: "payments",
+      sourceUrl: "https://git.fawkes.example.org/payments/orders/src/branch/main/",
+      template: kind,
+      language: LANGUAGE[kind],
+      description: PARAMETERS.description,
+    });
     // publish:gitea's inputs (plugin-scaffolder-backend-module-gitea): repoUrl, description, defaultBranch, gitCommitMessage.
     expect(r.steps.publish.input).toEqual({
       repoUrl: "git.fawkes.example.org?owner=payments&repo=orders",

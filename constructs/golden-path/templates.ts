@@ -28,6 +28,13 @@ export interface TemplatePlatform {
   readonly domain: string;
   /** The git service's web and clone base, `https://git.<domain>` (GitService.url); the scaffolder's repoUrl host is its host. */
   readonly gitUrl: string;
+  /**
+   * The git service (GitService.provider): Gitea has one organisation per team (`<team>/<name>`),
+   * GitHub one organisation for every service (`<gitOrganisation>/<name>`). @default "gitea"
+   */
+  readonly gitProvider?: "gitea" | "github";
+  /** GitHub's organisation (GitService.ownerOf): required with `gitProvider: "github"`. */
+  readonly gitOrganisation?: string;
   /** Where nodes pull images from (RegistryCapability.pullUrl): deploy/<env> names `<registry>/<service>`. */
   readonly registry: string;
   /** IngressClass of the services' Ingresses (IngressService.className). */
@@ -66,10 +73,16 @@ function platformValues(p: TemplatePlatform): Record<string, unknown> {
   for (const key of ["ingressClassName", "clusterIssuer"] as const)
     if (known(p[key]) && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(p[key]))
       throw new Error(`TemplatePlatform.${key} must be a Kubernetes name, got "${p[key]}"`);
+  const provider = p.gitProvider ?? "gitea";
+  if (provider !== "gitea" && provider !== "github") throw new Error(`TemplatePlatform.gitProvider must be "gitea" or "github", got "${String(provider)}"`);
+  if (provider === "github" && !/^[A-Za-z0-9][A-Za-z0-9-]{0,38}$/.test(p.gitOrganisation ?? ""))
+    throw new Error(`TemplatePlatform.gitOrganisation must be a GitHub organisation with gitProvider "github", got "${p.gitOrganisation}"`);
   const trim = (u: string) => u.replace(/\/+$/, "");
   const gitUrl = trim(p.gitUrl);
   const out: Record<string, unknown> = {
     domain: p.domain,
+    gitProvider: provider,
+    ...(provider === "github" ? { gitOrganisation: p.gitOrganisation } : {}),
     gitUrl,
     // The scaffolder's repoUrl host (`<host>?owner=…&repo=…`); no URL parsing, the URL may hold a token.
     gitHost: gitUrl.replace(/^https:\/\//, "").replace(/\/.*$/, ""),
@@ -116,12 +129,25 @@ function publishedTemplate(kind: TemplateKind, platform: Record<string, unknown>
   const team = doc.getIn(["spec", "steps", fetch, "input", "values", "team"]);
   if (typeof team !== "string" || !team.includes("${{"))
     throw new Error(`templates/${kind}/template.yaml must set steps.fetch.input.values.team from the owner, got ${String(team)}`);
-  doc.setIn(["spec", "steps", fetch, "input", "values", "platform"], platform);
   const name = "${{ parameters.name }}";
-  // Gitea: one organisation per team, the repository named after the service (shared contracts).
-  doc.setIn(["spec", "steps", stepIndex(doc, kind, "publish"), "input", "repoUrl"], `${String(platform.gitHost)}?owner=${team}&repo=${name}`);
+  const github = platform.gitProvider === "github";
+  // Gitea: one organisation per team; GitHub: the one organisation. The repository is named after the service.
+  const owner = github ? String(platform.gitOrganisation) : team;
+  const repository = `${String(platform.gitUrl)}/${owner}/${name}`;
+  const values = ["spec", "steps", fetch, "input", "values"];
+  doc.setIn([...values, "platform"], platform);
+  doc.setIn([...values, "repoOwner"], owner);
+  // Where the catalog's "View source" and TechDocs' edit links point.
+  doc.setIn([...values, "sourceUrl"], github ? `${repository}/tree/main/` : `${repository}/src/branch/main/`);
+  const publish = ["spec", "steps", stepIndex(doc, kind, "publish")];
+  doc.setIn([...publish, "input", "repoUrl"], `${String(platform.gitHost)}?owner=${owner}&repo=${name}`);
+  if (github) {
+    // publish:github takes the same inputs as publish:gitea, plus the visibility (private by default on an organisation).
+    doc.setIn([...publish, "action"], "publish:github");
+    doc.setIn([...publish, "input", "repoVisibility"], "private");
+  }
   const links: Record<string, string>[] = [
-    { title: "Repository", icon: "github", url: `${String(platform.gitUrl)}/${team}/${name}` },
+    { title: "Repository", icon: "github", url: repository },
     { title: "Open in the catalog", icon: "catalog", entityRef: "${{ steps.register.output.entityRef }}" },
   ];
   if (platform.jenkinsUrl) links.push({ title: "Pipeline (Jenkins)", icon: "dashboard", url: `${String(platform.jenkinsUrl)}/job/${team}/job/${name}/` });

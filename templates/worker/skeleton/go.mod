@@ -1,3 +1,3 @@
-module ${{ values.platform.gitHost }}/${{ values.team }}/${{ values.name }}
+module ${{ values.platform.gitHost }}/${{ values.repoOwner }}/${{ values.name }}
 
 go 1.25
