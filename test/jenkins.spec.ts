@@ -461,3 +461,25 @@ describe("Jenkins in the laptop stack (fawkes-local): build pods reach the git s
     expect(env.FAWKES_KANIKO_FLAGS).toContain("--insecure-registry=");
   });
 });
+
+describe.each(["fawkes-aws", "fawkes-azure", "fawkes-gcp"] as const)("Jenkins' builder in %s", (stack) => {
+  const tf = synthesized(stack);
+  const env = envOf(values(release(tf, "jenkins")));
+
+  test("pushes with the cloud's workload identity: annotations on fawkes-builder, credential helpers, no static keys", () => {
+    const [, sa] = resources(tf, "kubernetes_service_account_v1").find(([, r]) => r.metadata.name === "fawkes-builder")!;
+    expect(Object.keys(sa.metadata.annotations ?? {})).toEqual([
+      expect.stringMatching(/^(eks\.amazonaws\.com\/role-arn|azure\.workload\.identity\/client-id|iam\.gke\.io\/gcp-service-account)$/),
+    ]);
+    const [, cm] = resources(tf, "kubernetes_config_map_v1").find(([, r]) => r.metadata.name === "fawkes-builder-docker-config")!;
+    const docker = JSON.parse(cm.data["config.json"]);
+    expect(docker.auths).toBeUndefined();
+    expect(JSON.stringify(docker)).not.toMatch(/password|auth"/i);
+    expect(env.FAWKES_REGISTRY_PUSH).toBe(env.FAWKES_REGISTRY_PULL);
+  });
+
+  test("reports deployments to the delivery-events relay (dora installs first) and runs the SonarQube gate", () => {
+    expect(env.FAWKES_DELIVERY_EVENTS_URL).toMatch(/^http:\/\/[\w.-]+\.svc(\.cluster\.local)?:\d+\/deployments$/);
+    expect(env.FAWKES_SONARQUBE_URL).toMatch(/^http:\/\//);
+  });
+});
