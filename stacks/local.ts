@@ -12,7 +12,7 @@ import { installPlatform } from "./install";
  * Components a laptop leaves out unless `local.components.<id>: true` turns them back on: the
  * heaviest by their requests. Ids not registered (yet) are ignored; what needs them is left out too.
  */
-export const LOCAL_HEAVY_COMPONENTS: readonly string[] = ["scanning", "mattermost", "dojo"];
+export const LOCAL_HEAVY_COMPONENTS: readonly string[] = ["scanning", "mattermost", "dojo", "dora"];
 
 /** The local CA's certificate (rendered by the tls component for `certificates.kind: selfSigned`). */
 export const LOCAL_CA_SECRET = { namespace: "tls", name: "fawkes-ca", key: "ca.crt" } as const;
