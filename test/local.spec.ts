@@ -354,16 +354,21 @@ describe("fawkes-local: pods reach the issuer at the URL browsers use", () => {
   });
 
   test("every pod that calls the issuer aliases its host to the ingress", () => {
-    expect(argocd.global.hostAliases).toEqual(alias);
+    // Those that call the git service at its public URL alias its host too (one entry per address).
+    const withGit = [{ ip: alias[0].ip, hostnames: expect.arrayContaining([ISSUER_HOST]) }];
+    expect(argocd.global.hostAliases).toEqual(withGit);
     expect(grafana.hostAliases).toEqual(alias);
-    expect(jenkins.controller.hostAliases).toEqual(alias);
-    expect(backstage.hostAliases).toEqual(alias);
+    expect(jenkins.controller.hostAliases).toEqual(withGit);
+    expect(backstage.hostAliases).toEqual(withGit);
+    for (const a of [argocd.global.hostAliases, backstage.hostAliases]) expect(a[0].hostnames).toContain("git.localtest.me");
     expect(samlJob.spec.template.spec.hostAliases).toEqual(alias);
   });
 
   test("Argo CD trusts the local CA for the issuer, inline and JSON-quoted (a multi-line PEM would break the YAML)", () => {
     const oidc = parseYaml(argocd.configs.cm["oidc.config"]);
     expect(oidc.rootCA).toMatch(/^\$\{jsonencode\(tls_self_signed_cert\.\w+\.cert_pem\)\}$/);
+    // And for the git service it clones from (argocd-tls-certs-cm, by host).
+    expect(argocd.configs.tls.certificates["git.localtest.me"]).toMatch(/^\$\{jsonencode\(tls_self_signed_cert\.\w+\.cert_pem\)\}$/);
   });
 
   test("Grafana trusts the local CA for generic OAuth from a ConfigMap of its namespace", () => {
