@@ -487,6 +487,7 @@ describe("the Groovy steps and the pod (vars/, resources/fawkes/pod.yaml)", () =
       expect(c.securityContext.privileged ?? false).toBe(false);
       expect(c.securityContext.allowPrivilegeEscalation).toBe(false);
       if (c.name !== "kaniko") expect(c.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
+      expect(c.resources).toMatchObject({ requests: { cpu: expect.anything(), memory: expect.anything() }, limits: { memory: expect.anything() } });
     }
     const kaniko = pod.spec.containers.find((c: any) => c.name === "kaniko");
     expect(kaniko.volumeMounts).toEqual([{ name: "docker-config", mountPath: "/kaniko/.docker", readOnly: true }]);
