@@ -32,6 +32,7 @@ interface Call {
 class FakeDevLake implements DevLakeApi {
   calls: Call[] = [];
   connections: { id: number; name: string }[] = [];
+  nextId = 10;
   deployments = new Map<string, any>();
   issues = new Map<string, any>();
   pulls = new Map<string, any>();
@@ -50,7 +51,8 @@ class FakeDevLake implements DevLakeApi {
     }
     if (method === "GET" && p === "/plugins/webhook/connections") return { status: 200, body: this.connections };
     if (method === "POST" && p === "/plugins/webhook/connections") {
-      const c = { id: this.connections.length + 10, name: (body as any).name };
+      // Ids grow and are never reused, as DevLake's.
+      const c = { id: this.nextId++, name: (body as any).name };
       this.connections.push(c);
       return { status: 200, body: c };
     }
@@ -379,6 +381,30 @@ describe("delivery-events relay: Gitea", () => {
       expect((await gitea("push", ignored)).status).toBe(202);
     }
     expect(devlake.pulls.size).toBe(1);
+  });
+
+  test("a DevLake without the webhook plugin's pull request route (before v1.0.3): 422, said in the log, not retried", async () => {
+    const { devlake, gitea, logs, sleeps } = setup();
+    devlake.request = async (method: string, p: string, body?: unknown) =>
+      p.endsWith("/pull_requests") ? { status: 404, body: "404 page not found" } : FakeDevLake.prototype.request.call(devlake, method, p, body);
+    expect((await gitea("pull_request", fixture("gitea-pull-request-merged"))).status).toBe(422);
+    expect(sleeps).toEqual([]);
+    expect(logs).toContainEqual(expect.objectContaining({ level: "error", msg: "DevLake refused", error: expect.stringContaining("from v1.0.3") }));
+  });
+
+  test("a connection deleted in DevLake's UI: 502 (the sender retries), and the retry goes to the new connection", async () => {
+    const { devlake, post, asJenkins } = setup();
+    await post("/deployments", fixture("deployment-record"), asJenkins);
+    devlake.connections = [];
+    expect((await post("/deployments", fixture("deployment-record"), asJenkins)).status).toBe(502);
+    expect((await post("/deployments", fixture("deployment-record"), asJenkins)).status).toBe(200);
+    expect(devlake.calls.filter((c) => c.method === "POST").map((c) => c.path)).toEqual([
+      "/plugins/webhook/connections",
+      "/plugins/webhook/connections/10/deployments",
+      "/plugins/webhook/connections/10/deployments",
+      "/plugins/webhook/connections",
+      "/plugins/webhook/connections/11/deployments",
+    ]);
   });
 
   test("a bad or missing signature: 401, nothing sent", async () => {

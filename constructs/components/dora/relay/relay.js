@@ -121,9 +121,16 @@ function createRelay(deps) {
     const id = await connectionFor(service);
     const answer = await callDevLake(deps, "POST", `/plugins/webhook/connections/${id}${call.path}`, call.body);
     if (answer.status === 404) {
-      // The connection went away (deleted in the UI): forget it; the sender's retry recreates it.
       connections.delete(t.connectionName(service));
-      throw new Unavailable(`DevLake has no connection ${id} for ${service} any more`);
+      // The route itself is missing when the connection is still there: the webhook plugin takes pull
+      // requests from DevLake v1.0.3 on. Retrying will not help; saying so in the log will.
+      if ((await connectionFor(service)) === id)
+        throw new Refused(
+          `DevLake has no route POST /plugins/webhook/connections/:id${call.path} (its webhook plugin takes pull requests from v1.0.3)`,
+          answer.body,
+        );
+      // Else the connection went away (deleted in the UI) and was made again: the sender's retry lands there.
+      throw new Unavailable(`DevLake had no connection ${id} for ${service} any more`);
     }
   }
 
