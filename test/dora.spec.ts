@@ -67,6 +67,16 @@ describe("DoraComponent: DevLake", () => {
     expect(ns.metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("baseline");
   });
 
+  test("only its own namespace reaches DevLake's unauthenticated backend, only the proxy its UI", () => {
+    const [lake, ui] = v.extraResources;
+    expect(lake).toMatchObject({
+      kind: "NetworkPolicy",
+      spec: { podSelector: { matchLabels: { devlakeComponent: "lake" } }, ingress: [{ from: [{ podSelector: {} }], ports: [{ port: 8080 }] }] },
+    });
+    expect(lake.spec.ingress[0].from[0].namespaceSelector).toBeUndefined();
+    expect(ui.spec.ingress[0].from).toEqual([{ podSelector: { matchLabels: { "app.kubernetes.io/name": "oauth2-proxy" } } }]);
+  });
+
   test("its UI is behind oauth2-proxy at https://dora.<domain>, platform-admins only", () => {
     const proxy = release(tf, "dora-oauth2-proxy");
     expect(proxy).toMatchObject({ chart: "oauth2-proxy", version: CHARTS["oauth2-proxy"].version, repository: CHARTS["oauth2-proxy"].repository });

@@ -141,6 +141,7 @@ export class DoraComponent implements Component {
       lake: { encryptionSecret: { secretName: encryption.secret.metadata.name }, nodeSelector: pool.nodeSelector, tolerations: pool.tolerations },
       ui: { nodeSelector: pool.nodeSelector, tolerations: pool.tolerations },
       option: { connectionSecretName: dbSecret.name },
+      extraResources: networkPolicies(),
       // The chart refuses to install without a Grafana: the UI's "Dashboards" link goes to the platform's.
       grafana: { external: { url: this.grafanaUrl(ctx, deps) } },
     };
@@ -486,6 +487,25 @@ export class DoraComponent implements Component {
       ],
     });
   }
+}
+
+/**
+ * DevLake's backend answers its own routes without authentication (only `/rest` takes an API key),
+ * so only pods of its namespace reach it (the UI, the config Job, the relay); the config UI only from
+ * its oauth2-proxy. kubectl port-forward does not pass through network policies.
+ */
+function networkPolicies(): Values[] {
+  const policy = (component: string, port: number, from: Values) => ({
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: { name: `${RELEASE}-${component}`, namespace: NAMESPACE, labels: { "app.kubernetes.io/part-of": "fawkes" } },
+    spec: {
+      podSelector: { matchLabels: { devlakeComponent: component } },
+      policyTypes: ["Ingress"],
+      ingress: [{ from: [from], ports: [{ protocol: "TCP", port }] }],
+    },
+  });
+  return [policy("lake", 8080, { podSelector: {} }), policy("ui", 4000, { podSelector: { matchLabels: { "app.kubernetes.io/name": "oauth2-proxy" } } })];
 }
 
 function round(n: number): number {
