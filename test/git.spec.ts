@@ -189,6 +189,12 @@ describe("GitComponent (Gitea)", () => {
     expect(jobOf(same).metadata.name).toBe(job.metadata.name);
   });
 
+  test("an hourly CronJob runs the same pod: revoked tokens are minted again without a new apply", () => {
+    const cron = manifests(release(tf, "git-bootstrap")).find((m) => m.kind === "CronJob");
+    expect(cron.spec).toMatchObject({ schedule: "23 * * * *", concurrencyPolicy: "Forbid" });
+    expect(cron.spec.jobTemplate.spec.template).toEqual(jobOf(tf).spec.template);
+  });
+
   test("outputs: the git endpoint and the admin secret", () => {
     const { platform } = synthComponents(["git"]);
     const out = platform.outputs.get("git")!;

@@ -361,6 +361,29 @@ export class GitComponent implements Component {
           .slice(0, 10),
     });
     const restricted = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, readOnlyRootFilesystem: true };
+    const pod = {
+      metadata: { labels: { "app.kubernetes.io/name": BOOTSTRAP } },
+      spec: {
+        serviceAccountName: BOOTSTRAP,
+        restartPolicy: "Never",
+        securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } },
+        nodeSelector: ctx.nodePools.system.nodeSelector,
+        tolerations: ctx.nodePools.system.tolerations,
+        containers: [
+          {
+            name: "bootstrap",
+            image: BOOTSTRAP_IMAGE,
+            command: ["node", "/etc/fawkes/git/main.js"],
+            env: [{ name: "CONFIG_DIR", value: "/etc/fawkes/git" }, { name: "GIT_API_URL", value: props.apiUrl }, ...props.env],
+            securityContext: restricted,
+            resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+            volumeMounts: [{ name: "config", mountPath: "/etc/fawkes/git", readOnly: true }],
+          },
+        ],
+        volumes: [{ name: "config", configMap: { name: BOOTSTRAP } }],
+      },
+    };
+    const labels = { ...PART_OF, "app.kubernetes.io/name": BOOTSTRAP };
     return manifestsRelease(scope, "Job", ctx, {
       name: BOOTSTRAP,
       namespace: NAMESPACE,
@@ -368,35 +391,24 @@ export class GitComponent implements Component {
       timeoutMinutes: 20,
       manifests: [
         { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: BOOTSTRAP, namespace: NAMESPACE, labels: PART_OF } },
+        // At install and on every change of the config (a new name: a Job's pod template is immutable).
         {
           apiVersion: "batch/v1",
           kind: "Job",
-          metadata: { name: `${BOOTSTRAP}-${hash}`, namespace: NAMESPACE, labels: { ...PART_OF, "app.kubernetes.io/name": BOOTSTRAP } },
+          metadata: { name: `${BOOTSTRAP}-${hash}`, namespace: NAMESPACE, labels },
+          spec: { backoffLimit: 3, activeDeadlineSeconds: 900, template: pod },
+        },
+        // Hourly the same run: a revoked token is minted again, a hand-edited platform repository restored.
+        {
+          apiVersion: "batch/v1",
+          kind: "CronJob",
+          metadata: { name: `${BOOTSTRAP}-reconcile`, namespace: NAMESPACE, labels },
           spec: {
-            backoffLimit: 3,
-            activeDeadlineSeconds: 900,
-            template: {
-              metadata: { labels: { "app.kubernetes.io/name": BOOTSTRAP } },
-              spec: {
-                serviceAccountName: BOOTSTRAP,
-                restartPolicy: "Never",
-                securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } },
-                nodeSelector: ctx.nodePools.system.nodeSelector,
-                tolerations: ctx.nodePools.system.tolerations,
-                containers: [
-                  {
-                    name: "bootstrap",
-                    image: BOOTSTRAP_IMAGE,
-                    command: ["node", "/etc/fawkes/git/main.js"],
-                    env: [{ name: "CONFIG_DIR", value: "/etc/fawkes/git" }, { name: "GIT_API_URL", value: props.apiUrl }, ...props.env],
-                    securityContext: restricted,
-                    resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
-                    volumeMounts: [{ name: "config", mountPath: "/etc/fawkes/git", readOnly: true }],
-                  },
-                ],
-                volumes: [{ name: "config", configMap: { name: BOOTSTRAP } }],
-              },
-            },
+            schedule: "23 * * * *",
+            concurrencyPolicy: "Forbid",
+            successfulJobsHistoryLimit: 1,
+            failedJobsHistoryLimit: 3,
+            jobTemplate: { spec: { backoffLimit: 1, activeDeadlineSeconds: 900, template: pod } },
           },
         },
       ],
