@@ -134,7 +134,8 @@ const COLUMNS = ["kind", "id", "service", "at", "until", "result", "environment"
 
 /**
  * The export's SQL: raw rows of the team's DevLake project over the window (deployments, merged
- * changes with their flow times in minutes, incidents with the deployment DevLake blamed), as one
+ * changes with their flow times in minutes, incidents with the deployment DevLake blamed and their
+ * component, which the relay sets to the service), as one
  * UNION so the client's batch output is one table. Team and days are validated before they get here.
  * @param {{ team: string, days: number }} q
  */
@@ -156,7 +157,7 @@ LEFT JOIN _tool_webhook_connections c ON pr.base_repo_id = CONCAT('webhook:', c.
 LEFT JOIN repos r ON r.id = pr.base_repo_id
 WHERE prm.project_name = '${team}' AND pr.merged_date IS NOT NULL AND ${since("pr.merged_date")}
 UNION ALL
-SELECT DISTINCT 'incident', i.id, NULL, i.created_date, i.resolution_date, i.status, NULL, pim.deployment_id, i.lead_time_minutes, NULL, NULL, NULL, NULL
+SELECT DISTINCT 'incident', i.id, NULLIF(i.component, ''), i.created_date, i.resolution_date, i.status, NULL, pim.deployment_id, i.lead_time_minutes, NULL, NULL, NULL, NULL
 FROM incidents i JOIN project_incident_deployment_relationships pim ON pim.id = i.id
 WHERE pim.project_name = '${team}' AND ${since("i.created_date")};
 `;
