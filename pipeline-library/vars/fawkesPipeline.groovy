@@ -7,6 +7,7 @@
 // build and push (kaniko), image scan (Trivy gate), commit status fawkes/image, promotion to staging
 // (GitOps commit), Argo CD Synced and Healthy, smoke test, deployment record, production promotion.
 // Thin on purpose: decisions are in resources/fawkes/*.js (fawkesHelper runs them).
+// Options: branch (the one that deploys, default main), argoTimeoutSeconds (default 600).
 void call(Map options = [:]) {
   // fawkes.yaml from the trusted revision, before any pod exists: its language picks the toolchain.
   def raw = readYaml(text: readTrusted('fawkes.yaml'))
@@ -69,6 +70,8 @@ void call(Map options = [:]) {
         }
       }
       String digest = readFile("${F}/digest").trim()
+      // Shown in Jenkins and on the service's CI tab in Backstage.
+      currentBuild.description = "${cfg.service}@${digest.take(19)} from ${commit.take(7)}"
 
       stage('Image scan: Trivy') {
         container('trivy') {
