@@ -225,6 +225,10 @@ describe("Argo CD team environments (the golden path)", () => {
     const tf2 = synthWith([gh, new ArgocdComponent({ teams: ["payments"] })]);
     const spec = manifests(release(tf2, "argocd-teams")).find((m: any) => m.kind === "ApplicationSet").spec;
     expect(spec.generators[0].matrix.generators[0].scmProvider.github).toEqual({ organization: "acme", appSecretName: GITHUB_APP_SECRET });
+    // The organisation is shared: a team's services are the repositories with its topic.
+    expect(spec.generators[0].matrix.generators[0].scmProvider.filters).toEqual([
+      { pathsExist: ["deploy/staging/kustomization.yaml"], labelMatch: "^team-payments$" },
+    ]);
     expect(gh.requests.credentials).toEqual([expect.objectContaining({ component: "argocd", namespace: "argocd", access: "read" })]);
     const copy = manifests(release(tf2, GITHUB_APP_SECRET)).find((m: any) => m.kind === "ExternalSecret");
     expect(copy.spec.target.template.metadata.labels).toEqual({ "argocd.argoproj.io/secret-type": "repo-creds" });

@@ -30,7 +30,10 @@ export const TEAM_NAMESPACED_KINDS: readonly { group: string; kind: string }[] =
 export type TeamScm =
   /** Gitea: one organisation per team, read with the robot token (`tokenRef`). */
   | { readonly provider: "gitea"; readonly api: string; readonly owner: string; readonly tokenSecret: { readonly name: string; readonly key: string } }
-  /** GitHub: the one organisation, read as the App whose repo-creds secret is `appSecretName`. */
+  /**
+   * GitHub: the one organisation, read as the App whose repo-creds secret is `appSecretName`; a team's
+   * repositories are those with the topic `team-<team>` (teamTopic), every team sharing the organisation.
+   */
   | { readonly provider: "github"; readonly organization: string; readonly appSecretName: string };
 
 export interface TeamEnvironmentsProps {
@@ -48,6 +51,8 @@ export interface TeamEnvironmentsProps {
 
 /** The AppProject of a team (`team-<team>`). */
 export const teamProject = (team: string) => `team-${team}`;
+/** GitHub only: the repository topic that says which team a service belongs to (the organisation is shared). */
+export const teamTopic = (team: string) => `team-${team}`;
 
 /** Namespace of a service's environment: `<team>-<service>-<env>`. */
 export const environmentNamespace = (team: string, service: string, env: string) => `${team}-${service}-${env}`;
@@ -87,6 +92,8 @@ export function teamApplicationSetManifest(p: TeamEnvironmentsProps): Record<str
     p.scm.provider === "gitea"
       ? { gitea: { owner: p.scm.owner, api: p.scm.api, tokenRef: { secretName: p.scm.tokenSecret.name, key: p.scm.tokenSecret.key } } }
       : { github: { organization: p.scm.organization, appSecretName: p.scm.appSecretName } };
+  // Conditions of one filter all hold: on GitHub, the team's topic as well as the deploy marker.
+  const filter = p.scm.provider === "gitea" ? { pathsExist: [DEPLOY_MARKER] } : { pathsExist: [DEPLOY_MARKER], labelMatch: `^${teamTopic(p.team)}$` };
   const labels = { "fawkes.dev/team": p.team, "fawkes.dev/environment": "{{.env}}" };
   return {
     apiVersion: "argoproj.io/v1alpha1",
@@ -100,7 +107,7 @@ export function teamApplicationSetManifest(p: TeamEnvironmentsProps): Record<str
         {
           matrix: {
             generators: [
-              { scmProvider: { ...scmProvider, filters: [{ pathsExist: [DEPLOY_MARKER] }], requeueAfterSeconds: SCM_REQUEUE_SECONDS } },
+              { scmProvider: { ...scmProvider, filters: [filter], requeueAfterSeconds: SCM_REQUEUE_SECONDS } },
               { list: { elements: ENVIRONMENTS.map((env) => ({ env })) } },
             ],
           },
