@@ -71,7 +71,7 @@ void call(Map options = [:]) {
       }
       String digest = readFile("${F}/digest").trim()
       // Shown in Jenkins and on the service's CI tab in Backstage.
-      currentBuild.description = "${cfg.service}@${digest.take(19)} from ${commit.take(7)}"
+      currentBuild.description = "${cfg.service}@${digest.substring(0, 19)} from ${commit.substring(0, 7)}"
 
       stage('Image scan: Trivy') {
         container('trivy') {
