@@ -287,6 +287,9 @@ describe("helper commands (cli.js) with fake I/O", () => {
     expect(lines[0]).toMatch(/^Trivy: FAILED/);
     expect(JSON.parse(files["g.json"]).findings).toHaveLength(1);
     expect(files["s.md"]).toContain("Image scan: failed");
+    // The threshold from the validated fawkes.yaml, as the Groovy passes it: CRITICAL only passes.
+    files["c.json"] = JSON.stringify(parseConfig({ ...EXAMPLE, scan: { severity: ["CRITICAL"] } }));
+    expect(await main(["trivy-gate", "--report", "r.json", "--config", "c.json"], io)).toBe(0);
   });
 
   test("sonar-gate: waits for the background task, then reads the gate of that analysis and the coverage", async () => {

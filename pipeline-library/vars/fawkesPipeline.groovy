@@ -80,7 +80,7 @@ void call(Map options = [:]) {
         if (fileExists(cfg.scan.ignoreFile)) {
           writeJSON file: "${F}/ignores.json", json: readYaml(file: cfg.scan.ignoreFile)
         }
-        int gate = fawkesHelper.status("trivy-gate --report trivy-report.json --severity ${cfg.scan.severity.join(',')} --ignores '${F}/ignores.json' --image '${image}' --out trivy-gate.json --markdown trivy-summary.md")
+        int gate = fawkesHelper.status("trivy-gate --report trivy-report.json --config '${F}/config.json' --ignores '${F}/ignores.json' --image '${image}' --out trivy-gate.json --markdown trivy-summary.md")
         // Archived with the build: the service's Backstage page links the latest build's artifacts.
         archiveArtifacts artifacts: 'trivy-report.json,trivy-gate.json,trivy-summary.md', allowEmptyArchive: false
         echo "Scan report: ${env.BUILD_URL}artifact/trivy-summary.md (also on the service's CI tab in Backstage)"

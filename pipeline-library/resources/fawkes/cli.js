@@ -157,7 +157,9 @@ const COMMANDS = {
   async "trivy-gate"(args, io) {
     const report = JSON.parse(io.readFile(need(args, "report")));
     const ignores = args.ignores && io.exists(args.ignores) ? JSON.parse(io.readFile(args.ignores)) : undefined;
-    const gate = trivyGate(report, { severity: need(args, "severity").split(","), ignores, now: io.now() });
+    // The threshold from --severity, or from the validated fawkes.yaml (`config` command's output).
+    const severity = args.severity ? args.severity.split(",") : JSON.parse(io.readFile(need(args, "config"))).scan.severity;
+    const gate = trivyGate(report, { severity, ignores, now: io.now() });
     io.log(gate.summary);
     for (const f of gate.findings) io.log(`  ${f.severity} ${f.id} ${f.pkg} ${f.installed} -> ${f.fixed || "no fix yet"} (${f.target})`);
     if (args.out) io.writeFile(args.out, JSON.stringify(gate, null, 2));
