@@ -114,7 +114,8 @@ export function eventsRelay(scope: Construct, ctx: PlatformContext, deps: Instal
   const reporters = [deps.isEnabled("jenkins") ? deps.namespaceOf("jenkins") : undefined, deps.isEnabled("git") ? deps.namespaceOf("git") : undefined].filter(
     (n): n is string => n !== undefined,
   );
-  const monitoring = deps.maybe("monitoring")?.namespace;
+  // By its id, not its service: observability may be installed after dora (it only needs the relay's URL).
+  const monitoring = deps.isEnabled("observability") ? deps.namespaceOf("observability") : deps.maybe("monitoring")?.namespace;
   const namespaces = (names: string[]) => names.map((n) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": n } } }));
   const workloads = ctx.nodePools.workloads;
   const selector = { "app.kubernetes.io/name": RELAY_NAME };
