@@ -153,6 +153,13 @@ describe("DoraComponent: DevLake", () => {
       expect(hash(other.tf)).not.toBe(hash(tf));
     });
 
+    test("Grafana is restarted for a new datasource only: the hash ignores synth-time token numbering", () => {
+      const envOf = (t: any) => manifests(release(t, "devlake-config")).find((o) => o.kind === "Job").spec.template.spec.containers[0].env;
+      const hashOf = (t: any) => envOf(t).find((e: any) => e.name === "DATASOURCE_HASH").value;
+      expect(hashOf(synthComponents(["dora"]).tf)).toBe(hashOf(tf));
+      expect(envOf(tf).find((e: any) => e.name === "GRAFANA_DEPLOYMENT")?.value).toBe("observability/grafana");
+    });
+
     test("a bad collection schedule fails with the prop's name", () => {
       expect(() => new DoraComponent({ collectCron: "hourly" })).toThrow('DoraProps.collectCron must be a five-field cron expression, got "hourly"');
     });

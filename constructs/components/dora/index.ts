@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { IngressV1 } from "@cdktf/provider-kubernetes/lib/ingress-v1";
 import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
-import type { ITerraformDependable } from "cdktf";
+import { Token, type ITerraformDependable } from "cdktf";
 import type { Construct } from "constructs";
 import type { PlatformContext } from "../../context";
 import { ingressFor, manifestsRelease, platformRelease, releaseValues, renderYaml, type Values } from "../../helm";
@@ -230,7 +230,9 @@ export class DoraComponent implements Component {
       dependsOn: after,
     });
     // Grafana reads datasources at start: the config Job restarts it when this changes.
-    const hash = crypto.createHash("sha256").update(`${db.host}:${db.port}/${db.database}/${db.username}/${db.tls}`).digest("hex").slice(0, 16);
+    // Only what is known at synth (a managed server's host is a token whose text is not stable).
+    const stable = [DEVLAKE_DATASOURCE.uid, db.port, db.database, db.username, db.tls].map((x) => (Token.isUnresolved(x) ? "?" : String(x)));
+    const hash = crypto.createHash("sha256").update(stable.join("/")).digest("hex").slice(0, 16);
     return { ready: secret.ready, hash };
   }
 
