@@ -454,8 +454,11 @@ describe.each(TEMPLATE_KINDS)("template %s", (kind) => {
       .filter(([p]) => /(^|\/)(test|tests)\/.+\.(ts|py)$|_test\.go$/.test(p))
       .map(([, c]) => c)
       .join("\n");
-    for (const s of ["/healthz", "/readyz", "timestamp", "level", "service", "message", "correlation_id", "trace_id", "span_id"])
-      expect([s, source.includes(s)]).toEqual([s, true]);
+    // Routes as string literals in code (a comment does not count): "/readyz", @app.get("/readyz"), "GET /readyz".
+    for (const route of ["/healthz", "/readyz"]) expect([route, new RegExp(`"(GET )?${route}"`).test(source)]).toEqual([route, true]);
+    // Log fields as keys: `timestamp:` (TypeScript), `"timestamp":` (Python), `"timestamp"` (Go's slog attributes).
+    for (const s of ["timestamp", "level", "service", "message", "correlation_id", "trace_id", "span_id"])
+      expect([s, source.includes(`"${s}"`) || source.includes(`${s}:`)]).toEqual([s, true]);
     expect(source).toMatch(/x-request-id/i);
     for (const s of ["/healthz", "/readyz", "correlation"]) expect([s, tests.toLowerCase().includes(s)]).toEqual([s, true]);
     // The coverage report each language's pipeline command produces (pipeline-library config.js).

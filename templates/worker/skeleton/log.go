@@ -67,6 +67,7 @@ func newLogger(w io.Writer, service string) *slog.Logger {
 			case slog.MessageKey:
 				a.Key = "message"
 			case slog.LevelKey:
+				a.Key = "level" // slog's own key, spelled out: the shape is the contract
 				a.Value = slog.StringValue(strings.ToLower(a.Value.String()))
 			}
 			return a
