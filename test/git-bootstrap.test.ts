@@ -1,5 +1,13 @@
 import * as crypto from "node:crypto";
-import { appJwt, blobSha, bootstrapGitea, bootstrapGithub, planFileChanges, validateConfig } from "../constructs/components/git/bootstrap/bootstrap.js";
+import {
+  appJwt,
+  blobSha,
+  bootstrapGitea,
+  bootstrapGithub,
+  hookMatches,
+  planFileChanges,
+  validateConfig,
+} from "../constructs/components/git/bootstrap/bootstrap.js";
 
 type Http = { request(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> };
 type Config = Parameters<typeof bootstrapGitea>[0];
@@ -61,8 +69,10 @@ function fakeGitea() {
         return ok(201, { name: b.name, sha1 });
       }
       if (p === "/admin/hooks" && method === "GET") return ok(200, state.hooks);
-      if (p === "/admin/hooks" && method === "POST") return (state.hooks.push({ id: state.hooks.length + 1, ...b }), ok(201, {}));
-      if ((m = /^\/admin\/hooks\/(\d+)$/.exec(p))) return (Object.assign(state.hooks[Number(m[1]) - 1], b), ok(200, {}));
+      // Gitea lists events expanded: pull_request comes back with its refinements.
+      const expand = (events: string[]) => events.flatMap((e) => (e === "pull_request" ? [e, "pull_request_assign", "pull_request_review_approved"] : [e]));
+      if (p === "/admin/hooks" && method === "POST") return (state.hooks.push({ id: state.hooks.length + 1, ...b, events: expand(b.events) }), ok(201, {}));
+      if ((m = /^\/admin\/hooks\/(\d+)$/.exec(p))) return (Object.assign(state.hooks[Number(m[1]) - 1], b, { events: expand(b.events) }), ok(200, {}));
       if ((m = /^\/orgs\/([^/]+)\/repos$/.exec(p))) {
         state.repos.set(`${m[1]}/${b.name}`, { description: b.description, files: { "README.md": `# ${b.name}\n` } });
         return ok(201, {});
@@ -161,6 +171,15 @@ describe("git bootstrap: pure helpers", () => {
     expect(planFileChanges({ "a.txt": blobSha("a") }, { "a.txt": "a" })).toEqual([]);
   });
 
+  test("a hook matches when Gitea lists the asked events expanded, not when one is missing or extra", () => {
+    const hook = { active: true, config: { content_type: "json" }, events: ["push", "pull_request", "pull_request_assign", "pull_request_sync"] };
+    const req = { component: "jenkins", url: "u", events: ["push", "pull_request"] };
+    expect(hookMatches(hook, req)).toBe(true);
+    expect(hookMatches(hook, { ...req, events: ["push"] })).toBe(false);
+    expect(hookMatches(hook, { ...req, events: ["push", "pull_request", "create"] })).toBe(false);
+    expect(hookMatches({ ...hook, active: false }, req)).toBe(false);
+  });
+
   test("a config with a bad path or a secret named twice is refused before any call", () => {
     const bad = config();
     bad.repositories[0].files["../escape"] = "x";
@@ -211,7 +230,8 @@ describe("git bootstrap against a fake Gitea", () => {
     expect(gitea.state.tokens.get(decode(argo.data.password))?.scopes).toEqual(["read:repository", "read:organization", "read:user"]);
     const ci = kube.secrets.get("jenkins/jenkins-git");
     expect(gitea.state.tokens.get(decode(ci.data.password))?.user).toBe("fawkes-ci");
-    expect(gitea.state.hooks[0]).toMatchObject({ is_system_webhook: true, events: ["pull_request", "push"], config: { content_type: "json" } });
+    expect(gitea.state.hooks[0]).toMatchObject({ active: true, config: { content_type: "json", is_system_webhook: "true" } });
+    expect(gitea.state.hooks[0].events).toEqual(expect.arrayContaining(["pull_request", "push"]));
     // README.md of auto_init is removed: the branch holds exactly the files.
     expect(gitea.state.repos.get("platform/platform-templates")?.files).toEqual({
       "catalog-info.yaml": "kind: Location\n",

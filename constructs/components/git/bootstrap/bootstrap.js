@@ -55,13 +55,17 @@ function planFileChanges(tree, files) {
 }
 
 /**
- * Whether an existing hook already says what the request asks.
+ * Whether an existing hook already says what the request asks. Gitea lists a hook's events expanded
+ * (`pull_request` comes back with `pull_request_assign`, `pull_request_review_…`): an event counts as
+ * covered by a requested one of which it is the name or a `<name>_` refinement.
  * @param {any} hook
  * @param {WebhookRequest} request
  */
 function hookMatches(hook, request) {
-  const events = [...(hook.events ?? [])].sort().join(",");
-  return hook.active === true && hook.config?.content_type === "json" && events === [...request.events].sort().join(",");
+  const covers = (/** @type {string} */ wanted, /** @type {string} */ got) => got === wanted || got.startsWith(`${wanted}_`);
+  const events = /** @type {string[]} */ (hook.events ?? []);
+  const same = request.events.every((w) => events.some((g) => covers(w, g))) && events.every((g) => request.events.some((w) => covers(w, g)));
+  return same && hook.active === true && hook.config?.content_type === "json";
 }
 
 /**
@@ -220,12 +224,13 @@ async function bootstrapGitea(config, io) {
       const signing = w.signingSecret ? await readKey(kube, w.signingSecret) : undefined;
       const body = {
         type: "gitea",
-        config: { url: w.url, content_type: "json", ...(signing ? { secret: signing } : {}) },
+        // Gitea reads is_system_webhook from the config map, as a string.
+        config: { url: w.url, content_type: "json", is_system_webhook: "true", ...(signing ? { secret: signing } : {}) },
         events: [...w.events].sort(),
         active: true,
       };
       if (!found) {
-        expect(await admin.request("POST", "/admin/hooks", { ...body, is_system_webhook: true }), `creating system webhook for ${w.component}`, [201]);
+        expect(await admin.request("POST", "/admin/hooks", body), `creating system webhook for ${w.component}`, [201]);
         wrote(`created system webhook ${w.url} (${w.component})`);
       } else if (!hookMatches(found, w)) {
         expect(await admin.request("PATCH", `/admin/hooks/${found.id}`, body), `updating system webhook for ${w.component}`, [200]);
