@@ -113,9 +113,6 @@ export function teamApplicationSetManifest(p: TeamEnvironmentsProps): Record<str
           },
         },
       ],
-      // An Application removed from the generator (repository deleted or renamed) is deleted, and
-      // its resources with it; ApplicationSet changes never touch Applications edited by hand.
-      syncPolicy: { preserveResourcesOnDeletion: false },
       template: {
         metadata: {
           name: "{{.repository}}-{{.env}}",
