@@ -530,11 +530,12 @@ describe("delivery-events relay: in the cluster", () => {
       expect(relay.incidentsUrl).toBe(RELAY_ALERTMANAGER_URL);
       return { ready: relay.ready };
     },
-    { needs: ["observability"], uses: ["git", "jenkins"] },
+    // As the real dora: not after observability (Alertmanager finds the relay by convention).
+    { uses: ["git", "jenkins"] },
   );
   let tf: any;
   beforeAll(() => {
-    tf = synthWith([fakeObservability(), git, jenkins, dora]);
+    tf = synthWith([git, jenkins, dora, { ...fakeObservability(), uses: ["dora"] }]);
   });
   const objects = () => manifests(release(tf, "fawkes-events"));
   const kind = (k: string) => objects().find((o) => o.kind === k);
