@@ -528,6 +528,7 @@ describe("delivery-events relay: in the cluster", () => {
       credential = relay.credentialFor(scope, { component: "jenkins", namespace: "jenkins" });
       expect(relay.deploymentsUrl).toBe("http://fawkes-events.dora.svc:8080/deployments");
       expect(relay.incidentsUrl).toBe(RELAY_ALERTMANAGER_URL);
+      expect(relay.requests).toEqual({ cpu: 0.04, memoryGiB: 0.094 });
       return { ready: relay.ready };
     },
     // As the real dora: not after observability (Alertmanager finds the relay by convention).

@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import type { PlatformContext } from "../../context";
 import { escapeTemplates, manifestsRelease } from "../../helm";
 import type { Installed } from "../../platform";
+import { sumRequests, type Requests } from "../../sizes";
 import type { DeliveryEventsService, SecretKeyRef } from "../../services";
 
 /** The relay's Service: `fawkes-events` in the dora namespace. */
@@ -33,6 +34,7 @@ const GITEA_SECRET = `${RELAY_NAME}-gitea`;
 /** Token of the operator's `scripts/fawkes incident` (read with kubectl by whoever may read secrets in dora). */
 export const OPERATOR_TOKEN_KEY = "operator";
 const RESOURCES = { requests: { cpu: "20m", memory: "48Mi" }, limits: { cpu: "250m", memory: "128Mi" } };
+const REPLICAS = 2;
 
 export interface EventsRelayProps {
   readonly namespace: string;
@@ -49,6 +51,8 @@ export interface EventsRelay {
   readonly giteaUrl: string;
   readonly ready: ITerraformDependable[];
   readonly credentialFor: DeliveryEventsService["credentialFor"];
+  /** The relay's pods' requests on the workloads pool, for the component's `requests`. */
+  readonly requests: Requests;
 }
 
 /**
@@ -129,7 +133,7 @@ export function eventsRelay(scope: Construct, ctx: PlatformContext, deps: Instal
         kind: "Deployment",
         metadata: { name: RELAY_NAME, namespace: ns, labels },
         spec: {
-          replicas: 2,
+          replicas: REPLICAS,
           selector: { matchLabels: selector },
           template: {
             // A code change rolls the pods (a ConfigMap change alone would not).
@@ -233,6 +237,7 @@ export function eventsRelay(scope: Construct, ctx: PlatformContext, deps: Instal
     incidentsUrl: `${alertsBase}/alertmanager`,
     giteaUrl: `${base}/gitea`,
     ready: [release],
+    requests: sumRequests([{ resources: RESOURCES, replicas: REPLICAS }]),
     credentialFor(owner, request) {
       if (!/^[a-z][a-z0-9-]{0,62}$/.test(request.component) || request.component === OPERATOR_TOKEN_KEY) {
         throw new Error(`credentialFor.component must be a component id (not "${OPERATOR_TOKEN_KEY}"), got "${request.component}"`);
