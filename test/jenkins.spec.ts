@@ -322,7 +322,7 @@ describe("JenkinsComponent with a git service: the Fawkes pipeline", () => {
     for (const [i, team] of ["payments", "search"].entries()) {
       expect(scripts[i]).toContain(`organizationFolder('${team}') {`);
       expect(scripts[i]).toMatch(
-        new RegExp(`giteaSCMNavigator \\{\\s+serverUrl\\('https://git.fawkes.test'\\)\\s+repoOwner\\('${team}'\\)\\s+credentialsId\\('fawkes-git'\\)`),
+        new RegExp(`gitea \\{\\s+serverUrl\\('https://git.fawkes.test'\\)\\s+repoOwner\\('${team}'\\)\\s+credentialsId\\('fawkes-git'\\)`),
       );
       expect(scripts[i]).toContain("giteaBranchDiscovery { strategyId(3) }");
       expect(scripts[i]).toContain("workflowMultiBranchProjectFactory { scriptPath('Jenkinsfile') }");

@@ -61,14 +61,14 @@ const variable = (s: { name: string }, key: string) => `\${${s.name}-${key}}`;
 
 /**
  * Job DSL for one organisation folder: every repository of `owner` with a Jenkinsfile becomes a
- * multibranch pipeline. Gitea's navigator has no Job DSL symbol of its own (the name comes from
- * its class); branch discovery is `giteaBranchDiscovery`, strategy 3 = all branches.
+ * multibranch pipeline. The gitea plugin's symbols (since 1.4): navigator `gitea`, branch discovery
+ * `giteaBranchDiscovery` (strategy 3 = all branches, pull requests are not built).
  */
 export function organizationFolderDsl(git: Pick<GitService, "provider" | "url" | "apiUrl">, folder: string, owner: string): string {
   const navigator =
     git.provider === "gitea"
       ? [
-          "    giteaSCMNavigator {",
+          "    gitea {",
           `      serverUrl('${git.url}')`,
           `      repoOwner('${owner}')`,
           `      credentialsId('${GIT_CREDENTIAL_ID}')`,
