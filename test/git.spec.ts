@@ -221,6 +221,9 @@ describe("GitComponent (Gitea)", () => {
       },
     };
     expect(() => synthWith([new GitComponent(), twice])).toThrow('PublishRequest.name must be published once, got "platform-templates" twice');
+    expect(() => synthWith([new GitComponent(), consumer({}, { "big.bin": "x".repeat(1024 * 1024) })])).toThrow(
+      /^PublishRequest.files must fit the bootstrap ConfigMap \(921600 bytes for every repository\), got \d+ bytes with "platform-templates"$/,
+    );
   });
 });
 

@@ -48,6 +48,8 @@ const BOOTSTRAP_DIR = path.join(__dirname, "bootstrap");
 export const BOOTSTRAP_IMAGE = "docker.io/library/node:24.19.0-alpine3.24";
 /** Where the GitHub App's credentials are synced for the bootstrap Job (provider `github`). */
 const GITHUB_APP_SECRET = "github-app";
+/** What the published files and the config may take of a ConfigMap's 1 MiB (the scripts take ~25 KB). */
+const CONFIGMAP_BUDGET = 900 * 1024;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const PART_OF = { "app.kubernetes.io/part-of": "fawkes" };
 
@@ -427,10 +429,18 @@ export class GitComponent implements Component {
       webhooks: this.webhooks,
       repositories: repos.map((r) => ({ name: r.name, file: `repo-${r.name}.json` })),
     };
-    return {
+    const data: Record<string, string> = {
       "config.json": JSON.stringify(config, null, 2),
       ...Object.fromEntries(repos.map((r) => [`repo-${r.name}.json`, JSON.stringify({ name: r.name, description: r.description, files: r.files })])),
     };
+    // One ConfigMap carries everything: the API server refuses one over 1 MiB.
+    const size = Object.values(data).reduce((n, v) => n + Buffer.byteLength(v), 0);
+    if (size > CONFIGMAP_BUDGET) {
+      throw new Error(
+        `PublishRequest.files must fit the bootstrap ConfigMap (${CONFIGMAP_BUDGET} bytes with the config), got ${size} bytes (${repos.map((r) => r.name).join(", ")})`,
+      );
+    }
+    return data;
   }
 
   private checkTeam(team: string): string {
@@ -493,6 +503,13 @@ export class GitComponent implements Component {
     if (!DNS_LABEL.test(request.name)) throw new Error(`PublishRequest.name must be a DNS label, got "${request.name}"`);
     if (this.repositories.has(request.name)) throw new Error(`PublishRequest.name must be published once, got "${request.name}" twice`);
     this.repositories.set(request.name, request);
+    // Checked here too (the Lazy check at synth cannot name the asking component's call).
+    const size = [...this.repositories.values()].reduce((n, r) => n + Buffer.byteLength(JSON.stringify(r.files)), 0);
+    if (size > CONFIGMAP_BUDGET) {
+      throw new Error(
+        `PublishRequest.files must fit the bootstrap ConfigMap (${CONFIGMAP_BUDGET} bytes for every repository), got ${size} bytes with "${request.name}"`,
+      );
+    }
     waitAlso(job, request.after ?? []);
     return { url: `${base}/${owner}/${request.name}`, fileUrl: (p) => fileUrl(request.name, p), ready: [job] };
   }
