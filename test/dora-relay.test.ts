@@ -755,6 +755,21 @@ describe("scripts/fawkes incident and dora export", () => {
     expect(team).toEqual({ ...orders, service: "*" });
   });
 
+  test("an incident DevLake linked to no deployment still counts for its service (its component) in time to restore, not in failure rate", () => {
+    const rows = dora.parseMysqlBatch(batch);
+    rows.push({
+      ...rows[rows.length - 1],
+      id: "webhook:10:manual-1",
+      service: "orders",
+      deployment_id: null,
+      at: "2026-11-28 10:00:00",
+      until: "2026-11-28 10:30:00",
+      cycle: null,
+    });
+    const [orders] = dora.summarize(rows, 28);
+    expect(orders).toMatchObject({ incidents: 2, changeFailureRate: 0.5, timeToRestoreHours: 1 });
+  });
+
   test("dora export runs the query in a restricted throwaway mysql pod and prints CSV or JSON", () => {
     const t = io({ status: 0, stdout: batch + "\n" });
     expect(dora.run(["dora", "export", "--team", "payments", "--days", "28", "--format", "csv"], t.io)).toBe(0);
