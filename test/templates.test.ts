@@ -249,6 +249,12 @@ describe("templateFiles", () => {
     expect(fs.readFileSync(path.join(REPO, "templates/http-api/template.yaml"), "utf8")).not.toMatch(/example\.org/);
   });
 
+  test("code in the skeletons holds no nunjucks block or comment tag ({% or {#), which the scaffolder would swallow", () => {
+    const code = Object.entries(files).filter(([p]) => /\/skeleton\/.*(\.(ts|py|go|json|toml|txt|mod)|Dockerfile|Jenkinsfile)$/.test(p));
+    expect(code.length).toBeGreaterThan(15);
+    expect(code.filter(([, c]) => /\{[%#]/.test(c)).map(([p]) => p)).toEqual([]);
+  });
+
   test("a value known only at apply (a Terraform token, e.g. ACR's login server) is written as it is", () => {
     const registry = "${TfToken[TOKEN.42]}/fawkes"; // what cdktf's Token.asString of an attribute looks like
     const t = parseYaml(templateFiles({ ...PLATFORM, registry })["templates/worker/template.yaml"]);
