@@ -245,3 +245,33 @@ describe("Argo CD team environments (the golden path)", () => {
     expect(() => new ArgocdComponent({ teams: ["Payments"] })).toThrow(`ArgocdProps.teams must be DNS labels of at most 40 characters, got "Payments"`);
   });
 });
+
+describe("Argo CD team environments with the platform's git service (Gitea) and identity", () => {
+  const { tf } = synthComponents(["argocd", "git", "identity"], { config: { teams: [{ name: "payments" }, { name: "shipping" }] } });
+  const all = manifests(release(tf, "argocd-teams"));
+
+  test("one project and one ApplicationSet per configured team, valid, the token read from the git service's secret", () => {
+    expect(all.map((m: any) => `${m.kind}/${m.metadata.name}`)).toEqual([
+      "AppProject/team-payments",
+      "AppProject/team-shipping",
+      "ApplicationSet/team-payments",
+      "ApplicationSet/team-shipping",
+    ]);
+    expect(all.flatMap((m: any) => validateManifest(m).map((p) => `${m.kind}/${m.metadata.name}: ${p}`))).toEqual([]);
+    const gitea = all.find((m: any) => m.kind === "ApplicationSet").spec.generators[0].matrix.generators[0].scmProvider.gitea;
+    expect(gitea.owner).toBe("payments");
+    expect(gitea.tokenRef.key).toBe("password");
+    // The secret it names is the git service's, in argocd, with Argo CD's repo-creds label and URL prefix.
+    const [secret] = resources(tf, "kubernetes_secret_v1").filter(
+      ([, r]) => r.metadata.name === gitea.tokenRef.secretName && r.metadata.namespace === "argocd",
+    );
+    expect(secret![1].metadata.labels["argocd.argoproj.io/secret-type"]).toBe("repo-creds");
+    expect(secret![1].data).toMatchObject({ url: "https://git.fawkes.test/", type: "git" });
+  });
+
+  test("the teams' groups reach Argo CD's RBAC", () => {
+    const policy: string = values(release(tf, "argocd")).configs.rbac["policy.csv"];
+    expect(policy).toContain("g, payments, role:team-payments");
+    expect(policy).toContain("g, shipping, role:team-shipping");
+  });
+});
