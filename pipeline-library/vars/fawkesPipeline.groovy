@@ -52,7 +52,7 @@ void call(Map options = [:]) {
           echo 'SAST skipped: this platform has no SonarQube (no sonarqube-token credential). Install the scanning component to get the quality gate.'
           return
         }
-        String projectKey = "${cfg.team}-${cfg.service}"
+        String projectKey = "${cfg.team}_${cfg.service}"
         withSonarQubeEnv('sonarqube') {
           container('sonar-scanner') {
             sh "sonar-scanner -Dsonar.projectKey=${projectKey} -Dsonar.projectName=${cfg.service} -Dsonar.sources=. -Dsonar.exclusions=deploy/**,docs/** -D${cfg.toolchain.sonarCoverageProperty}=${cfg.toolchain.coverageReport} -Dsonar.scm.revision=${commit}"
