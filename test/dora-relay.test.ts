@@ -407,6 +407,23 @@ describe("delivery-events relay: Gitea", () => {
     ]);
   });
 
+  test("the pipeline's promotion pull requests (deploy/production digest bumps) are no changes of code: ignored", async () => {
+    const { devlake, gitea } = setup();
+    const pr = fixture("gitea-pull-request-merged");
+    const promotion = {
+      ...pr,
+      pull_request: {
+        ...pr.pull_request,
+        title: "deploy(production): orders@0d3f1a2b3c4d from 9f1c2d3 [skip ci]",
+        head: { ...pr.pull_request.head, ref: "promote/production-9f1c2d3" },
+      },
+    };
+    expect((await gitea("pull_request", promotion)).status).toBe(202);
+    const rollback = { ...pr, pull_request: { ...pr.pull_request, head: { ...pr.pull_request.head, ref: "rollback/production-1234567" } } };
+    expect((await gitea("pull_request", rollback)).status).toBe(202);
+    expect(devlake.pulls.size).toBe(0);
+  });
+
   test("a bad or missing signature: 401, nothing sent", async () => {
     const { devlake, gitea, relay } = setup();
     expect((await gitea("push", fixture("gitea-push"), "another-secret")).status).toBe(401);

@@ -315,6 +315,9 @@ function giteaCall(event, input) {
     if (!isObject(pr) || !Number.isInteger(pr.number))
       throw new BadRequest(`Gitea pull_request payload.pull_request must have a number, got ${JSON.stringify(pr)}`);
     if (!PR_ACTIONS.has(o.action)) return { service, team, ignored: `pull request action ${JSON.stringify(o.action)}` };
+    // The pipeline's own promotion and rollback pull requests move a digest: no change of code.
+    if (/\[skip ci\]/.test(String(pr.title ?? "")) || /^(promote|rollback)\//.test(String(pr.head?.ref ?? "")))
+      return { service, team, ignored: "the platform's promotion or rollback pull request" };
     const merged = pr.merged === true;
     const closed = pr.state === "closed";
     /** @type {Record<string, unknown>} */
