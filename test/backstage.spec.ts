@@ -437,6 +437,25 @@ describe("Backstage on the golden path (the git service)", () => {
   });
 });
 
+describe("Backstage with the platform's git service (Gitea)", () => {
+  const { tf } = synthComponents(["backstage", "git"]);
+  const rel = release(tf, "backstage");
+  const v = helmValues(rel);
+  const appConfig = v.upstream.backstage.appConfig;
+
+  test("the published templates repository is the templates location, read through the Gitea integration", () => {
+    expect(appConfig.catalog.locations.filter((l: any) => l.type === "url").map((l: any) => l.target)).toEqual([
+      "https://git.fawkes.test/platform/platform-templates/src/branch/main/catalog-info.yaml",
+    ]);
+    expect(appConfig.integrations.gitea).toEqual([
+      expect.objectContaining({ host: "git.fawkes.test", username: "${GITEA_USERNAME}", password: "${GITEA_PASSWORD}" }),
+    ]);
+    const secretName = v.upstream.backstage.extraEnvVars.find((e: any) => e.name === "GITEA_PASSWORD").valueFrom.secretKeyRef.name;
+    expect(resources(tf, "kubernetes_secret_v1").filter(([, r]) => r.metadata.name === secretName && r.metadata.namespace === "backstage")).toHaveLength(1);
+    expect(v.global.dynamic.plugins).toContainEqual({ package: GITEA_SCAFFOLDER_PACKAGE, disabled: false });
+  });
+});
+
 const fakeRegister = (_s: Construct, r: ClientRequest) => ({
   issuer: "https://login.example.com",
   clientId: r.component,
