@@ -4,6 +4,7 @@ import { parse as parseYaml } from "yaml";
 import { CHARTS } from "../constructs/catalog";
 import { API_KEY_SECRET, CONFIG_IMAGE, DoraComponent, doraDashboardUrl } from "../constructs/components/dora";
 import { DORA_DASHBOARD_UID, KEY_QUERIES, TREND_QUERIES, doraDashboardJson } from "../constructs/components/dora/dashboards/fawkes-dora";
+import { addRequests, sumRequests } from "../constructs/sizes";
 import { manifests, release, resources, synthComponents, values } from "./support";
 import { synthesized } from "./synthesized";
 
@@ -218,9 +219,17 @@ describe("DoraComponent: DevLake", () => {
     expect(events?.incidentsUrl).toMatch(/^http:\/\/fawkes-events\.dora\.svc/);
   });
 
-  test("capacity: it reports the requests of DevLake, its UI and the proxy for the profile", () => {
-    // lake 100m/384Mi + ui 10m/32Mi + proxy 10m/32Mi on the small profile.
-    expect(out.requests?.cpu).toBeCloseTo(0.12, 3);
-    expect(out.requests?.memoryGiB).toBeCloseTo((384 + 32 + 32) / 1024, 2);
+  test("capacity: it reports the requests of DevLake, its UI, the proxy and the relay for the profile", () => {
+    const proxy = values(release(tf, "dora-oauth2-proxy"));
+    const relay = manifests(release(tf, "fawkes-events")).find((o) => o.kind === "Deployment");
+    const groups = (relay.spec.template.spec.containers as any[]).map((c) => ({ resources: c.resources, replicas: relay.spec.replicas }));
+    expect(out.requests).toEqual(
+      addRequests(
+        sumRequests([{ resources: v.lake.resources }, { resources: v.ui.resources }]),
+        sumRequests([{ resources: proxy.resources, replicas: proxy.replicaCount }]),
+        sumRequests(groups),
+      ),
+    );
+    expect(v.lake.resources.requests).toEqual({ cpu: "100m", memory: "384Mi" });
   });
 });

@@ -13,7 +13,7 @@ import { platformNamespace } from "../../namespace";
 import type { Component, ComponentOutput, Installed } from "../../platform";
 import { databaseSecret, generatedSecret } from "../../secrets";
 import type { SecretKeyRef } from "../../services";
-import { sumRequests } from "../../sizes";
+import { addRequests, sumRequests } from "../../sizes";
 import { DEVLAKE_DATASOURCE, doraDashboardJson, doraDashboardUrl, DORA_DASHBOARD_UID } from "./dashboards/fawkes-dora";
 import { eventsRelay } from "./relay";
 
@@ -178,7 +178,7 @@ export class DoraComponent implements Component {
     const grafanaUrl = deps.has("observability") || deps.catalog().some((c) => c.id === "observability") ? this.grafanaUrl(ctx, deps) : undefined;
     const lake = values.lake as Values;
     const uiValues = values.ui as Values;
-    const proxyRequests = ui ? sumRequests([{ resources: ui.values.resources, replicas: ui.values.replicaCount }]) : { cpu: 0, memoryGiB: 0 };
+    const proxyRequests = ui ? sumRequests([{ resources: ui.values.resources, replicas: ui.values.replicaCount }]) : undefined;
     const own = sumRequests([{ resources: lake.resources }, { resources: uiValues.resources }]);
     return {
       ready: [release, config, ...relay.ready],
@@ -190,7 +190,8 @@ export class DoraComponent implements Component {
       services: {
         deliveryEvents: { deploymentsUrl: relay.deploymentsUrl, incidentsUrl: relay.incidentsUrl, credentialFor: relay.credentialFor },
       },
-      requests: { cpu: round(own.cpu + proxyRequests.cpu), memoryGiB: round(own.memoryGiB + proxyRequests.memoryGiB) },
+      // Not the config Jobs: short runs, every 15 minutes.
+      requests: addRequests(own, proxyRequests, relay.requests),
     };
   }
 
@@ -508,8 +509,4 @@ function networkPolicies(): Values[] {
     },
   });
   return [policy("lake", 8080, { podSelector: {} }), policy("ui", 4000, { podSelector: { matchLabels: { "app.kubernetes.io/name": "oauth2-proxy" } } })];
-}
-
-function round(n: number): number {
-  return Math.round(n * 1000) / 1000;
 }
