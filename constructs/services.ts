@@ -202,7 +202,8 @@ export interface GitCredentialsRequest {
 /**
  * Where a robot credential lives. `token`: keys `username` and `password` (an access token), as
  * Argo CD repository credentials and Jenkins username/password credentials read them. `githubApp`:
- * keys `appId`, `installationId` and `privateKey` (PEM).
+ * keys `appId`, `installationId` and `privateKey` (PEM), and `clientId`, `clientSecret` and
+ * `webhookSecret` (Backstage's GitHub integration refuses an App without them).
  */
 export interface GitCredentials {
   readonly kind: "token" | "githubApp";

@@ -427,11 +427,21 @@ describe("Backstage on the golden path (the git service)", () => {
       {
         host: "github.com",
         apiBaseUrl: "https://api.github.com",
-        apps: [{ appId: "${GITHUB_APP_ID}", privateKey: "${GITHUB_APP_PRIVATE_KEY}", allowedInstallationOwners: ["acme"] }],
+        apps: [
+          {
+            appId: "${GITHUB_APP_ID}",
+            privateKey: "${GITHUB_APP_PRIVATE_KEY}",
+            clientId: "${GITHUB_APP_CLIENT_ID}",
+            clientSecret: "${GITHUB_APP_CLIENT_SECRET}",
+            webhookSecret: "${GITHUB_APP_WEBHOOK_SECRET}",
+            allowedInstallationOwners: ["acme"],
+          },
+        ],
       },
     ]);
     const ghEnv = (name: string) => hv.upstream.backstage.extraEnvVars.find((e: any) => e.name === name)?.valueFrom.secretKeyRef;
     expect(ghEnv("GITHUB_APP_PRIVATE_KEY")).toEqual({ name: "git-backstage", key: "privateKey" });
+    expect(ghEnv("GITHUB_APP_WEBHOOK_SECRET")).toEqual({ name: "git-backstage", key: "webhookSecret" });
     expect(hv.global.dynamic.plugins).toContainEqual({ package: GITHUB_SCAFFOLDER_PACKAGE, disabled: false });
     expect(hv.upstream.backstage.appConfig.catalog.locations[1].target).toBe("https://github.com/acme/platform-templates/blob/main/catalog-info.yaml");
   });

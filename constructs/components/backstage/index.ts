@@ -310,13 +310,26 @@ export class BackstageComponent implements Component {
             host,
             apiBaseUrl: git.apiUrl,
             // Installation tokens are minted from the App's id and key; only its organisation's installation.
-            apps: [{ appId: "${GITHUB_APP_ID}", privateKey: "${GITHUB_APP_PRIVATE_KEY}", allowedInstallationOwners: [git.platformOwner] }],
+            // Backstage reads clientId, clientSecret and webhookSecret as required keys of an App.
+            apps: [
+              {
+                appId: "${GITHUB_APP_ID}",
+                privateKey: "${GITHUB_APP_PRIVATE_KEY}",
+                clientId: "${GITHUB_APP_CLIENT_ID}",
+                clientSecret: "${GITHUB_APP_CLIENT_SECRET}",
+                webhookSecret: "${GITHUB_APP_WEBHOOK_SECRET}",
+                allowedInstallationOwners: [git.platformOwner],
+              },
+            ],
           },
         ],
       },
       env: [
         { name: "GITHUB_APP_ID", key: "appId" },
         { name: "GITHUB_APP_PRIVATE_KEY", key: "privateKey" },
+        { name: "GITHUB_APP_CLIENT_ID", key: "clientId" },
+        { name: "GITHUB_APP_CLIENT_SECRET", key: "clientSecret" },
+        { name: "GITHUB_APP_WEBHOOK_SECRET", key: "webhookSecret" },
       ],
       credentials,
       ready: [...published.ready, ...credentials.ready],
