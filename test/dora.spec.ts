@@ -25,7 +25,7 @@ describe("DoraComponent: DevLake", () => {
 
   test("the chart is pinned, its images are the stable release, its own Grafana and MySQL are off", () => {
     expect(devlake).toMatchObject({ repository: CHARTS.devlake.repository, chart: "devlake", version: CHARTS.devlake.version, namespace: "dora" });
-    expect(v.imageTag).toBe("v1.0.2");
+    expect(v.imageTag).toBe("v1.0.3");
     expect(v.imageTag).not.toMatch(/beta|rc/);
     expect(v.lake.image.repository).toBe("docker.io/apache/devlake");
     expect(v.ui.image.repository).toBe("docker.io/apache/devlake-config-ui");
