@@ -26,6 +26,14 @@ export interface PlatformServices {
   readonly git: GitService;
   /** Where deployments and incidents are reported (offered by `dora`; used by jenkins, observability). */
   readonly deliveryEvents: DeliveryEventsService;
+  /** The developer portal's accounts in the tools it shows (offered by `backstage`; used by `argocd`). */
+  readonly portal: PortalService;
+}
+
+/** What the portal signs in to other tools with; each tool creates the account, the portal keeps the password. */
+export interface PortalService {
+  /** A local Argo CD account (read-only) for the portal's Argo CD plugin: its name and a bcrypt hash of its password. */
+  readonly argocdAccount: { readonly username: string; readonly passwordBcryptHash: string };
 }
 
 /** What answers `service(key)`: a component's `deps`. */

@@ -24,10 +24,11 @@ describe("Argo CD", () => {
     expect(platform.outputs.get("argocd")!.adminSecrets).toEqual([expect.objectContaining({ namespace: "argocd", name: "argocd-admin", key: "password" })]);
   });
 
-  test("without the identity component: the generated local admin signs in, no OIDC, no RBAC of Fawkes' own", () => {
+  test("without the identity component: the generated local admin signs in, no OIDC, no RBAC of Fawkes' own but the portal's", () => {
     expect(v.configs.cm["admin.enabled"]).toBe(true);
     expect(v.configs.cm["oidc.config"]).toBeUndefined();
-    expect(v.configs.rbac).toBeUndefined();
+    expect(v.configs.rbac).toEqual({ "policy.csv": expect.stringMatching(/^p, role:portal, /) });
+    expect(values(release(synthComponents(["argocd"]).tf, "argocd")).configs.rbac).toBeUndefined();
     expect(() => release(tf, "argocd-sso")).toThrow();
   });
 
@@ -111,6 +112,34 @@ describe("Argo CD", () => {
       `ArgocdProps.projectNamespaces must be namespace names (DNS labels), got "Team_A"`,
     );
     expect(() => new ArgocdComponent({ sourceRepos: [] })).toThrow("ArgocdProps.sourceRepos must list at least one repository");
+  });
+});
+
+describe("Argo CD and the portal (Backstage)", () => {
+  const { tf } = synthComponents(["argocd", "backstage"]);
+  const v = values(release(tf, "argocd"));
+  const backstage = values({ values: release(tf, "backstage").values.map((x: string) => x.replace(/\$\$\{/g, "${")) });
+
+  test("the portal signs in to Argo CD as its own local account: login only, a bcrypt hash of the portal's generated password", () => {
+    expect(v.configs.cm["accounts.backstage"]).toBe("login");
+    const hash = v.configs.secret.extra["accounts.backstage.password"];
+    const [, name] = /^\$\{random_password\.([\w-]+)\.bcrypt_hash\}$/.exec(hash)!;
+    expect(name).toMatch(/^Platform_Backstage_AppSecret_Password-argocd-password/);
+    const env = backstage.upstream.backstage.extraEnvVars;
+    expect(env).toContainEqual({ name: "ARGOCD_USERNAME", value: "backstage" });
+    expect(env).toContainEqual({ name: "ARGOCD_PASSWORD", valueFrom: { secretKeyRef: { name: "backstage-secrets", key: "argocd-password" } } });
+  });
+
+  test("the portal's account only reads: get on applications, projects and clusters", () => {
+    const lines = String(v.configs.rbac["policy.csv"])
+      .split("\n")
+      .filter((l) => l.includes("role:portal"));
+    expect(lines).toEqual([
+      "p, role:portal, applications, get, */*, allow",
+      "p, role:portal, projects, get, *, allow",
+      "p, role:portal, clusters, get, *, allow",
+      "g, backstage, role:portal",
+    ]);
   });
 });
 

@@ -85,7 +85,8 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 export class ArgocdComponent implements Component {
   readonly id = "argocd";
   readonly needs = ["ingress", "tls"];
-  readonly uses = ["observability", "identity", "secrets", "git"];
+  // backstage: the portal's read-only account (PortalService), so services' pages show their deployments.
+  readonly uses = ["observability", "identity", "secrets", "git", "backstage"];
   readonly info = {
     title: "Argo CD",
     description: "GitOps continuous delivery: syncs applications from Git to the cluster",
@@ -111,6 +112,10 @@ export class ArgocdComponent implements Component {
     const url = `https://${ingress.host}`;
     const teams = this.props.teams ?? [];
     const git = deps.maybe("git");
+    const portal = deps.maybe("portal")?.argocdAccount;
+    if (portal && (!DNS_LABEL.test(portal.username) || portal.username === "admin"))
+      throw new Error(`PortalService.argocdAccount.username must be a DNS label other than admin, got "${portal.username}"`);
+    const portalPolicy = portal ? portalAccountPolicy(portal.username) : [];
 
     // The operator reads the plain password here (scripts/secret argocd); Argo CD only gets its bcrypt hash.
     const admin = generatedSecret(root, "AdminSecret", {
@@ -162,9 +167,22 @@ export class ArgocdComponent implements Component {
             ),
           },
           // No access by default: only the platform groups get a role.
-          rbac: { "policy.default": "", "policy.csv": [ARGOCD_POLICY, ...teams.flatMap(teamPolicy)].join("\n"), scopes: `[${client.groupsClaim}]` },
+          rbac: {
+            "policy.default": "",
+            "policy.csv": [ARGOCD_POLICY, ...teams.flatMap(teamPolicy), ...portalPolicy].join("\n"),
+            scopes: `[${client.groupsClaim}]`,
+          },
         }
-      : {};
+      : portal
+        ? { rbac: { "policy.csv": portalPolicy.join("\n") } }
+        : {};
+    // The portal's local account: sign-in only (no API keys), its password as a bcrypt hash.
+    const portalAccount = portal
+      ? {
+          cm: { ...(sso.cm ?? {}), [`accounts.${portal.username}`]: "login" },
+          secretExtra: { [`accounts.${portal.username}.password`]: portal.passwordBcryptHash },
+        }
+      : undefined;
 
     const monitors = deps.has("observability");
     // The server and the application controller both need to know where Applications may live.
@@ -183,8 +201,9 @@ export class ArgocdComponent implements Component {
       },
       configs: {
         // Expects a bcrypt hash: a reference to random_password.bcrypt_hash, computed at apply time.
-        secret: { argocdServerAdminPassword: admin.passwords.password.bcryptHash },
+        secret: { argocdServerAdminPassword: admin.passwords.password.bcryptHash, ...(portalAccount ? { extra: portalAccount.secretExtra } : {}) },
         ...sso,
+        ...(portalAccount ? { cm: portalAccount.cm } : {}),
         ...gitTls,
       },
       server: {
@@ -370,6 +389,16 @@ export class ArgocdComponent implements Component {
     });
     return { ref: { namespace: this.id, name: SSO_SECRET, key: source.key }, ready: [relay] };
   }
+}
+
+/** The portal's account sees applications and projects, and changes nothing. */
+function portalAccountPolicy(username: string): string[] {
+  return [
+    "p, role:portal, applications, get, */*, allow",
+    "p, role:portal, projects, get, *, allow",
+    "p, role:portal, clusters, get, *, allow",
+    `g, ${username}, role:portal`,
+  ];
 }
 
 /** The copy of the SSO client secret Argo CD reads (`$argocd-sso:client-secret`). */

@@ -59,6 +59,8 @@ const CA_DIR = "/etc/fawkes/ca";
 const INTEGRATIONS_SECRET = "backstage-integrations";
 /** The realm the identity service serves the platform from (the issuer is `<base>/realms/<realm>`). */
 const KEYCLOAK_ISSUER = /^(https:\/\/[^/\s]+)\/realms\/([\w-]+)\/?$/;
+/** The portal's local account in Argo CD (PortalService.argocdAccount). */
+const ARGOCD_ACCOUNT = "backstage";
 /** Subject of calls made with the generated API token, as Backstage logs and authorizes them. */
 const API_TOKEN_SUBJECT = "fawkes-automation";
 
@@ -104,7 +106,8 @@ export class BackstageComponent implements Component {
       component: this.id,
       namespace: this.id,
       name: APP_SECRET,
-      passwordKeys: ["api-token", "session-secret"],
+      // argocd-password: the portal's read-only Argo CD account (Argo CD gets only its bcrypt hash).
+      passwordKeys: ["api-token", "session-secret", "argocd-password"],
       description: `Backstage API token (Authorization: Bearer, acts as service "${API_TOKEN_SUBJECT}")`,
       dependsOn: [ns],
     });
@@ -199,7 +202,13 @@ export class BackstageComponent implements Component {
             ...(ca ? [{ name: "NODE_EXTRA_CA_CERTS", value: `${CA_DIR}/${ca.configMap.key}` }] : []),
             ...(sonarToken ? [env("SONARQUBE_TOKEN", sonarToken.secret.name, sonarToken.secret.key)] : []),
             ...(golden?.env.map((e) => env(e.name, golden.credentials.secret.name, e.key)) ?? []),
-            ...(plugins.argocdUrl ? [env("ARGOCD_AUTH_TOKEN", INTEGRATIONS_SECRET, "argocd-token", true)] : []),
+            ...(plugins.argocdUrl
+              ? [
+                  env("ARGOCD_AUTH_TOKEN", INTEGRATIONS_SECRET, "argocd-token", true),
+                  { name: "ARGOCD_USERNAME", value: ARGOCD_ACCOUNT },
+                  env("ARGOCD_PASSWORD", APP_SECRET, "argocd-password"),
+                ]
+              : []),
             ...(plugins.jenkinsUrl
               ? [
                   env("JENKINS_USERNAME", INTEGRATIONS_SECRET, "jenkins-username", true),
@@ -257,6 +266,7 @@ export class BackstageComponent implements Component {
       endpoints: { backstage: url },
       adminSecrets: [secrets.location],
       requests: sumRequests([{ resources: backstage.resources, replicas: backstage.replicas }]),
+      services: { portal: { argocdAccount: { username: ARGOCD_ACCOUNT, passwordBcryptHash: secrets.passwords["argocd-password"]!.bcryptHash } } },
     };
   }
 

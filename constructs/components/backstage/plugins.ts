@@ -149,7 +149,18 @@ export function dynamicPlugins(s: PluginSettings): DynamicPlugin[] {
         ...mount("backstage-community.plugin-argocd", "entity.page.cd/cards", "ArgocdDeploymentLifecycle", "isArgocdConfigured"),
       }),
       plugin(PLUGIN_PACKAGES.argocdBackend, {
-        argocd: { appLocatorMethods: [{ type: "config", instances: [{ name: "platform", url: s.argocdUrl, token: "${ARGOCD_AUTH_TOKEN}" }] }] },
+        // The portal's own read-only account (Argo CD creates it from PortalService); a token an
+        // operator puts in backstage-integrations takes precedence.
+        argocd: {
+          appLocatorMethods: [
+            {
+              type: "config",
+              instances: [
+                { name: "platform", url: s.argocdUrl, token: "${ARGOCD_AUTH_TOKEN}", username: "${ARGOCD_USERNAME}", password: "${ARGOCD_PASSWORD}" },
+              ],
+            },
+          ],
+        },
       }),
     );
   }
