@@ -416,12 +416,39 @@ describe("delivery-events relay: Gitea", () => {
         ...pr.pull_request,
         title: "deploy(production): orders@0d3f1a2b3c4d from 9f1c2d3 [skip ci]",
         head: { ...pr.pull_request.head, ref: "promote/production-9f1c2d3" },
+        // merged by the pipeline's robot (promotion: auto): the pipeline records that deployment
+        merged_by: { id: 2, login: "fawkes-ci" },
       },
     };
     expect((await gitea("pull_request", promotion)).status).toBe(202);
     const rollback = { ...pr, pull_request: { ...pr.pull_request, head: { ...pr.pull_request.head, ref: "rollback/production-1234567" } } };
     expect((await gitea("pull_request", rollback)).status).toBe(202);
     expect(devlake.pulls.size).toBe(0);
+  });
+
+  test("a person merging the production promotion is the production deployment (app commit from its body); the robot's merges are the pipeline's to record", () => {
+    const pr = fixture("gitea-pull-request-merged");
+    const commit = "9f1c2d3e4b5a69788796a5b4c3d2e1f0a9b8c7d6";
+    const digest = `sha256:${"0d3f1a2b".repeat(8)}`;
+    const promotion = {
+      ...pr,
+      pull_request: {
+        ...pr.pull_request,
+        title: `deploy(production): orders@0d3f1a2b3c4d from 9f1c2d3 [skip ci]`,
+        body: `Promotes orders to production: \`registry.example/fawkes/orders@${digest}\`, built from ${commit}.\n\nMerging deploys it.`,
+        head: { ...pr.pull_request.head, ref: "promote/production-9f1c2d3" },
+      },
+    };
+    const { call } = giteaCall("pull_request", promotion);
+    expect(call?.path).toBe("/deployments");
+    const body = call?.body as { id: string; environment: string; deploymentCommits: { commitSha: string }[] };
+    expect(body.environment).toBe("PRODUCTION");
+    expect(body.deploymentCommits[0].commitSha).toBe(commit);
+    expect(giteaCall("pull_request", promotion).call?.body).toEqual(body); // a redelivery: the same id
+    const byRobot = { ...promotion, pull_request: { ...promotion.pull_request, merged_by: { login: "fawkes-ci" } } };
+    expect(giteaCall("pull_request", byRobot).call).toBeUndefined();
+    const unmerged = { ...promotion, action: "opened", pull_request: { ...promotion.pull_request, merged: false, state: "open" } };
+    expect(giteaCall("pull_request", unmerged).call).toBeUndefined();
   });
 
   test("a bad or missing signature: 401, nothing sent", async () => {

@@ -291,6 +291,59 @@ const PUSH_KEY_BASE = 1_000_000_000;
 /** Organisation of the platform's own repositories: not services. */
 const PLATFORM_OWNER = "platform";
 
+/** The robot that merges promotions itself (and then records the deployment from the pipeline). */
+const CI_ROBOT = "fawkes-ci";
+
+/**
+ * A merged `promote/production-<commit>` pull request, merged by a person, as DevLake's production
+ * deployment: the application commit and digest come from the body gitops.js `promote` writes
+ * (`` `<image>@<digest>`, built from <commit> ``). The id is the pull request's, so a redelivery
+ * upserts it; never also counted by the pipeline, which records only what its robot merges.
+ * Start and finish are the merge time: Argo CD syncs within minutes of it.
+ * @param {Record<string, any>} o the Gitea payload
+ * @param {Record<string, any>} pr
+ * @param {string} service
+ * @param {string} team
+ * @returns {DevLakeCall | undefined}
+ */
+function productionPromotionCall(o, pr, service, team) {
+  if (!/^promote\/production-/.test(String(pr.head?.ref ?? "")) || pr.merged !== true) return undefined;
+  const mergedBy = pr.merged_by?.login ?? pr.merged_by?.username;
+  if (mergedBy === CI_ROBOT) return undefined;
+  const m = /`([^`@\s]+)@(sha256:[0-9a-f]{64})`, built from ([0-9a-f]{40})/.exec(String(pr.body ?? ""));
+  if (!m)
+    throw new BadRequest(`Gitea payload.pull_request.body of a promotion must name \`<image>@<digest>\`, built from <commit>, got ${JSON.stringify(pr.body)}`);
+  const at = isoDate(pr.merged_at, "Gitea payload.pull_request.merged_at");
+  const [, image, digest, commit] = m;
+  const repository = String(o.repository.html_url ?? o.repository.clone_url ?? "").replace(/\.git$/, "");
+  const title = `${service} ${digest.slice(7, 19)} (${commit.slice(0, 7)}) to production`;
+  return {
+    path: "/deployments",
+    body: {
+      id: `fawkes:${service}:production:${team}/${service}#${pr.number}`,
+      displayTitle: title,
+      name: `${service}@${digest.slice(0, 19)}`,
+      result: "SUCCESS",
+      environment: ENVIRONMENTS.production,
+      originalEnvironment: "production",
+      startedDate: at,
+      finishedDate: at,
+      deploymentCommits: [
+        {
+          repoUrl: repository,
+          commitSha: commit,
+          startedDate: at,
+          finishedDate: at,
+          result: "SUCCESS",
+          displayTitle: title,
+          refName: "main",
+          commitMsg: `${image}@${digest}`,
+        },
+      ],
+    },
+  };
+}
+
 /**
  * Gitea's `pull_request` and `push` webhooks → DevLake's `POST …/pull_requests` (the webhook plugin
  * takes pull requests, deployments and issues; it has no commit endpoint). A pull request is upserted
@@ -315,6 +368,10 @@ function giteaCall(event, input) {
     if (!isObject(pr) || !Number.isInteger(pr.number))
       throw new BadRequest(`Gitea pull_request payload.pull_request must have a number, got ${JSON.stringify(pr)}`);
     if (!PR_ACTIONS.has(o.action)) return { service, team, ignored: `pull request action ${JSON.stringify(o.action)}` };
+    // A person merged the pipeline's production promotion: that merge is the production deployment
+    // (Argo CD syncs it). The pipeline records the ones its robot merges (`promotion: auto`) itself.
+    const promotion = productionPromotionCall(o, pr, service, team);
+    if (promotion) return { service, team, call: promotion };
     // The pipeline's own promotion and rollback pull requests move a digest: no change of code.
     if (/\[skip ci\]/.test(String(pr.title ?? "")) || /^(promote|rollback)\//.test(String(pr.head?.ref ?? "")))
       return { service, team, ignored: "the platform's promotion or rollback pull request" };
