@@ -11,6 +11,7 @@ import { createRelay, type DevLakeApi } from "../constructs/components/dora/rela
 import { alertmanagerConfig } from "../constructs/components/observability/alerting";
 import type { Component } from "../constructs/platform";
 import type { GitWebhookRequest, SecretKeyRef } from "../constructs/services";
+import { RECORDED_MARK } from "../pipeline-library/resources/fawkes/gitops";
 import { deploymentRecord } from "../pipeline-library/resources/fawkes/record";
 import * as dora from "../scripts/lib/dora";
 import { fakeObservability, manifests, release, resources, synthWith } from "./support";
@@ -416,8 +417,8 @@ describe("delivery-events relay: Gitea", () => {
         ...pr.pull_request,
         title: "deploy(production): orders@0d3f1a2b3c4d from 9f1c2d3 [skip ci]",
         head: { ...pr.pull_request.head, ref: "promote/production-9f1c2d3" },
-        // merged by the pipeline's robot (promotion: auto): the pipeline records that deployment
-        merged_by: { id: 2, login: "fawkes-ci" },
+        // merged by the pipeline (promotion: auto), which records that deployment itself
+        body: "Promotes orders to production. The pipeline merges it and records the deployment (fawkes:recorded).",
       },
     };
     expect((await gitea("pull_request", promotion)).status).toBe(202);
@@ -426,7 +427,7 @@ describe("delivery-events relay: Gitea", () => {
     expect(devlake.pulls.size).toBe(0);
   });
 
-  test("a person merging the production promotion is the production deployment (app commit from its body); the robot's merges are the pipeline's to record", () => {
+  test("a merged production promotion is the production deployment (app commit from its body), unless the pipeline merged and recorded it", () => {
     const pr = fixture("gitea-pull-request-merged");
     const commit = "9f1c2d3e4b5a69788796a5b4c3d2e1f0a9b8c7d6";
     const digest = `sha256:${"0d3f1a2b".repeat(8)}`;
@@ -445,8 +446,11 @@ describe("delivery-events relay: Gitea", () => {
     expect(body.environment).toBe("PRODUCTION");
     expect(body.deploymentCommits[0].commitSha).toBe(commit);
     expect(giteaCall("pull_request", promotion).call?.body).toEqual(body); // a redelivery: the same id
-    const byRobot = { ...promotion, pull_request: { ...promotion.pull_request, merged_by: { login: "fawkes-ci" } } };
-    expect(giteaCall("pull_request", byRobot).call).toBeUndefined();
+    const byPipeline = {
+      ...promotion,
+      pull_request: { ...promotion.pull_request, body: `${promotion.pull_request.body}\n\nThe pipeline merges it ${RECORDED_MARK}.` },
+    };
+    expect(giteaCall("pull_request", byPipeline).call).toBeUndefined();
     const unmerged = { ...promotion, action: "opened", pull_request: { ...promotion.pull_request, merged: false, state: "open" } };
     expect(giteaCall("pull_request", unmerged).call).toBeUndefined();
   });

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { applicationStatus, rolloutOf } from "../pipeline-library/resources/fawkes/argo";
-import { bumpImage, deployMessage, promote } from "../pipeline-library/resources/fawkes/gitops";
+import { RECORDED_MARK, bumpImage, deployMessage, promote } from "../pipeline-library/resources/fawkes/gitops";
 import { formatDuration, jsonApi, parseDuration } from "../scripts/lib/platform";
 
 const ROOT = path.join(__dirname, "..");
@@ -68,6 +68,7 @@ interface Commit {
 }
 interface Pull {
   number: number;
+  body?: string;
   head: string;
   base: string;
   title: string;
@@ -188,7 +189,7 @@ class FakeGitea {
         this.pulls.filter((x) => x.state === (q.get("state") ?? "open")).map((x) => this.pullJson(x)),
       );
     if (rest === "/pulls" && method === "POST") {
-      const pr: Pull = { number: this.pulls.length + 1, head: body.head, base: body.base, title: body.title, state: "open", merged: false };
+      const pr: Pull = { number: this.pulls.length + 1, head: body.head, base: body.base, title: body.title, body: body.body, state: "open", merged: false };
       this.pulls.push(pr);
       return reply(201, this.pullJson(pr));
     }
@@ -391,6 +392,16 @@ describe("gitops.promote", () => {
     expect(merged.pullRequest).toMatchObject({ number: 1, merged: true });
     expect(merged.revision).toBe(g.head().sha);
     expect(parseYaml(g.head().files["deploy/production/kustomization.yaml"]).images[0].digest).toBe(D1);
+  });
+
+  it("marks the pull request when the pipeline merges and records it (the DORA relay then skips the merge); a person's promotion is unmarked", async () => {
+    const byPipeline = serviceRepo(0);
+    await promote(byPipeline.api(), { ...p, env: "production", mode: "pull-request", merge: true, recorded: true });
+    expect(String(byPipeline.pulls[0].body)).toContain(RECORDED_MARK);
+    const forPerson = serviceRepo(0);
+    await promote(forPerson.api(), { ...p, env: "production", mode: "pull-request", recorded: true });
+    expect(String(forPerson.pulls[0].body)).not.toContain(RECORDED_MARK);
+    expect(String(forPerson.pulls[0].body)).toMatch(/`[^`@]+@sha256:[0-9a-f]{64}`, built from [0-9a-f]{7,40}/);
   });
 
   it("refuses a kustomization it cannot edit without writing", async () => {

@@ -360,10 +360,11 @@ describe("helper commands (cli.js) with fake I/O", () => {
       service: "orders",
       mode: "commit",
       merge: false,
+      recorded: true,
     });
     expect(JSON.parse(files["p.json"])).toEqual({ startedAt: "2026-12-01T10:00:00.000Z", revision: "b".repeat(40), pullRequest: null });
     expect(await main(["promote", "--env", "production", "--mode", "pull-request", "--merge", ...common, "--out", "pp.json"], io)).toBe(0);
-    expect(promoteCalls.at(-1)).toMatchObject({ env: "production", mode: "pull-request", merge: true });
+    expect(promoteCalls.at(-1)).toMatchObject({ env: "production", mode: "pull-request", merge: true, recorded: true });
     expect(JSON.parse(files["pp.json"])).toMatchObject({ revision: "e".repeat(40), pullRequest: { number: 7, merged: true } });
   });
 

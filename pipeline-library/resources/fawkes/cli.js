@@ -201,6 +201,8 @@ const COMMANDS = {
       commit: need(args, "commit"),
       service: need(args, "service"),
       mode,
+      // The pipeline records what it merges itself (record step): marked so the relay skips the merge.
+      recorded: true,
       // promotion: auto — the pipeline merges its own pull request.
       merge: args.merge === "true",
     });

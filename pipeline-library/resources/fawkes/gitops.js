@@ -148,19 +148,24 @@ async function branchHead(api, owner, repo, branch) {
   return b.commit.id;
 }
 
+/** In a promotion pull request's body: its deployment is recorded by the pipeline, not by its merge. */
+const RECORDED_MARK = "(fawkes:recorded)";
+
 /**
  * Promotes `newName@digest` (built from app commit `commit`) to `env`: reads
  * `deploy/<env>/kustomization.yaml` on main, bumps it, and writes it back as the API's user
  * (`fawkes-ci`) with the `[skip ci]` message, either straight to main (`mode: "commit"`) or on branch
  * `promote/<env>-<commit short>` with a pull request (`mode: "pull-request"`; `merge: true` merges it).
  * Nothing is written when the file already deploys that digest. `revision` is the commit that
- * deploys it on main (for an unmerged pull request, the branch's commit).
+ * deploys it on main (for an unmerged pull request, the branch's commit). `recorded: true` (the
+ * pipeline, which merges and then records the deployment itself) marks the pull request with
+ * `RECORDED_MARK`, so the DORA relay does not count its merge a second time.
  * @param {GitApi} api
- * @param {{ owner: string, repo: string, env: string, newName: string, digest: string, commit: string, service: string, mode: "commit" | "pull-request", merge?: boolean, branch?: string }} p
+ * @param {{ owner: string, repo: string, env: string, newName: string, digest: string, commit: string, service: string, mode: "commit" | "pull-request", merge?: boolean, recorded?: boolean, branch?: string }} p
  * @returns {Promise<{ revision: string, unchanged?: boolean, pullRequest?: { number: number, url: string, merged: boolean } }>}
  */
 async function promote(api, p) {
-  const { owner, repo, env, newName, digest, commit, service, mode, merge = false, branch = "main" } = p;
+  const { owner, repo, env, newName, digest, commit, service, mode, merge = false, recorded = false, branch = "main" } = p;
   if (!/^[0-9a-f]{7,40}$/.test(commit)) throw new Error(`promote.commit must be a commit SHA, got ${JSON.stringify(commit)}`);
   if (mode !== "commit" && mode !== "pull-request") throw new Error(`promote.mode must be "commit" or "pull-request", got ${JSON.stringify(mode)}`);
   const path = `deploy/${env}/kustomization.yaml`;
@@ -179,7 +184,9 @@ async function promote(api, p) {
     message,
     branch,
     head: `promote/${env}-${commit.slice(0, 7)}`,
-    body: `Promotes ${service} to ${env}: \`${newName}@${digest}\`, built from ${commit}.\n\nMerging deploys it (Argo CD syncs \`deploy/${env}/\`).`,
+    body:
+      `Promotes ${service} to ${env}: \`${newName}@${digest}\`, built from ${commit}.\n\nMerging deploys it (Argo CD syncs \`deploy/${env}/\`).` +
+      (merge && recorded ? `\n\nThe pipeline merges it and records the deployment ${RECORDED_MARK}.` : ""),
     merge,
   });
 }
@@ -224,4 +231,16 @@ async function proposeFile(api, { owner, repo, path, content, sha, message, bran
   return { revision: merged?.merge_commit_sha ?? (await branchHead(api, owner, repo, branch)), pullRequest: { ...pullRequest, merged: true } };
 }
 
-module.exports = { bumpImage, currentImage, shortDigest, deployMessage, promote, proposeFile, readFile, writeFile, branchHead, isNotFound };
+module.exports = {
+  RECORDED_MARK,
+  bumpImage,
+  currentImage,
+  shortDigest,
+  deployMessage,
+  promote,
+  proposeFile,
+  readFile,
+  writeFile,
+  branchHead,
+  isNotFound,
+};

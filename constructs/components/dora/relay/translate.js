@@ -291,14 +291,15 @@ const PUSH_KEY_BASE = 1_000_000_000;
 /** Organisation of the platform's own repositories: not services. */
 const PLATFORM_OWNER = "platform";
 
-/** The robot that merges promotions itself (and then records the deployment from the pipeline). */
-const CI_ROBOT = "fawkes-ci";
+/** gitops.js `RECORDED_MARK`: the pipeline merged this promotion and records its deployment itself. */
+const RECORDED_MARK = "(fawkes:recorded)";
 
 /**
- * A merged `promote/production-<commit>` pull request, merged by a person, as DevLake's production
- * deployment: the application commit and digest come from the body gitops.js `promote` writes
- * (`` `<image>@<digest>`, built from <commit> ``). The id is the pull request's, so a redelivery
- * upserts it; never also counted by the pipeline, which records only what its robot merges.
+ * A merged `promote/production-<commit>` pull request (by a person, or `scripts/fawkes deploy --merge`)
+ * as DevLake's production deployment: the application commit and digest come from the body gitops.js
+ * `promote` writes (`` `<image>@<digest>`, built from <commit> ``). The id is the pull request's, so
+ * a redelivery upserts it. Skipped when the body carries `RECORDED_MARK`: the pipeline merged it
+ * (`promotion: auto`) and posts its own record, so the deployment is never counted twice.
  * Start and finish are the merge time: Argo CD syncs within minutes of it.
  * @param {Record<string, any>} o the Gitea payload
  * @param {Record<string, any>} pr
@@ -308,8 +309,7 @@ const CI_ROBOT = "fawkes-ci";
  */
 function productionPromotionCall(o, pr, service, team) {
   if (!/^promote\/production-/.test(String(pr.head?.ref ?? "")) || pr.merged !== true) return undefined;
-  const mergedBy = pr.merged_by?.login ?? pr.merged_by?.username;
-  if (mergedBy === CI_ROBOT) return undefined;
+  if (String(pr.body ?? "").includes(RECORDED_MARK)) return undefined;
   const m = /`([^`@\s]+)@(sha256:[0-9a-f]{64})`, built from ([0-9a-f]{40})/.exec(String(pr.body ?? ""));
   if (!m)
     throw new BadRequest(`Gitea payload.pull_request.body of a promotion must name \`<image>@<digest>\`, built from <commit>, got ${JSON.stringify(pr.body)}`);
@@ -368,8 +368,8 @@ function giteaCall(event, input) {
     if (!isObject(pr) || !Number.isInteger(pr.number))
       throw new BadRequest(`Gitea pull_request payload.pull_request must have a number, got ${JSON.stringify(pr)}`);
     if (!PR_ACTIONS.has(o.action)) return { service, team, ignored: `pull request action ${JSON.stringify(o.action)}` };
-    // A person merged the pipeline's production promotion: that merge is the production deployment
-    // (Argo CD syncs it). The pipeline records the ones its robot merges (`promotion: auto`) itself.
+    // A merged production promotion is the production deployment (Argo CD syncs it), unless the
+    // pipeline merged it (`promotion: auto`) and records it itself.
     const promotion = productionPromotionCall(o, pr, service, team);
     if (promotion) return { service, team, call: promotion };
     // The pipeline's own promotion and rollback pull requests move a digest: no change of code.
