@@ -247,6 +247,10 @@ describe("GitComponent (GitHub)", () => {
       ["appId", { key: "fawkes/github-app", property: "appId" }],
       ["installationId", { key: "fawkes/github-app", property: "installationId" }],
       ["privateKey", { key: "fawkes/github-app", property: "privateKey" }],
+      // Backstage's GitHub integration refuses an App without these.
+      ["clientId", { key: "fawkes/github-app", property: "clientId" }],
+      ["clientSecret", { key: "fawkes/github-app", property: "clientSecret" }],
+      ["webhookSecret", { key: "fawkes/github-app", property: "webhookSecret" }],
     ]);
     expect(es.spec.target.template.metadata.labels["argocd.argoproj.io/secret-type"]).toBe("repo-creds");
     expect(es.spec.target.template.data).toMatchObject({ url: "https://github.com", type: "git" });

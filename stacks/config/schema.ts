@@ -495,8 +495,16 @@ export const configSchema = z.strictObject({
         .strictObject({
           /** The organisation the platform creates repositories in. */
           organization: z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?$/, "a GitHub organisation name (letters, digits, -)"),
-          /** Where the GitHub App's `appId`, `installationId` and `privateKey` live in the cloud secret store (never the values). */
-          app: z.strictObject({ key: z.string().trim().min(1, "the secret store key holding appId, installationId and privateKey") }),
+          /**
+           * Where the GitHub App's `appId`, `installationId`, `privateKey`, `clientId`, `clientSecret` and
+           * `webhookSecret` live in the cloud secret store (never the values).
+           */
+          app: z.strictObject({
+            key: z
+              .string()
+              .trim()
+              .min(1, "the secret store key holding the GitHub App's appId, installationId, privateKey, clientId, clientSecret and webhookSecret"),
+          }),
         })
         .optional(),
     })

@@ -289,7 +289,11 @@ export class GitComponent implements Component {
     return { ready: [job], endpoints: { git: `${url}/${org}` }, services: { git: service } };
   }
 
-  /** An ExternalSecret with the App's appId, installationId and privateKey (and the request's labels and literals). */
+  /**
+   * An ExternalSecret with the App's appId, installationId and privateKey, plus clientId, clientSecret
+   * and webhookSecret (Backstage's GitHub integration refuses an App without them), and the request's
+   * labels and literals.
+   */
   private appCredentials(
     scope: Construct,
     ctx: PlatformContext,
@@ -304,7 +308,7 @@ export class GitComponent implements Component {
     },
   ): Release {
     const key = this.props.github!.app.key;
-    const fields = ["appId", "installationId", "privateKey"];
+    const fields = ["appId", "installationId", "privateKey", "clientId", "clientSecret", "webhookSecret"];
     return manifestsRelease(scope, `GithubApp-${request.component}`, ctx, {
       name: `${request.name}-sync`,
       namespace: request.namespace,
@@ -355,10 +359,11 @@ export class GitComponent implements Component {
       }) as unknown as Record<string, string>,
       dependsOn: [ns],
     });
+    // Hashed as resolved (Terraform expressions): a token's synth-time text is numbered by creation order.
     const hash = Lazy.stringValue({
-      produce: () =>
+      produce: (context) =>
         createHash("sha256")
-          .update(JSON.stringify([scripts, data(), props.apiUrl]))
+          .update(JSON.stringify(context.resolve([scripts, data(), props.apiUrl])))
           .digest("hex")
           .slice(0, 10),
     });
