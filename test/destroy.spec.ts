@@ -1,6 +1,7 @@
 import { parse as parseYaml } from "yaml";
 import { STACKS, type StackName } from "../stacks/app";
-import { STANDARD, synthesized } from "./synthesized";
+import { LOCAL_HEAVY_COMPONENTS } from "../stacks/local";
+import { LOCAL_WITH_ALL, STANDARD, synthesized } from "./synthesized";
 
 /**
  * `allowDestroy: true` must flip protection and nothing else: an operator sets it, deploys (a plan
@@ -73,6 +74,11 @@ describe.each(Object.keys(STACKS) as StackName[])("%s with allowDestroy", (name)
     }
     expect(left).toEqual([]);
   });
+});
+
+test("the laptop compared here has every component on that a laptop leaves off (here and in the equivalence suite)", () => {
+  const on = LOCAL_WITH_ALL.local?.components ?? {};
+  expect(LOCAL_HEAVY_COMPONENTS.filter((id) => on[id] !== true)).toEqual([]);
 });
 
 test("the shared synth cache covers every stack of the app (the snapshot and manifest tests read it)", () => {

@@ -42,33 +42,84 @@ const CONTEXT_KEYS = new Set([
   "tls_client_ca", // the same, for Grafana's generic OAuth
   "customInitContainers", // the same, for Jenkins: its JVM's trust store with the local CA
   "mounts", // the same (the trust store's volume)
+  "extraContainerVolumeMounts", // the same, for Gitea's containers (its OAuth source calls the issuer)
+  "extraInitVolumeMounts", // the same, for Gitea's init containers
 ]);
 
 /** Placement under other names (scanJobNodeSelector, scanJobTolerations...): ctx.nodePools. */
 const PLACEMENT = /(NodeSelector|Tolerations|Affinity)$/;
 
-/** Environment variables computed from the context: Mattermost's file store settings follow ctx.bucket(); the local CA's file. */
-const CONTEXT_ENV = /^(MM_FILESETTINGS_|NODE_EXTRA_CA_CERTS$|CA_FILE$)/;
+/**
+ * Environment variables computed from the context, present on some foundations only: Mattermost's
+ * file store settings follow ctx.bucket(); the local CA (ctx.certificates selfSigned): its file, Go's
+ * certificate directories with it (Gitea), the ConfigMap with it that Jenkins' build pods mount.
+ */
+const CONTEXT_ENV = /^(MM_FILESETTINGS_|NODE_EXTRA_CA_CERTS$|CA_FILE$|SSL_CERT_DIR$|FAWKES_BUILDER_CA_CONFIGMAP$)/;
+
+/**
+ * Environment variables present everywhere whose value is a context field, compared as that field's
+ * name: the pipeline's registry (jenkins/pipeline.ts: ctx.registry is ECR, ACR, Artifact Registry or
+ * the laptop's in-cluster registry, pushed to by its Service and pulled through a node port, with
+ * `--insecure-registry`), the push identity's pod labels (AKS workload identity), the build pods'
+ * host aliases to the ingress (ctx.dns.loopback).
+ */
+const CONTEXT_ENV_VALUES: Record<string, string> = {
+  FAWKES_REGISTRY_PUSH: "<ctx.registry.pushUrl>",
+  FAWKES_REGISTRY_PULL: "<ctx.registry.pullUrl>",
+  FAWKES_KANIKO_FLAGS: "<ctx.registry.kanikoFlags>",
+  FAWKES_BUILDER_POD_LABELS: "<workloadIdentity.podLabels>",
+  FAWKES_BUILDER_HOST_ALIASES: "<ctx.dns.loopback>",
+};
+
+/** An environment variable's name: Kubernetes' `name`, or `key` in JCasC's global envVars. */
+const envName = (x: unknown): string => (x && typeof x === "object" ? String((x as any).name ?? (x as any).key ?? "") : "");
+
+/**
+ * Argo CD's `configs.tls` when it holds only `certificates`: the local CA its repo server trusts for
+ * the git host (ctx.certificates selfSigned, argocd-tls-certs-cm). Ingress `tls` keys stay compared.
+ */
+const isLocalCaTls = (k: string, x: unknown) => k === "tls" && !!x && typeof x === "object" && Object.keys(x).join() === "certificates";
+
+const isObject = (x: unknown): x is Record<string, unknown> => !!x && typeof x === "object" && !Array.isArray(x);
 
 function normalize(v: unknown, key = ""): unknown {
-  if (Array.isArray(v)) return v.filter((x) => !CONTEXT_ENV.test((x as { name?: string })?.name ?? "")).map((x) => normalize(x, key));
+  if (Array.isArray(v))
+    return v
+      .filter((x) => !CONTEXT_ENV.test(envName(x)))
+      .map((x) => (envName(x) in CONTEXT_ENV_VALUES ? { ...(x as object), value: CONTEXT_ENV_VALUES[envName(x)] } : x))
+      .map((x) => normalize(x, key));
   if (v && typeof v === "object") {
-    // A context key is dropped whole: present on one foundation (Azure's azure.json volume), absent on another.
+    // A context key is dropped whole: present on one foundation (Azure's azure.json volume), absent on
+    // another. So is an object that held only context keys (Gitea's `global` with just host aliases).
+    const isEmptied = (x: unknown, n: unknown) => isObject(x) && Object.keys(x).length > 0 && isObject(n) && Object.keys(n).length === 0;
     return Object.fromEntries(
       Object.entries(v)
-        .filter(([k]) => !CONTEXT_KEYS.has(k) && !PLACEMENT.test(k))
-        .map(([k, x]) => [k, normalize(x, k)]),
+        .filter(([k, x]) => !CONTEXT_KEYS.has(k) && !PLACEMENT.test(k) && !isLocalCaTls(k, x))
+        .map(([k, x]) => [k, x, k === "configScripts" ? configScripts(x) : normalize(x, k)] as const)
+        .filter(([, x, n]) => !isEmptied(x, n))
+        .map(([k, , n]) => [k, n]),
     );
   }
   // Terraform references differ by construct path and cloud resource; hosts by domain.
   // Argo CD's oidc.config carries the local CA inline (ctx.certificates selfSigned).
   // Jenkins' javaOpts point at the trust store with the local CA (the same).
+  // A database host is a reference on a cloud, a Service of the laptop's data namespace there
+  // (ctx.postgres() / ctx.database(): foundations/existing-cluster/data.ts DATA_NAMESPACE).
+  // The git bootstrap Job is named after a hash of its ConfigMap, compared on its own below.
   if (typeof v === "string")
     return v
       .replace(/\$\{[^}]*\}/g, "<ref>")
+      .replace(/\b[a-z0-9-]+\.fawkes-data\.svc\b/g, "<ref>")
+      .replace(/^git-bootstrap-[0-9a-f]{10}$/, "git-bootstrap-<config hash>")
       .replace(/\n\s*rootCA: <ref>/, "")
       .replace(/ -Djavax\.net\.ssl\.trustStore=\S+ -Djavax\.net\.ssl\.trustStoreType=PKCS12/, "");
   return v;
+}
+
+/** JCasC's config scripts are YAML text: compared parsed, so their env vars are masked like the others. */
+function configScripts(scripts: unknown): unknown {
+  if (!scripts || typeof scripts !== "object") return normalize(scripts);
+  return Object.fromEntries(Object.entries(scripts).map(([k, text]) => [k, normalize(typeof text === "string" ? parseYaml(text) : text, k)]));
 }
 
 function withDomain(v: unknown, domain: string): unknown {
@@ -139,7 +190,62 @@ export function describeEquivalence(tfByStack: Record<string, any>): void {
       const allowed = [...everywhere, ...(name === "fawkes-local" ? [/^traefik: .*(service|ports)/, /^cluster-issuers: /, /^platform-monitors: /] : [])];
       expect(diffs.filter((d) => !allowed.some((a) => a.test(d)))).toEqual([]);
     });
+
+    test.each(Object.keys(stacks).filter((s) => s !== "fawkes-aws"))(
+      "%s bootstraps the git service with the same config as fawkes-aws (its Job's name hashes it), but the registry's pull URL",
+      (name) => {
+        const mine = gitBootstrapConfig(stacks[name].tf, stacks[name].domain);
+        const theirs = gitBootstrapConfig(reference.tf, reference.domain);
+        // Not vacuous: the templates do carry the registry (and the ConfigMap is there at all).
+        expect(JSON.stringify(theirs)).toContain("<ctx.registry.pullUrl>");
+        expect(firstDifference(mine, theirs)).toBe("");
+      },
+    );
   });
+}
+
+/** ctx.registry's pull URL as the pipeline gets it (Jenkins' FAWKES_REGISTRY_PULL), if Jenkins is installed. */
+function registryPullUrl(tf: any): string | undefined {
+  const jenkins = Object.values<any>(tf.resource.helm_release ?? {}).find((r) => r.name === "jenkins");
+  const text = jenkins && parseYaml(jenkins.values[0])?.controller?.JCasC?.configScripts?.environment;
+  const env = text ? (parseYaml(text)?.jenkins?.globalNodeProperties?.[0]?.envVars?.env ?? []) : [];
+  return env.find((e: { key: string }) => e.key === "FAWKES_REGISTRY_PULL")?.value;
+}
+
+/** The names of the stack's ClusterIssuers (ctx.certificates: Let's Encrypt on a cloud, the local CA on a laptop). */
+function clusterIssuers(tf: any): Set<string> {
+  const names = new Set<string>();
+  for (const r of Object.values<any>(tf.resource.helm_release ?? {}))
+    for (const v of r.values ?? []) for (const m of parseYaml(v)?.manifests ?? []) if (m?.kind === "ClusterIssuer") names.add(m.metadata.name);
+  return names;
+}
+
+/**
+ * The git service's bootstrap ConfigMap (organisations, robots, webhooks, the platform's published
+ * repositories), normalized: its Job is named after a hash of it, which the values comparison masks.
+ * The published templates carry ctx.registry's pull URL (a service's `newName`) and the cluster
+ * issuer a service's certificate comes from, compared as those fields.
+ */
+function gitBootstrapConfig(tf: any, domain: string): Record<string, unknown> | undefined {
+  const cm = Object.values<any>(tf.resource.kubernetes_config_map_v1 ?? {}).find((c) => c.metadata?.name === "git-bootstrap");
+  if (!cm) return undefined;
+  const pull = registryPullUrl(tf);
+  const issuers = clusterIssuers(tf);
+  const normalized = (text: string) =>
+    (pull ? text.split(pull).join("<ctx.registry.pullUrl>") : text)
+      .split(domain)
+      .join("<domain>")
+      .replace(/\$\{[^}]*\}/g, "<ref>")
+      .replace(/clusterIssuer: ([a-z0-9-]+)/g, (line, issuer: string) => (issuers.has(issuer) ? "clusterIssuer: <ctx.certificates issuer>" : line));
+  // Repository files are JSON: parsed, so a difference names its file.
+  const parsed = (text: string) => {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  };
+  return Object.fromEntries(Object.entries<string>(cm.data).map(([k, text]) => [k, parsed(normalized(text))]));
 }
 
 function firstDifference(a: unknown, b: unknown, path = ""): string {

@@ -15,7 +15,7 @@ const CACHE_ROOT = path.join(__dirname, "..", "node_modules", ".cache", "fawkes-
 const CACHE_ENV = "FAWKES_SYNTH_CACHE";
 
 /** The laptop with every component on, to compare like with like across foundations. */
-export const LOCAL_WITH_ALL: ConfigInput = { local: { components: { scanning: true, mattermost: true, dojo: true } } };
+export const LOCAL_WITH_ALL: ConfigInput = { local: { components: { scanning: true, mattermost: true, dojo: true, dora: true } } };
 
 /** The standard set: every stack with the embedded defaults, and the laptop with everything on. */
 export const STANDARD: Record<string, { stack: StackName; config: ConfigInput; validate?: false }> = {
