@@ -362,6 +362,10 @@ describe("fawkes-local: pods reach the issuer at the URL browsers use", () => {
     expect(backstage.hostAliases).toEqual(withGit);
     for (const a of [argocd.global.hostAliases, backstage.hostAliases]) expect(a[0].hostnames).toContain("git.localtest.me");
     expect(samlJob.spec.template.spec.hostAliases).toEqual(alias);
+    // Gitea's OAuth2 source discovers the issuer from the pod (the init container too: the same global value).
+    expect(values(release(local, "gitea")).global.hostAliases).toEqual(alias);
+    // oauth2-proxy in front of DevLake's UI discovers the issuer and redeems codes from its pod.
+    expect(values(release(local, "dora-oauth2-proxy")).hostAliases).toEqual(alias);
   });
 
   test("Argo CD trusts the local CA for the issuer, inline and JSON-quoted (a multi-line PEM would break the YAML)", () => {
@@ -383,6 +387,24 @@ describe("fawkes-local: pods reach the issuer at the URL browsers use", () => {
     const mount = backstage.extraVolumeMounts.find((m: any) => m.name === volume.name);
     expect(env.value).toBe(`${mount.mountPath}/ca.crt`);
     caConfigMap("backstage", release(local, "backstage"));
+  });
+
+  test("Gitea trusts the local CA for its OAuth2 source: SSL_CERT_DIR adds the mounted ConfigMap, in the init containers too", () => {
+    const gitea = values(release(local, "gitea"));
+    const volume = gitea.extraVolumes.find((v: any) => v.configMap?.name === "fawkes-ca");
+    const mount = gitea.extraContainerVolumeMounts.find((m: any) => m.name === volume.name);
+    expect(gitea.extraInitVolumeMounts).toContainEqual(mount);
+    const env = gitea.deployment.env.find((e: any) => e.name === "SSL_CERT_DIR");
+    expect(env.value.split(":")).toEqual(["/etc/ssl/certs", mount.mountPath]);
+    caConfigMap("git", release(local, "gitea"));
+  });
+
+  test("DevLake's oauth2-proxy trusts the local CA for the issuer: provider-ca-file on the mounted ConfigMap", () => {
+    const proxy = values(release(local, "dora-oauth2-proxy"));
+    const volume = proxy.extraVolumes.find((v: any) => v.configMap?.name === "fawkes-ca");
+    const mount = proxy.extraVolumeMounts.find((m: any) => m.name === volume.name);
+    expect(proxy.extraArgs["provider-ca-file"]).toBe(`${mount.mountPath}/ca.crt`);
+    caConfigMap("dora", release(local, "dora-oauth2-proxy"));
   });
 
   test("the SonarQube SAML Job fetches the descriptor with curl --cacert on the local CA", () => {
@@ -410,8 +432,24 @@ describe("fawkes-local: pods reach the issuer at the URL browsers use", () => {
   });
 
   test("on a cloud (public DNS, Let's Encrypt) none of this is rendered", () => {
-    const text = JSON.stringify(aws);
+    // The pipeline library the git service publishes is code, the same on every foundation (its
+    // build pod reads the local reach from Jenkins' variables, checked below, and trusts the
+    // cluster's own CA for the Kubernetes API): it is left out of the scan, the rest is scanned.
+    const library = (tf: any) => resources(tf, "kubernetes_config_map_v1").find(([, r]) => r.metadata.name === "git-bootstrap")![1].data;
+    const shipped = "repo-pipeline-library.json";
+    expect(library(aws)[shipped]).toBe(library(local)[shipped]);
+    const scanned = structuredClone(aws);
+    delete library(scanned)[shipped];
+    const text = JSON.stringify(scanned);
     expect(text).not.toMatch(/hostAliases|traefik-in-cluster|rootCA|tls_client_ca|NODE_EXTRA_CA_CERTS|javax\.net\.ssl\.trustStore|local-ca-truststore/);
+    const jenkinsEnv = Object.fromEntries(
+      parseYaml(values(release(aws, "jenkins")).controller.JCasC.configScripts.environment).jenkins.globalNodeProperties[0].envVars.env.map((e: any) => [
+        e.key,
+        e.value,
+      ]),
+    );
+    expect(jenkinsEnv.FAWKES_BUILDER_HOST_ALIASES).toBe("[]");
+    expect(jenkinsEnv.FAWKES_BUILDER_CA_CONFIGMAP).toBeUndefined();
     const job = manifests(release(aws, "sonarqube-saml")).find((m) => m.kind === "Job").spec.template.spec;
     expect(job.volumes).toBeUndefined();
     expect(job.containers[0].env.map((e: any) => e.name)).not.toContain("CA_FILE");

@@ -145,7 +145,8 @@ export class GitComponent implements Component {
 
     const env = (name: string, secret: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
     const overlay: Values = {
-      global: { hostAliases: reach?.hostAliases ?? [] },
+      // Only on a laptop (the issuer's host aliased to the ingress): nothing of it on a cloud.
+      ...(reach?.hostAliases.length ? { global: { hostAliases: reach.hostAliases } } : {}),
       ingress: {
         enabled: true,
         className: ingress.className,
