@@ -11,6 +11,8 @@ const UIS: Record<string, string> = {
   observability: "grafana",
   jenkins: "jenkins",
   scanning: "sonarqube",
+  git: "git",
+  dora: "dora",
 };
 
 describe.each(["fawkes-aws", "fawkes-azure", "fawkes-gcp", "fawkes-local-all"] as const)("%s realm", (key) => {

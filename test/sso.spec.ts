@@ -2,6 +2,7 @@ import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
 import { Testing } from "cdktf";
 import { parse as parseYaml } from "yaml";
 import { ARGOCD_POLICY, ArgocdComponent } from "../constructs/components/argocd";
+import { OAUTH_SOURCE } from "../constructs/components/git";
 import { JenkinsComponent } from "../constructs/components/jenkins";
 import { MattermostComponent } from "../constructs/components/mattermost";
 import { GRAFANA_ROLE_PATH, ObservabilityComponent } from "../constructs/components/observability";
@@ -60,10 +61,12 @@ function synthWithIdentity(off: string[], replace: Component[] = []): { tf: any;
 
 /**
  * The UIs that sign in through the identity service here; Backstage's sign-in and Keycloak's own are
- * checked in their specs. (support.ts' fakeIdentity() returns no `ready`; this one does, so the
- * "waits for its client's secret" test has something to find.)
+ * checked in their specs, and so are the details of Gitea's OAuth2 source (test/git.spec.ts) and of
+ * DevLake's oauth2-proxy (test/dora.spec.ts): their clients are checked here. (support.ts'
+ * fakeIdentity() returns no `ready`; this one does, so the "waits for its client's secret" test has
+ * something to find.)
  */
-const UIS = ["argocd", "observability", "jenkins", "scanning", "mattermost"];
+const UIS = ["argocd", "observability", "jenkins", "scanning", "mattermost", "git", "dora"];
 const ELSEWHERE = ["backstage", "identity"];
 
 describe("Single sign-on in every UI", () => {
@@ -88,7 +91,7 @@ describe("Single sign-on in every UI", () => {
 
   test("each UI registers one client, with exact redirect URIs on https://<subdomain>.<domain>", () => {
     // Mattermost Team Edition (no license) has no SSO, so it registers nothing.
-    expect(requests.map((r) => r.component).sort()).toEqual(["argocd", "jenkins", "observability", "scanning"]);
+    expect(requests.map((r) => r.component).sort()).toEqual(["argocd", "dora", "git", "jenkins", "observability", "scanning"]);
     for (const r of requests) {
       const info = platform.installed.find((c) => c.id === r.component)!.info;
       expect(r.namespace).toBe(r.component);
@@ -103,10 +106,20 @@ describe("Single sign-on in every UI", () => {
       observability: ["https://grafana.fawkes.test/login/generic_oauth"],
       jenkins: ["https://jenkins.fawkes.test/securityRealm/finishLogin"],
       scanning: ["https://sonarqube.fawkes.test/oauth2/callback/saml"],
+      // Gitea's callback names its OAuth2 source; oauth2-proxy's is its own fixed path.
+      git: [`https://git.fawkes.test/user/oauth2/${OAUTH_SOURCE}/callback`],
+      dora: ["https://dora.fawkes.test/oauth2/callback"],
     });
     expect(requests.find((r) => r.component === "scanning")!.protocol).toBe("saml");
-    // PKCE required where the UI sends a code challenge (Grafana, Jenkins); Argo CD's server flow sends none.
-    expect(requests.filter((r) => r.pkce).map((r) => r.component)).toEqual(["observability", "jenkins"]);
+    // PKCE required where the UI sends a code challenge (Grafana, Jenkins, oauth2-proxy with
+    // code-challenge-method S256); Argo CD's server flow sends none, nor does Gitea as a login source (go-gitea/gitea#21376).
+    expect(
+      requests
+        .filter((r) => r.pkce)
+        .map((r) => r.component)
+        .sort(),
+    ).toEqual(["dora", "jenkins", "observability"]);
+    expect(values(release(tf, "dora-oauth2-proxy")).extraArgs["code-challenge-method"]).toBe("S256");
   });
 
   test("each UI waits for its client's secret before it starts with SSO", () => {
@@ -115,6 +128,8 @@ describe("Single sign-on in every UI", () => {
       ["grafana", "observability"],
       ["jenkins", "jenkins"],
       ["sonarqube-saml", "scanning"],
+      ["gitea", "git"],
+      ["dora-oauth2-proxy", "dora"],
     ])
       expect([name, release(tf, name).depends_on]).toEqual([name, expect.arrayContaining([secretDependency(component)])]);
   });
