@@ -1,5 +1,6 @@
 import { Release } from "@cdktf/provider-helm/lib/release";
 import { TerraformResource } from "cdktf";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { COMPONENTS, platformComponents } from "../stacks/components";
 import { strings, synthComponents, testConfig } from "./support";
 
@@ -47,17 +48,7 @@ describe.each(ids)("component %s", (id) => {
   });
 
   test("no literal password or token in what it renders", () => {
-    for (const [, r] of own) {
-      for (const [s, where] of strings(r.values ?? [])) {
-        for (const m of s.matchAll(/^[ \t]*([\w.-]*(password|passwd|token|apikey))[ \t]*:[ \t]*(\S+)[ \t]*$/gim)) {
-          expect({ where, key: m[1], value: m[3] }).toEqual({
-            where,
-            key: m[1],
-            value: expect.stringMatching(/^("?\$\$?\{.+\}"?|'?\{\{.+\}\}'?|""|''|null|~|\[\]|\{\}|true|false|[A-Z_]+)$/),
-          });
-        }
-      }
-    }
+    for (const [, r] of own) expect(literalSecrets(r.values ?? [])).toEqual([]);
   });
 
   test("admin secrets it reports are generated, labelled Kubernetes secrets", () => {
@@ -67,6 +58,56 @@ describe.each(ids)("component %s", (id) => {
       expect(secret?.data[s.key]).toMatch(/^\$\{random_password\.[\w-]+\.result\}$/);
     }
   });
+});
+
+/** A YAML line `<key ending in password, passwd, token or apikey>: <value>`. */
+const YAML_SECRET_LINE = /^[ \t]*([\w.-]*(password|passwd|token|apikey))[ \t]*:[ \t]*(\S+)[ \t]*$/gim;
+/** What such a value may be: a reference (Terraform, Helm or external-secrets template, an env name), empty, or no string. */
+const REFERENCE = /^("?\$\$?\{.+\}"?|'?\{\{.+\}\}'?|""|''|null|~|\[\]|\{\}|true|false|[A-Z_]+)$/;
+/** In JavaScript: a string literal assigned to such a key or variable (`password: "…"`, `token = '…'`). */
+const JS_SECRET_LITERAL = /([\w$]*(?:password|passwd|token|apikey))["']?\s*(?::|=(?![=>]))\s*(["'`])((?:\\.|(?!\2)[^\\])*)\2/gi;
+
+/** The JavaScript files a release ships (data keys ending in `.js`, e.g. a ConfigMap a Job runs), with their paths. */
+function* shippedJs(v: unknown, where: string[]): Generator<[string, string]> {
+  if (v && typeof v === "object")
+    for (const [k, x] of Object.entries(v)) {
+      if (typeof x === "string" && k.endsWith(".js")) yield [x, [...where, k].join(".")];
+      else yield* shippedJs(x, [...where, k]);
+    }
+}
+
+/**
+ * Literal secrets in a release's values documents: YAML lines whose secret-named key has a value
+ * that is no reference. The JavaScript files it ships are code, not YAML (`password: desired.x,` is
+ * an object literal): their lines are checked for string literals assigned to such names instead, so
+ * a literal in JavaScript is caught too (an empty string or a template of only `${…}` is none).
+ */
+function literalSecrets(docs: string[]): { where: string; key: string; value: string }[] {
+  const found: { where: string; key: string; value: string }[] = [];
+  const jsLines = new Set<string>();
+  for (const [i, doc] of docs.entries()) {
+    for (const [js, where] of shippedJs(parseYaml(doc), [String(i)])) {
+      for (const line of js.split("\n")) jsLines.add(line.trim());
+      for (const m of js.matchAll(JS_SECRET_LITERAL)) if (m[3] !== "" && !/^(\$\{[^}]+\})+$/.test(m[3])) found.push({ where, key: m[1], value: m[3] });
+    }
+  }
+  for (const [s, where] of strings(docs))
+    for (const m of s.matchAll(YAML_SECRET_LINE)) if (!jsLines.has(m[0].trim()) && !REFERENCE.test(m[3])) found.push({ where, key: m[1], value: m[3] });
+  return found;
+}
+
+test("the literal-secret scan catches a literal in YAML and in a shipped JavaScript file, never a reference or code", () => {
+  const manifest = (js: string) =>
+    stringifyYaml({ manifests: [{ kind: "ConfigMap", data: { "main.js": js } }], admin: { password: "${random_password.x.result}", existingToken: "" } });
+  const code = "const x = {\n  password: desired.jenkins.password,\n  token: `${process.env.T}`,\n  apiKey: '',\n};\nif (token === 'abc') ok();\n";
+  expect(literalSecrets([manifest(code)])).toEqual([]);
+  expect(literalSecrets([manifest(`${code}const relayToken = "s3cr3t-value";\n`)])).toEqual([
+    { where: "0.manifests.0.data.main.js", key: "relayToken", value: "s3cr3t-value" },
+  ]);
+  expect(literalSecrets([manifest(`${code}send({ "password": 'hunter2' });\n`)])).toEqual([
+    { where: "0.manifests.0.data.main.js", key: "password", value: "hunter2" },
+  ]);
+  expect(literalSecrets(["db:\n  password: hunter2\n"])).toEqual([{ where: "0", key: "password", value: "hunter2" }]);
 });
 
 function pascal(id: string): string {
