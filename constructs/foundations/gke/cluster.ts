@@ -51,6 +51,11 @@ export const WEBHOOK_FREE_CHARTS = [
   "keycloakx",
   "mattermost-operator",
   "prometheus-pushgateway",
+  // The golden path and DORA: no webhook in their templates (devlake 1.0.3-beta10, oauth2-proxy
+  // 10.7.0, gitea's as of 2025-12); their subcharts (Bitnami, Grafana, redis-ha) stay off.
+  "gitea",
+  "devlake",
+  "oauth2-proxy",
 ];
 
 /** What the master-to-node firewall rule opens: the webhook ports GKE does not already allow. */
