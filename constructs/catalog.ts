@@ -28,6 +28,9 @@ export const CHARTS = {
   // Observability and chat
   "kube-prometheus-stack": { repository: "https://prometheus-community.github.io/helm-charts", chart: "kube-prometheus-stack", version: "88.5.3" },
   grafana: { repository: "https://grafana-community.github.io/helm-charts", chart: "grafana", version: "12.11.1" },
+  loki: { repository: "https://grafana-community.github.io/helm-charts", chart: "loki", version: "18.11.0" }, // Loki 3.7 (moved to grafana-community in 2026)
+  tempo: { repository: "https://grafana-community.github.io/helm-charts", chart: "tempo", version: "2.2.4" }, // Tempo 2.10, monolithic
+  alloy: { repository: "https://grafana.github.io/helm-charts", chart: "alloy", version: "1.11.1" }, // Alloy v1.18
   "mattermost-operator": { repository: "https://helm.mattermost.com", chart: "mattermost-operator", version: "1.0.5" },
   // The Dojo: lab pod placement (policy engine) and progress metrics
   kyverno: { repository: "https://kyverno.github.io/kyverno/", chart: "kyverno", version: "3.9.0" },

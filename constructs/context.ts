@@ -176,6 +176,10 @@ export interface BucketRef {
   readonly name: string;
   /** Present when the bucket speaks the S3 API (S3 itself, or an in-cluster S3-compatible store). */
   readonly s3?: { readonly endpoint: string; readonly region: string; readonly pathStyle: boolean };
+  /** Present for an Azure Blob container (`name`): the storage account holding it, reached with Entra ID. */
+  readonly azureBlob?: { readonly accountName: string };
+  /** Present for a Google Cloud Storage bucket (`name`), reached with workload identity. */
+  readonly gcs?: true;
   readonly dependsOn: ITerraformDependable[];
 }
 

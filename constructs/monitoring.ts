@@ -78,3 +78,35 @@ export function dashboardJson(d: DashboardSpec): string {
     2,
   );
 }
+
+/** Fixed uids of the provisioned datasources, so links, correlations and dashboards can name them. */
+export const DATASOURCE_UIDS = { prometheus: "prometheus", loki: "loki", tempo: "tempo" } as const;
+
+/**
+ * Grafana Explore with two panes, pre-filtered on one service in one environment: its logs
+ * (`{service="<s>", env="<e>"}`, the labels the collector sets) and its traces (TraceQL on the OTLP
+ * `service.name` and the namespace suffix the collector adds from Kubernetes). For portal links.
+ */
+export function exploreUrl(grafanaUrl: string, target: { service: string; env: string }, range = { from: "now-1h", to: "now" }): string {
+  const { service, env } = target;
+  if (!/^[a-z][a-z0-9-]*$/.test(service)) throw new Error(`exploreUrl.service must be a service name (a-z, 0-9, "-"), got "${service}"`);
+  if (!/^[a-z][a-z0-9-]*$/.test(env)) throw new Error(`exploreUrl.env must be an environment name (a-z, 0-9, "-"), got "${env}"`);
+  const loki = { type: "loki", uid: DATASOURCE_UIDS.loki };
+  const tempo = { type: "tempo", uid: DATASOURCE_UIDS.tempo };
+  const panes = {
+    logs: { datasource: loki.uid, queries: [{ refId: "A", datasource: loki, expr: `{service="${service}", env="${env}"}` }], range },
+    traces: {
+      datasource: tempo.uid,
+      queries: [
+        {
+          refId: "A",
+          datasource: tempo,
+          queryType: "traceql",
+          query: `{resource.service.name="${service}" && resource.k8s.namespace.name=~".*-${env}"}`,
+        },
+      ],
+      range,
+    },
+  };
+  return `${grafanaUrl.replace(/\/+$/, "")}/explore?schemaVersion=1&orgId=1&panes=${encodeURIComponent(JSON.stringify(panes))}`;
+}

@@ -81,6 +81,12 @@ export interface MonitoringService {
   readonly prometheusUrl: string;
   /** Grafana's public URL, for links (catalog entries, alerts). */
   readonly grafanaUrl: string;
+  /** Loki's API inside the cluster (LogQL queries; Alloy is the only writer). */
+  readonly lokiUrl: string;
+  /** Tempo's API inside the cluster (TraceQL queries). */
+  readonly tempoUrl: string;
+  /** Where workloads send OTLP traces (HTTP, `OTEL_EXPORTER_OTLP_ENDPOINT`): the Alloy collector; gRPC is on port 4317 of the same host. */
+  readonly otlpEndpoint: string;
   /**
    * What creates the monitoring.coreos.com CRDs (and the operator's admission webhook): every
    * release that renders a ServiceMonitor, PodMonitor or PrometheusRule waits for it. Charts that

@@ -10,6 +10,7 @@ import "./components.spec";
 import "./capacity.spec";
 import "./front-door.spec";
 import "./observability.spec";
+import "./logs-traces.spec";
 import "./backstage.spec";
 import "./argocd.spec";
 import "./mattermost.spec";

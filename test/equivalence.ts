@@ -22,6 +22,9 @@ const CONTEXT_KEYS = new Set([
   "tolerations", // ctx.nodePools (AKS spot taint on the dojo pool)
   "affinity", // ctx.nodePools, rendered as affinity for charts with a default nodeSelector
   "scheduling", // ctx.nodePools in the Mattermost CR
+  "storage", // ctx.bucket(): Loki's storage, Tempo's storage.trace (S3, Blob, GCS, or a volume on a laptop)
+  "schemaConfig", // the same: Loki's index names its object store
+  "compactor", // the same: Loki's retention deletes in that store
   "storageClass", // ctx.storageClass
   "storageClassName", // ctx.storageClass
   "extraArgs", // ctx.dns.extraArgs (zone, resource group, project)

@@ -61,10 +61,12 @@ describe("ObservabilityComponent", () => {
     expect(out.endpoints).toEqual({ grafana: "https://grafana.fawkes.test" });
   });
 
-  test("Grafana has Prometheus and Alertmanager datasources pointing at the stack's Services", () => {
+  test("Grafana has Prometheus, Loki, Tempo and Alertmanager datasources pointing at their Services", () => {
     const ds = grafana.datasources["datasources.yaml"].datasources;
     expect(ds.map((d: any) => [d.type, d.url])).toEqual([
       ["prometheus", "http://kube-prometheus-stack-prometheus.observability.svc:9090"],
+      ["loki", "http://loki.observability.svc:3100"],
+      ["tempo", "http://tempo.observability.svc:3200"],
       ["alertmanager", "http://kube-prometheus-stack-alertmanager.observability.svc:9093"],
     ]);
     const { crds, ...monitoring } = out.services!.monitoring!;
@@ -72,6 +74,9 @@ describe("ObservabilityComponent", () => {
       namespace: "observability",
       prometheusUrl: "http://kube-prometheus-stack-prometheus.observability.svc:9090",
       grafanaUrl: "https://grafana.fawkes.test",
+      lokiUrl: "http://loki.observability.svc:3100",
+      tempoUrl: "http://tempo.observability.svc:3200",
+      otlpEndpoint: "http://alloy.observability.svc:4318",
     });
     // What monitor-creating releases wait for: the release with the CRDs, not Grafana.
     expect(crds.map((r: any) => r.nameInput)).toEqual(["kube-prometheus-stack"]);
@@ -145,8 +150,9 @@ describe("ObservabilityComponent", () => {
   });
 
   test("requests add up the workload pods of the profile", () => {
-    // small: Prometheus 200m/1Gi, Alertmanager 20m/64Mi, operator 50m/128Mi, Grafana 100m/256Mi, sidecar 20m/64Mi.
-    expect(out.requests).toEqual({ cpu: 0.39, memoryGiB: 1.5 });
+    // small: Prometheus 200m/1Gi, Alertmanager 20m/64Mi, operator 50m/128Mi, Grafana 100m/256Mi, sidecar 20m/64Mi,
+    // Loki 200m/1Gi, Tempo 100m/512Mi, one Alloy pod 50m/128Mi.
+    expect(out.requests).toEqual({ cpu: 0.74, memoryGiB: 3.125 });
   });
 
   test("a bad subdomain fails at construction, naming the prop and the value", () => {

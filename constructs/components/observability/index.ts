@@ -3,7 +3,7 @@ import { Construct } from "constructs";
 import type { PlatformContext } from "../../context";
 import { ingressFor, manifestsRelease, platformRelease, releaseValues, renderYaml, type Values } from "../../helm";
 import { issuerReach } from "../../in-cluster-issuer";
-import { DASHBOARD_FOLDER_ANNOTATION, DASHBOARD_LABEL, DATASOURCE_LABEL } from "../../monitoring";
+import { DASHBOARD_FOLDER_ANNOTATION, DASHBOARD_LABEL, DATASOURCE_LABEL, DATASOURCE_UIDS } from "../../monitoring";
 import { platformNamespace } from "../../namespace";
 import type { Component, ComponentInfo, ComponentOutput, Installed } from "../../platform";
 import { generatedSecret } from "../../secrets";
@@ -11,10 +11,14 @@ import { generatedSecret } from "../../secrets";
 import { sumRequests, type PodGroup } from "../../sizes";
 import { alertmanagerConfig, mattermostWebhookSecret, MATTERMOST_WEBHOOK_SECRET } from "./alerting";
 import { PLATFORM_DASHBOARD_FOLDER, PLATFORM_DASHBOARD_PROVIDER, PROMETHEUS_DATASOURCE, upstreamDashboardValues } from "./dashboards";
+import { alloyConfig, alloyValues, OTLP_PORTS } from "./collector";
+import { installLoki, LOKI_RELEASE } from "./logs";
 import { monitorManifest } from "./monitors";
+import { installTempo, TEMPO_RELEASE } from "./traces";
 
 export { MATTERMOST_WEBHOOK_SECRET } from "./alerting";
 export { UPSTREAM_DASHBOARDS } from "./dashboards";
+export { alloyConfig, LOG_LABELS, streamLabels } from "./collector";
 
 export interface ObservabilityProps {
   /**
@@ -39,6 +43,7 @@ export const GRAFANA_ROLE_PATH = "contains(groups[*], 'platform-admins') && 'Adm
 /** Release name: also the prefix of the chart's Services (`<name>-prometheus`, `<name>-alertmanager`). */
 const STACK_RELEASE = "kube-prometheus-stack";
 const GRAFANA_RELEASE = "grafana";
+const ALLOY_RELEASE = "alloy";
 const ADMIN_SECRET = "grafana-admin";
 /** Where Grafana's pods mount the local CA (a laptop), for generic OAuth's `tls_client_ca`. */
 const GRAFANA_CA_DIR = "/etc/grafana/fawkes-ca";
@@ -99,6 +104,8 @@ export class ObservabilityComponent implements Component {
           ruleSelectorNilUsesHelmValues: false,
           probeSelectorNilUsesHelmValues: false,
           scrapeConfigSelectorNilUsesHelmValues: false,
+          // Tempo's metrics generator writes service-graph and span metrics here.
+          enableRemoteWriteReceiver: true,
           storageSpec: { volumeClaimTemplate: { spec: { storageClassName: ctx.storageClass, accessModes: ["ReadWriteOnce"] } } },
           ...placement,
         },
@@ -142,6 +149,30 @@ export class ObservabilityComponent implements Component {
             manifests: targets.map((t) => monitorManifest(t, this.id)),
           })
         : undefined;
+    // Logs and traces: the stores, then the collector that feeds them; only this namespace reaches the stores.
+    const logs = installLoki(root, ctx, this.id, [ns]);
+    const traces = installTempo(root, ctx, this.id, prometheusUrl, [ns]);
+    const alloyFile = `${this.id}-alloy`;
+    const collectorValues = releaseValues(
+      ctx,
+      alloyFile,
+      alloyValues(alloyConfig({ lokiPushUrl: `${logs.url}/loki/api/v1/push`, tempoOtlpGrpc: traces.otlpGrpc })),
+    );
+    const collector = platformRelease(root, "Alloy", ctx, {
+      chart: "alloy",
+      name: ALLOY_RELEASE,
+      namespace: ns.metadata.name,
+      createNamespace: false,
+      dependsOn: [ns, logs.release, traces.release],
+      values: [renderYaml(collectorValues)],
+    });
+    const storesPolicy = manifestsRelease(root, "StoresPolicy", ctx, {
+      name: "observability-stores-policy",
+      namespace: this.id,
+      dependsOn: [ns],
+      manifests: storesNetworkPolicies(this.id),
+    });
+    const otlpEndpoint = `http://${ALLOY_RELEASE}.${this.id}.svc:${OTLP_PORTS.http}`;
 
     const ingress = ingressFor(this.subdomain, ctx, deps);
     const url = `https://${ingress.host}`;
@@ -185,6 +216,7 @@ export class ObservabilityComponent implements Component {
               isDefault: true,
               jsonData: { httpMethod: "POST", timeInterval: "30s" },
             },
+            ...logsAndTracesDatasources(logs.url, traces.url),
             {
               name: "Alertmanager",
               uid: "alertmanager",
@@ -252,11 +284,20 @@ export class ObservabilityComponent implements Component {
     });
 
     return {
-      ready: [stack, grafana, ...(monitors ? [monitors] : [])],
+      ready: [stack, grafana, logs.release, traces.release, collector, storesPolicy, ...(monitors ? [monitors] : [])],
       endpoints: { grafana: url },
       adminSecrets: [admin.location],
-      services: { monitoring: { namespace: this.id, prometheusUrl, grafanaUrl: url, crds: [stack] } },
-      requests: sumRequests(podGroups(stackValues, grafanaValues)),
+      services: {
+        monitoring: { namespace: this.id, prometheusUrl, grafanaUrl: url, lokiUrl: logs.url, tempoUrl: traces.url, otlpEndpoint, crds: [stack] },
+      },
+      requests: sumRequests([
+        ...podGroups(stackValues, grafanaValues),
+        ...logs.pods,
+        ...traces.pods,
+        // The collector runs on every node; one pod is on the workloads pool per node, counted once
+        // here (the per-node DaemonSet budget covers the others).
+        { resources: (collectorValues.alloy as Values | undefined)?.resources },
+      ]),
     };
   }
 
@@ -344,4 +385,84 @@ function podGroups(stack: Values, grafana: Values): PodGroup[] {
     // The dashboard sidecar runs in every Grafana pod.
     { resources: at(grafana, "sidecar").resources, replicas },
   ];
+}
+
+/**
+ * Grafana's Loki and Tempo datasources with their correlations, by fixed uid: a log line's
+ * `trace_id` (structured metadata) opens the trace in Tempo; a span opens its service's logs around
+ * it (traces-to-logs), its request metrics (traces-to-metrics), and the service map reads Tempo's
+ * service-graph metrics from Prometheus.
+ */
+export function logsAndTracesDatasources(lokiUrl: string, tempoUrl: string): Values[] {
+  const serviceTags = [
+    { key: "service.name", value: "service" },
+    { key: "k8s.namespace.name", value: "namespace" },
+  ];
+  return [
+    {
+      name: "Loki",
+      uid: DATASOURCE_UIDS.loki,
+      type: "loki",
+      access: "proxy",
+      url: lokiUrl,
+      jsonData: {
+        maxLines: 1000,
+        derivedFields: [
+          {
+            name: "trace_id",
+            matcherType: "label",
+            matcherRegex: "trace_id",
+            datasourceUid: DATASOURCE_UIDS.tempo,
+            url: "${__value.raw}",
+            urlDisplayLabel: "View trace",
+          },
+        ],
+      },
+    },
+    {
+      name: "Tempo",
+      uid: DATASOURCE_UIDS.tempo,
+      type: "tempo",
+      access: "proxy",
+      url: tempoUrl,
+      jsonData: {
+        tracesToLogsV2: {
+          datasourceUid: DATASOURCE_UIDS.loki,
+          spanStartTimeShift: "-5m",
+          spanEndTimeShift: "5m",
+          filterByTraceID: true,
+          filterBySpanID: false,
+          tags: serviceTags,
+        },
+        tracesToMetrics: {
+          datasourceUid: DATASOURCE_UIDS.prometheus,
+          spanStartTimeShift: "-5m",
+          spanEndTimeShift: "5m",
+          tags: [{ key: "service.name", value: "service" }],
+          queries: [{ name: "Request rate", query: "sum(rate(traces_spanmetrics_calls_total{$__tags}[5m]))" }],
+        },
+        serviceMap: { datasourceUid: DATASOURCE_UIDS.prometheus },
+        nodeGraph: { enabled: true },
+        lokiSearch: { datasourceUid: DATASOURCE_UIDS.loki },
+      },
+    },
+  ];
+}
+
+/**
+ * Single-tenant stores, so the network is their authentication: Loki and Tempo admit only pods of the
+ * observability namespace (Alloy writes, Grafana reads, Prometheus scrapes). Workloads send traces to
+ * Alloy's OTLP ports, which stay open to every namespace.
+ */
+function storesNetworkPolicies(namespace: string): Values[] {
+  return [LOKI_RELEASE, TEMPO_RELEASE].map((name) => ({
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: { name: `${name}-same-namespace`, namespace, labels: { "app.kubernetes.io/part-of": "fawkes" } },
+    spec: {
+      podSelector: { matchLabels: { "app.kubernetes.io/name": name } },
+      policyTypes: ["Ingress"],
+      ingress: [{ from: [{ podSelector: {} }] }],
+    },
+  }));
 }

@@ -321,7 +321,7 @@ export class AksData extends Construct {
       lifecycle: { preventDestroy: this.props.keep },
     });
     this.containers.set(name, container);
-    return { name, dependsOn: [container] };
+    return { name, azureBlob: { accountName: account.name }, dependsOn: [container] };
   }
 
   /** The container a BucketRef made by `bucket()` names, for role assignments. */

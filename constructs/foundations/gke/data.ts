@@ -165,7 +165,7 @@ export class GkeData extends Construct {
     });
     // No `s3`: GCS speaks S3 only with static HMAC keys, which Fawkes never creates. Components fall
     // back to what they do without an S3 bucket (e.g. a persistent volume).
-    return { name: bucket.name, dependsOn: [bucket] };
+    return { name: bucket.name, gcs: true, dependsOn: [bucket] };
   }
 
   /**
