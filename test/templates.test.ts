@@ -8,7 +8,9 @@
  * `projectSlug`. The template's step inputs are rendered with `parameters` and fake step outputs,
  * then every skeleton file with the `fetch` step's rendered `values`, as `fetch:template` does.
  */
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import {
   componentEntityV1alpha1Validator,
@@ -23,8 +25,16 @@ import {
   type Entity,
 } from "@backstage/catalog-model";
 import * as nunjucks from "nunjucks";
+import * as ts from "typescript";
 import { parse as parseYaml, parseAllDocuments } from "yaml";
-import { TEMPLATE_KINDS, templateFiles, type TemplateKind, type TemplatePlatform } from "../constructs/golden-path/templates";
+import {
+  DEFAULT_OTLP_ENDPOINT,
+  TEMPLATE_KINDS,
+  templateFiles,
+  troubleshootLinks,
+  type TemplateKind,
+  type TemplatePlatform,
+} from "../constructs/golden-path/templates";
 import { validateManifests, type Manifest } from "./support-manifests";
 
 const REPO = path.join(__dirname, "..");
@@ -195,7 +205,11 @@ function kustomize(files: Record<string, string>, envDir: string): Manifest[] {
   const objects: any[] = base.resources.flatMap((r: string) => parseAllDocuments(files[`deploy/base/${r}`]).map((d) => d.toJS()));
   for (const o of objects) {
     o.metadata.namespace = k.namespace;
-    for (const { pairs } of k.labels ?? []) o.metadata.labels = { ...o.metadata.labels, ...pairs };
+    for (const { pairs, includeTemplates } of k.labels ?? []) {
+      o.metadata.labels = { ...o.metadata.labels, ...pairs };
+      const template = o.spec?.template?.metadata;
+      if (includeTemplates && template) template.labels = { ...template.labels, ...pairs };
+    }
     for (const p of k.patches ?? []) {
       if (p.target.kind !== o.kind || p.target.name !== o.metadata.name) continue;
       for (const op of parseYaml(p.patch)) {
@@ -275,12 +289,17 @@ describe("templateFiles", () => {
     expect(validateManifests(objects.map((manifest) => ({ manifest })))).toEqual(objects.map(() => []));
   });
 
-  test("GitHub: every repository in the one organisation, published by publish:github, private", () => {
+  test("GitHub: every repository in the one organisation, published by publish:github, private, with the team's topic", () => {
     const github = { ...PLATFORM, gitProvider: "github" as const, gitOrganisation: "acme", gitUrl: "https://github.com" };
     for (const kind of TEMPLATE_KINDS) {
       const r = render(github, kind);
       expect(r.steps.publish.action).toBe("publish:github");
-      expect(r.steps.publish.input).toMatchObject({ repoUrl: "github.com?owner=acme&repo=orders", repoVisibility: "private", defaultBranch: "main" });
+      expect(r.steps.publish.input).toMatchObject({
+        repoUrl: "github.com?owner=acme&repo=orders",
+        repoVisibility: "private",
+        defaultBranch: "main",
+        topics: ["team-payments"], // the team's ApplicationSet finds the repository by it (argocd teams.ts teamTopic)
+      });
       expect(r.output.links[0]).toEqual({ title: "Repository", icon: "github", url: "https://github.com/acme/orders" });
       const entity = parseYaml(r.files["catalog-info.yaml"]);
       expect(entity.metadata.annotations["backstage.io/source-location"]).toBe("url:https://github.com/acme/orders/tree/main/");
@@ -289,6 +308,20 @@ describe("templateFiles", () => {
     }
     expect(() => templateFiles({ ...github, gitOrganisation: undefined })).toThrow(
       'TemplatePlatform.gitOrganisation must be a GitHub organisation with gitProvider "github", got "undefined"',
+    );
+  });
+
+  test("the OTLP endpoint: the platform's collector by default, or the one the platform names; written into the Deployment", () => {
+    expect(DEFAULT_OTLP_ENDPOINT).toBe("http://alloy.observability.svc:4318");
+    expect(byKind("worker").files["deploy/base/deployment.yaml"]).toContain(`value: ${DEFAULT_OTLP_ENDPOINT}\n`);
+    const named = parseYaml(templateFiles({ ...PLATFORM, otlpEndpoint: "http://otel.monitoring.svc:4318/" })["templates/worker/template.yaml"]);
+    expect(named.spec.steps[0].input.values.platform.otlpEndpoint).toBe("http://otel.monitoring.svc:4318");
+    expect(() => templateFiles({ ...PLATFORM, otlpEndpoint: "alloy:4318" })).toThrow(
+      'TemplatePlatform.otlpEndpoint must be an http(s)://<host>:<port> URL without path, got "alloy:4318"',
+    );
+    // The runbook link follows the portal's URL when the platform names it.
+    expect(troubleshootLinks({ ...PLATFORM, backstageUrl: "https://portal.example.org/" }, { name: "a1", team: "t" })[0].url).toBe(
+      "https://portal.example.org/docs/default/component/a1/runbook/",
     );
   });
 
@@ -303,6 +336,7 @@ describe("templateFiles", () => {
 
 describe.each(TEMPLATE_KINDS)("template %s", (kind) => {
   const r = byKind(kind);
+  const troubleshoot = troubleshootLinks(PLATFORM, { name: "orders", team: "payments" });
 
   test("is a valid Template entity (catalog policies and the v1beta3 schema)", async () => {
     await expect(catalogPolicies.enforce(r.template as Entity)).resolves.toBeDefined();
@@ -356,7 +390,8 @@ describe.each(TEMPLATE_KINDS)("template %s", (kind) => {
     ]);
     const bare = render({ ...PLATFORM, jenkinsUrl: undefined, argocdUrl: undefined, sonarqubeUrl: undefined, grafanaUrl: undefined }, kind);
     expect(bare.output.links.map((l: any) => l.title)).toEqual(["Repository", "Open in the catalog", "Staging"]);
-    expect(parseYaml(bare.files["catalog-info.yaml"]).metadata.links.map((l: any) => l.title)).toEqual(["Staging", "Production"]);
+    // Without Grafana and Jenkins, the runbook is the one Troubleshoot link left.
+    expect(parseYaml(bare.files["catalog-info.yaml"]).metadata.links.map((l: any) => l.title)).toEqual(["Staging", "Production", "Troubleshoot: runbook"]);
   });
 
   test("every file renders completely, and every YAML and JSON file parses", () => {
@@ -393,8 +428,56 @@ describe.each(TEMPLATE_KINDS)("template %s", (kind) => {
       "https://jenkins.fawkes.example.org/job/payments/job/orders/job/main/",
       "https://argocd.fawkes.example.org/applications/argocd/orders-staging",
       "https://sonarqube.fawkes.example.org/dashboard?id=payments_orders",
-      "https://grafana.fawkes.example.org/explore",
+      ...troubleshoot.map((l) => l.url),
     ]);
+  });
+
+  test("catalog-info.yaml: Troubleshoot links to the runbook, logs, traces, dashboard, image scan and DORA of this service", () => {
+    const links = parseYaml(r.files["catalog-info.yaml"]).metadata.links.filter((l: any) => l.type === "troubleshoot");
+    expect(links).toEqual(troubleshoot);
+    const byTitle = Object.fromEntries(links.map((l: any) => [l.title.replace("Troubleshoot: ", ""), l]));
+    expect(Object.keys(byTitle)).toEqual(["runbook", "logs (staging)", "traces (staging)", "dashboard (staging)", "image scan (Trivy)", "delivery (DORA)"]);
+    for (const l of links) {
+      expect(() => new URL(l.url)).not.toThrow();
+      expect(l.url).not.toMatch(/\$\{\{|__FAWKES/);
+      expect(l.icon).toMatch(/^[a-z]+$/);
+    }
+    // The runbook page TechDocs builds from this repository's docs/runbook.md (mkdocs nav).
+    expect(byTitle.runbook.url).toBe("https://backstage.fawkes.example.org/docs/default/component/orders/runbook/");
+    expect(parseYaml(r.files["mkdocs.yml"]).nav).toContainEqual({ Runbook: "runbook.md" });
+    // Explore URLs decode to one pane on the logs or traces datasource, filtered to this service in staging.
+    const pane = (url: string) => {
+      const u = new URL(url);
+      expect(`${u.origin}${u.pathname}`).toBe("https://grafana.fawkes.example.org/explore");
+      expect(u.searchParams.get("schemaVersion")).toBe("1");
+      const panes = JSON.parse(u.searchParams.get("panes")!);
+      expect(Object.keys(panes)).toHaveLength(1);
+      const p = Object.values<any>(panes)[0];
+      expect(p.range).toEqual({ from: "now-1h", to: "now" });
+      expect(p.queries).toHaveLength(1);
+      return { datasource: p.datasource, query: p.queries[0] };
+    };
+    const logs = pane(byTitle["logs (staging)"].url);
+    expect(logs.datasource).toBe("loki");
+    expect(logs.query).toMatchObject({ datasource: { type: "loki", uid: "loki" }, expr: '{service="orders", env="staging"}' });
+    const traces = pane(byTitle["traces (staging)"].url);
+    expect(traces.datasource).toBe("tempo");
+    expect(traces.query).toMatchObject({
+      datasource: { type: "tempo", uid: "tempo" },
+      queryType: "traceql",
+      query: '{resource.service.name="orders" && resource.deployment.environment="staging"}',
+    });
+    const dashboard = new URL(byTitle["dashboard (staging)"].url);
+    expect(dashboard.pathname).toBe("/d/a164a7f0339f99e89cea5cb47e9be617/kubernetes-compute-resources-workload");
+    expect(Object.fromEntries(dashboard.searchParams)).toEqual({
+      "var-namespace": "payments-orders-staging",
+      "var-type": "deployment",
+      "var-workload": "orders",
+    });
+    expect(byTitle["image scan (Trivy)"].url).toBe(
+      "https://jenkins.fawkes.example.org/job/payments/job/orders/job/main/lastCompletedBuild/artifact/trivy-summary.md",
+    );
+    expect(byTitle["delivery (DORA)"].url).toBe("https://grafana.fawkes.example.org/d/fawkes-dora?var-service=orders");
   });
 
   test("fawkes.yaml is what the pipeline library accepts (its own parseConfig), per the shared contracts", () => {
@@ -471,19 +554,94 @@ describe.each(TEMPLATE_KINDS)("template %s", (kind) => {
     if (kind === "http-api") {
       const pkg = JSON.parse(r.files["package.json"]);
       expect(pkg.scripts.test).toContain("--test-reporter-destination=coverage/lcov.info");
-      expect(pkg.dependencies).toBeUndefined();
-      expect(JSON.parse(r.files["package-lock.json"]).packages[""].devDependencies).toEqual(pkg.devDependencies);
-      for (const v of Object.values<string>(pkg.devDependencies)) expect(v).toMatch(/^\d+\.\d+\.\d+$/);
+      // The runtime dependencies are the OpenTelemetry SDK setup (src/telemetry.ts), nothing else.
+      expect(Object.keys(pkg.dependencies).sort()).toEqual([
+        "@opentelemetry/api",
+        "@opentelemetry/exporter-trace-otlp-http",
+        "@opentelemetry/instrumentation",
+        "@opentelemetry/instrumentation-http",
+        "@opentelemetry/sdk-node",
+      ]);
+      const lock = JSON.parse(r.files["package-lock.json"]);
+      expect(lock.packages[""].devDependencies).toEqual(pkg.devDependencies);
+      expect(lock.packages[""].dependencies).toEqual(pkg.dependencies);
+      for (const [name, v] of Object.entries<string>({ ...pkg.dependencies, ...pkg.devDependencies })) {
+        expect([name, v]).toEqual([name, expect.stringMatching(/^\d+\.\d+\.\d+$/)]);
+        expect([name, lock.packages[`node_modules/${name}`]?.version]).toEqual([name, v]); // npm ci installs exactly these
+      }
+      for (const [p, entry] of Object.entries<any>(lock.packages)) if (p) expect([p, entry.integrity]).toEqual([p, expect.stringMatching(/^sha512-/)]);
     }
     if (kind === "web-service") {
       for (const f of ["requirements.txt", "requirements-runtime.txt"])
-        for (const l of r.files[f].split("\n").filter((x) => x && !x.startsWith("#") && !x.startsWith("-r"))) expect(l).toMatch(/^[a-z-]+==\d+(\.\d+)+$/);
+        for (const l of r.files[f].split("\n").filter((x) => x && !x.startsWith("#") && !x.startsWith("-r")))
+          expect(l).toMatch(/^[a-z-]+==\d+(\.\d+)+(b\d+)?$/);
       expect(r.files["requirements.txt"]).toMatch(/^pytest-cov==/m);
       expect(r.files["pyproject.toml"]).toContain("--cov-report=xml:coverage.xml");
     }
     if (kind === "worker") {
-      expect(r.files["go.mod"]).toMatch(/^module git\.fawkes\.example\.org\/payments\/orders\n\ngo 1\.25\n$/);
-      expect(source).not.toMatch(/^\s*"(github\.com|golang\.org)\//m); // standard library only
+      expect(r.files["go.mod"]).toMatch(/^module git\.fawkes\.example\.org\/payments\/orders\n\ngo 1\.25\n/);
+      // Besides the standard library, OpenTelemetry only, every module pinned.
+      const required = [...r.files["go.mod"].matchAll(/^\t(\S+) (\S+)$/gm)].map((m) => [m[1], m[2]]);
+      expect(required.map(([m]) => m)).toEqual([
+        "go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp",
+        "go.opentelemetry.io/otel",
+        "go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp",
+        "go.opentelemetry.io/otel/sdk",
+        "go.opentelemetry.io/otel/trace",
+      ]);
+      for (const [m, v] of required) expect([m, v]).toEqual([m, expect.stringMatching(/^v\d+\.\d+\.\d+$/)]);
+      const imports = [...source.matchAll(/^\s*(?:\w+ )?"([a-z0-9.]+\/[^"]+)"$/gm)].map((m) => m[1]).filter((i) => i.split("/")[0].includes("."));
+      expect(imports.length).toBeGreaterThan(3);
+      for (const i of imports) expect([i, required.some(([m]) => i === m || i.startsWith(`${m}/`))]).toEqual([i, true]);
+    }
+  });
+
+  test("tracing: the OpenTelemetry SDK over OTLP, W3C traceparent continued in the log line and sent on; the template's own tests check it", () => {
+    const file = (p: string) => r.files[p] ?? fail(`${kind}: no ${p}`);
+    // What each language's setup must hold (docs/logging-and-tracing.md describes the same).
+    const checks: Record<TemplateKind, Record<string, RegExp[]>> = {
+      "http-api": {
+        "src/telemetry.ts": [
+          /new NodeSDK\(/,
+          /new OTLPTraceExporter\(\)/,
+          /new HttpInstrumentation\(/,
+          /propagation\.extract\(ROOT_CONTEXT, headers\)/,
+          /propagation\.inject\(/,
+          /setTracing\(sdkTracing\(\)\)/,
+        ],
+        "src/tracing.ts": [/export function parseTraceparent/, /headers\.traceparent/],
+        "src/log.ts": [/trace_id: span\?\.traceId/, /span_id: span\?\.spanId/],
+        "src/app.ts": [/tracing\(\)\.serverSpan\(.*req\.headers/],
+        "test/app.test.ts": [/traceparent: TRACEPARENT/, /assert\.equal\(line\.trace_id, TRACE_ID\)/, /tracedFetch\(/],
+        Dockerfile: [/"--import", "\.\/dist\/telemetry\.js"/],
+      },
+      "web-service": {
+        "app/telemetry.py": [
+          /OTLPSpanExporter\(\)/,
+          /TracerProvider\(resource=Resource\.create\(\)\)/,
+          /FastAPIInstrumentor\.instrument_app\(app/,
+          /propagate\.inject\(/,
+        ],
+        "app/logs.py": [/trace\.get_current_span\(\)\.get_span_context\(\)/, /"trace_id": trace\.format_trace_id/],
+        "app/main.py": [/telemetry\.instrument\(app\)/],
+        "app/__main__.py": [/telemetry\.configure\(\)/],
+        "tests/test_main.py": [/"traceparent": TRACEPARENT/, /line\["trace_id"\] == TRACE_ID/, /outgoing_headers\(/],
+        "tests/conftest.py": [/InMemorySpanExporter/],
+        "requirements-runtime.txt": [/^opentelemetry-sdk==/m, /^opentelemetry-exporter-otlp-proto-http==/m, /^opentelemetry-instrumentation-fastapi==/m],
+      },
+      worker: {
+        "telemetry.go": [/otlptracehttp\.New\(ctx\)/, /propagation\.TraceContext\{\}/, /sdktrace\.NewTracerProvider\(/, /otelhttp\.NewTransport\(/],
+        "main.go": [/otelhttp\.NewHandler\(/, /setupTelemetry\(ctx\)/, /tracer\.Start\(/],
+        "log.go": [/trace\.SpanContextFromContext\(ctx\)/, /slog\.Any\("trace_id", traceID\)/],
+        "main_test.go": [/req\.Header\.Set\("traceparent", traceparent\)/, /line\["trace_id"\] != traceID/, /tracedClient\.Do\(/],
+      },
+    };
+    for (const [p, patterns] of Object.entries(checks[kind])) for (const re of patterns) expect([p, re.test(file(p))]).toEqual([p, true]);
+    // Python: the SDK and its exporter from one release.
+    if (kind === "web-service") {
+      const pin = (n: string) => new RegExp(`^${n}==(\\S+)$`, "m").exec(file("requirements-runtime.txt"))?.[1];
+      expect(pin("opentelemetry-exporter-otlp-proto-http")).toBe(pin("opentelemetry-sdk"));
+      expect(pin("opentelemetry-api")).toBe(pin("opentelemetry-sdk"));
     }
   });
 
@@ -525,7 +683,13 @@ describe.each(TEMPLATE_KINDS)("template %s", (kind) => {
       };
       for (const files of [r.files, bumped]) {
         const objects = kustomize(files, envDir);
-        expect(objects.map((o) => o.kind).sort()).toEqual(["Deployment", "Ingress", "Service"]);
+        // The default alerts' PrometheusRule and ServiceMonitor join them (runbooks' part of issue 14).
+        expect(
+          objects
+            .map((o) => o.kind)
+            .filter((k) => !["PrometheusRule", "ServiceMonitor"].includes(String(k)))
+            .sort(),
+        ).toEqual(["Deployment", "Ingress", "Service"]);
         expect(validateManifests(objects.map((manifest) => ({ manifest })))).toEqual(objects.map(() => []));
         for (const o of objects as any[]) {
           expect(o.metadata.namespace).toBe(`payments-orders-${envDir}`);
@@ -544,6 +708,18 @@ describe.each(TEMPLATE_KINDS)("template %s", (kind) => {
       expect(app.image).toBe(`${PLATFORM.registry}/orders@${DIGEST}`);
       expect(app.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
       expect([app.livenessProbe.httpGet.path, app.readinessProbe.httpGet.path]).toEqual(["/healthz", "/readyz"]);
+      // Tracing's standard variables; the environment from the pod's own label, which the overlay sets.
+      const vars = Object.fromEntries(app.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+      expect(vars).toMatchObject({
+        OTEL_SERVICE_NAME: "orders",
+        OTEL_EXPORTER_OTLP_ENDPOINT: DEFAULT_OTLP_ENDPOINT,
+        OTEL_RESOURCE_ATTRIBUTES: "service.namespace=payments,deployment.environment=$(FAWKES_ENVIRONMENT)",
+        FAWKES_ENVIRONMENT: { fieldRef: { fieldPath: "metadata.labels['fawkes.dev/environment']" } },
+      });
+      // $(VAR) expands only a variable defined before it in the list.
+      const names = app.env.map((e: any) => e.name);
+      expect(names.indexOf("FAWKES_ENVIRONMENT")).toBeLessThan(names.indexOf("OTEL_RESOURCE_ATTRIBUTES"));
+      expect(deployment.spec.template.metadata.labels["fawkes.dev/environment"]).toBe(envDir);
       expect(app.resources.requests).toBeDefined();
       expect(app.resources.limits.memory).toBeDefined();
       expect(deployment.spec.selector.matchLabels).toEqual({ "app.kubernetes.io/name": "orders" });
@@ -569,4 +745,37 @@ test("the three skeletons share deploy/, docs/ and the pipeline files: one sourc
   expect(byKind("worker").files["docs/index.md"]).toContain("go test -coverprofile=coverage.out");
   expect(byKind("web-service").files["docs/index.md"]).toContain("pytest");
   expect(byKind("http-api").files["docs/index.md"]).toContain("npm test");
+});
+
+test("http-api: the template's own tests run with node (log shape, an incoming traceparent continued, the trace sent on)", () => {
+  const { files } = byKind("http-api");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fawkes-http-api-"));
+  try {
+    // The rendered TypeScript, transpiled as tsc would emit it (no type check: `npm test` does that in the pipeline).
+    // src/telemetry.ts is left out: it loads the OpenTelemetry SDK, not installed here; the tests run on
+    // the W3C implementation it replaces in production (src/tracing.ts), with the same ids and headers.
+    const sources = Object.entries(files).filter(([p]) => /^(src|test)\/.+\.ts$/.test(p) && p !== "src/telemetry.ts");
+    for (const [p, content] of sources) {
+      expect([p, /from "(?!node:|\.\.?\/)/.test(content)]).toEqual([p, false]); // built-ins and the service's own modules only
+      const { outputText } = ts.transpileModule(content, {
+        compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true, rewriteRelativeImportExtensions: true },
+      });
+      fs.mkdirSync(path.join(dir, path.dirname(p)), { recursive: true });
+      fs.writeFileSync(path.join(dir, p.replace(/\.ts$/, ".js")), outputText);
+    }
+    fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ type: "module" }));
+    const tests = sources.map(([p]) => p.replace(/\.ts$/, ".js")).filter((p) => p.startsWith("test/"));
+    const run = spawnSync(process.execPath, ["--test", "--test-reporter=tap", ...tests], { cwd: dir, encoding: "utf8", timeout: 20_000 });
+    const report = `${run.stdout}\n${run.stderr}`;
+    expect([run.status, report.match(/^# fail \d+$/m)?.[0]]).toEqual([0, "# fail 0"]);
+    const escape = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    for (const name of [
+      "a line has the platform's shape and the request's correlation id",
+      "an incoming traceparent is continued: the request's log line carries the caller's trace_id",
+      "an outgoing call (tracedFetch) sends the active trace context and the correlation id on",
+    ])
+      expect([name, new RegExp(`^\\s*ok \\d+ - ${escape(name)}$`, "m").test(report)]).toEqual([name, true]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -48,11 +48,29 @@ export interface TemplatePlatform {
   readonly argocdUrl?: string;
   readonly sonarqubeUrl?: string;
   readonly grafanaUrl?: string;
+  /** The portal (TechDocs: a service's runbook page). @default `https://backstage.<domain>` */
+  readonly backstageUrl?: string;
+  /**
+   * The in-cluster OTLP/HTTP endpoint services export traces to (MonitoringService.otlpEndpoint): the
+   * Deployment's `OTEL_EXPORTER_OTLP_ENDPOINT`. @default "http://alloy.observability.svc:4318"
+   */
+  readonly otlpEndpoint?: string;
 }
+
+/** The platform collector's OTLP/HTTP endpoint when the caller names none (Alloy in observability). */
+export const DEFAULT_OTLP_ENDPOINT = "http://alloy.observability.svc:4318";
+/** Grafana datasource uids the Explore links name (the observability component provisions them). */
+export const DATASOURCE_UIDS = { logs: "loki", traces: "tempo" } as const;
+/** kube-prometheus-stack's "Kubernetes / Compute Resources / Workload" dashboard (kubernetes-mixin's fixed uid). */
+export const WORKLOAD_DASHBOARD = "a164a7f0339f99e89cea5cb47e9be617/kubernetes-compute-resources-workload";
+/** The DORA overview's uid (constructs/components/dora: DORA_DASHBOARD_UID); not imported, so this module loads without cdktf. */
+const DORA_DASHBOARD = "fawkes-dora";
 
 const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;
 const HTTPS_URL = /^https:\/\/[a-z0-9.-]+(:\d+)?(\/[^\s?#]*)?$/;
-const URL_KEYS = ["gitUrl", "jenkinsUrl", "argocdUrl", "sonarqubeUrl", "grafanaUrl"] as const;
+const URL_KEYS = ["gitUrl", "jenkinsUrl", "argocdUrl", "sonarqubeUrl", "grafanaUrl", "backstageUrl"] as const;
+/** In-cluster endpoints are plain HTTP (the mesh-less cluster network); a port is required. */
+const OTLP_URL = /^https?:\/\/[a-z0-9.-]+:\d+\/?$/;
 
 /**
  * A value known only at apply (e.g. ACR's login server) holds a cdktf string token: written into the
@@ -73,6 +91,9 @@ function platformValues(p: TemplatePlatform): Record<string, unknown> {
   for (const key of ["ingressClassName", "clusterIssuer"] as const)
     if (known(p[key]) && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(p[key]))
       throw new Error(`TemplatePlatform.${key} must be a Kubernetes name, got "${p[key]}"`);
+  const otlpEndpoint = p.otlpEndpoint ?? DEFAULT_OTLP_ENDPOINT;
+  if (known(otlpEndpoint) && !OTLP_URL.test(otlpEndpoint))
+    throw new Error(`TemplatePlatform.otlpEndpoint must be an http(s)://<host>:<port> URL without path, got "${otlpEndpoint}"`);
   const provider = p.gitProvider ?? "gitea";
   if (provider !== "gitea" && provider !== "github") throw new Error(`TemplatePlatform.gitProvider must be "gitea" or "github", got "${String(provider)}"`);
   if (provider === "github" && !/^[A-Za-z0-9][A-Za-z0-9-]{0,38}$/.test(p.gitOrganisation ?? ""))
@@ -90,12 +111,71 @@ function platformValues(p: TemplatePlatform): Record<string, unknown> {
     ingressClassName: p.ingressClassName,
     clusterIssuer: p.clusterIssuer,
     ingressAnnotations: { ...(p.ingressAnnotations ?? {}) },
+    otlpEndpoint: trim(otlpEndpoint),
+    backstageUrl: trim(p.backstageUrl ?? `https://backstage.${p.domain}`),
   };
   for (const key of ["jenkinsUrl", "argocdUrl", "sonarqubeUrl", "grafanaUrl"] as const) {
     const url = p[key];
     if (url) out[key] = trim(url);
   }
   return out;
+}
+
+/** A link of a service's catalog entry (Backstage EntityLink). */
+export interface EntityLink {
+  readonly url: string;
+  readonly title: string;
+  readonly icon: string;
+  readonly type: string;
+}
+
+/**
+ * Grafana Explore with one pane: `query` on the datasource `uid` over the last hour (Grafana 10+'s
+ * `schemaVersion=1&panes=` URL form). `query` is Loki's `expr` or Tempo's TraceQL `query`.
+ */
+export function exploreUrl(grafanaUrl: string, datasource: "loki" | "tempo", query: string): string {
+  const target =
+    datasource === "loki"
+      ? { refId: "A", datasource: { type: "loki", uid: DATASOURCE_UIDS.logs }, expr: query, queryType: "range" }
+      : { refId: "A", datasource: { type: "tempo", uid: DATASOURCE_UIDS.traces }, queryType: "traceql", query, limit: 20 };
+  const panes = { a: { datasource: target.datasource.uid, queries: [target], range: { from: "now-1h", to: "now" } } };
+  return `${grafanaUrl.replace(/\/+$/, "")}/explore?schemaVersion=1&orgId=1&panes=${encodeURIComponent(JSON.stringify(panes))}`;
+}
+
+/**
+ * A service's Troubleshoot links (catalog-info.yaml `links`, `type: troubleshoot`): its runbook, its
+ * logs and traces in Grafana Explore (staging, by the collector's `service`/`env` labels and the
+ * traces' resource attributes), its workload dashboard, the pipeline's latest Trivy report and its
+ * DORA metrics. A link whose tool is absent is left out. `name` and `team` may be template
+ * expressions (`${{ parameters.name }}`): they are written into the URLs as they are.
+ */
+export function troubleshootLinks(platform: TemplatePlatform, service: { name: string; team: string }, env = "staging"): EntityLink[] {
+  return linksFor(platformValues(platform), service, env);
+}
+
+function linksFor(v: Record<string, unknown>, service: { name: string; team: string }, env: string): EntityLink[] {
+  const { name, team } = service;
+  // Written into URL-encoded JSON: a placeholder survives encodeURIComponent, the expression would not.
+  const NAME = "__FAWKES_SERVICE__";
+  const named = (url: string) => url.split(NAME).join(name);
+  const link = (title: string, icon: string, url: string): EntityLink => ({ url, title: `Troubleshoot: ${title}`, icon, type: "troubleshoot" });
+  const links = [link("runbook", "docs", `${String(v.backstageUrl)}/docs/default/component/${name}/runbook/`)];
+  const grafana = v.grafanaUrl as string | undefined;
+  if (grafana) {
+    links.push(
+      link(`logs (${env})`, "search", named(exploreUrl(grafana, "loki", `{service="${NAME}", env="${env}"}`))),
+      link(`traces (${env})`, "search", named(exploreUrl(grafana, "tempo", `{resource.service.name="${NAME}" && resource.deployment.environment="${env}"}`))),
+      link(
+        `dashboard (${env})`,
+        "dashboard",
+        `${grafana}/d/${WORKLOAD_DASHBOARD}?var-namespace=${team}-${name}-${env}&var-type=deployment&var-workload=${name}`,
+      ),
+    );
+  }
+  const jenkins = v.jenkinsUrl as string | undefined;
+  if (jenkins) links.push(link("image scan (Trivy)", "warning", `${jenkins}/job/${team}/job/${name}/job/main/lastCompletedBuild/artifact/trivy-summary.md`));
+  if (grafana) links.push(link("delivery (DORA)", "dashboard", `${grafana}/d/${DORA_DASHBOARD}?var-service=${name}`));
+  return links;
 }
 
 /** Every file under `dir`, as paths relative to it (`/`-separated), sorted. */
@@ -136,6 +216,8 @@ function publishedTemplate(kind: TemplateKind, platform: Record<string, unknown>
   const repository = `${String(platform.gitUrl)}/${owner}/${name}`;
   const values = ["spec", "steps", fetch, "input", "values"];
   doc.setIn([...values, "platform"], platform);
+  // The service page's Troubleshoot links, with the form's name and team (catalog-info.yaml lists them).
+  doc.setIn([...values, "troubleshoot"], linksFor(platform, { name, team }, "staging"));
   doc.setIn([...values, "repoOwner"], owner);
   // Where the catalog's "View source" and TechDocs' edit links point.
   doc.setIn([...values, "sourceUrl"], github ? `${repository}/tree/main/` : `${repository}/src/branch/main/`);
@@ -145,6 +227,8 @@ function publishedTemplate(kind: TemplateKind, platform: Record<string, unknown>
     // publish:github takes the same inputs as publish:gitea, plus the visibility (private by default on an organisation).
     doc.setIn([...publish, "action"], "publish:github");
     doc.setIn([...publish, "input", "repoVisibility"], "private");
+    // The team's topic: its Argo CD ApplicationSet finds the team's repositories in the one organisation by it.
+    doc.setIn([...publish, "input", "topics"], [`team-${team}`]);
   }
   const links: Record<string, string>[] = [
     { title: "Repository", icon: "github", url: repository },

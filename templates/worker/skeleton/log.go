@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"regexp"
 	"strings"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 type correlationKey struct{}
@@ -32,7 +34,8 @@ func withCorrelation(ctx context.Context, id string) context.Context {
 	return context.WithValue(ctx, correlationKey{}, id)
 }
 
-// correlationHandler adds the context's correlation id, and the (not yet filled) trace fields, to every line.
+// correlationHandler adds the context's correlation id and its span's trace_id and span_id (W3C ids,
+// lower-case hex; null outside a span) to every line, so Grafana links the line to its trace.
 type correlationHandler struct{ slog.Handler }
 
 func (h correlationHandler) Handle(ctx context.Context, r slog.Record) error {
@@ -40,9 +43,12 @@ func (h correlationHandler) Handle(ctx context.Context, r slog.Record) error {
 	if v, ok := ctx.Value(correlationKey{}).(string); ok {
 		id = v
 	}
-	// trace_id and span_id are filled in once the service is traced (OpenTelemetry).
+	var traceID, spanID any
+	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+		traceID, spanID = sc.TraceID().String(), sc.SpanID().String()
+	}
 	r = r.Clone() // the caller's record is not ours to grow
-	r.AddAttrs(slog.Any("correlation_id", id), slog.Any("trace_id", nil), slog.Any("span_id", nil))
+	r.AddAttrs(slog.Any("correlation_id", id), slog.Any("trace_id", traceID), slog.Any("span_id", spanID))
 	return h.Handler.Handle(ctx, r)
 }
 

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 )
 
 // Worker does one unit of work per tick; replace process with the real job.
@@ -38,15 +40,20 @@ func (w *Worker) Run(ctx context.Context, interval time.Duration) {
 			w.ready.Store(false)
 			return
 		case <-ticker.C:
-			job := withCorrelation(ctx, newID())
+			// One trace per unit of work, and one correlation id.
+			job, span := tracer.Start(withCorrelation(ctx, newID()), "process")
 			if err := w.process(job); err != nil {
+				span.RecordError(err)
 				w.log.ErrorContext(job, "processing failed", "error", err)
 			}
+			span.End()
 		}
 	}
 }
 
-// Routes: /healthz (alive), /readyz (processing), / (status). Every request gets a correlation id.
+// Routes: /healthz (alive), /readyz (processing), / (status). Every request gets a server span that
+// continues the caller's trace (traceparent), a correlation id (X-Request-Id) and a log line (probes
+// only when they fail).
 func (w *Worker) Routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, r *http.Request) {
@@ -62,11 +69,38 @@ func (w *Worker) Routes() http.Handler {
 	mux.HandleFunc("GET /{$}", func(rw http.ResponseWriter, r *http.Request) {
 		writeJSON(rw, http.StatusOK, map[string]any{"service": "${{ values.name }}", "processed": w.processed.Load()})
 	})
-	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+	correlated := http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		id := correlationIDFrom(r.Header.Get("X-Request-Id"))
 		rw.Header().Set("X-Request-Id", id)
-		mux.ServeHTTP(rw, r.WithContext(withCorrelation(r.Context(), id)))
+		ctx := withCorrelation(r.Context(), id)
+		started := time.Now()
+		rec := &statusRecorder{ResponseWriter: rw, status: http.StatusOK}
+		mux.ServeHTTP(rec, r.WithContext(ctx))
+		probe := r.URL.Path == "/healthz" || r.URL.Path == "/readyz"
+		if !probe || rec.status >= 400 {
+			level := slog.LevelInfo
+			if rec.status >= 500 {
+				level = slog.LevelError
+			}
+			w.log.Log(ctx, level, "request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+				"duration_ms", float64(time.Since(started).Microseconds())/1000)
+		}
 	})
+	// Span names carry the method only: paths are unbounded.
+	return otelhttp.NewHandler(correlated, "http",
+		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method }),
+		otelhttp.WithFilter(func(r *http.Request) bool { return r.URL.Path != "/healthz" && r.URL.Path != "/readyz" }))
+}
+
+// statusRecorder remembers the status a handler wrote, for the request's log line.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
 }
 
 func writeJSON(rw http.ResponseWriter, status int, body any) {
@@ -87,6 +121,11 @@ func main() {
 	w := &Worker{log: newLogger(os.Stdout, service)}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
+	shutdownTelemetry, err := setupTelemetry(ctx)
+	if err != nil {
+		w.log.Error("telemetry setup failed", "error", err)
+		os.Exit(1)
+	}
 
 	server := &http.Server{Addr: ":" + port, Handler: w.Routes(), ReadHeaderTimeout: 5 * time.Second}
 	go func() {
@@ -101,5 +140,6 @@ func main() {
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	_ = server.Shutdown(shutdown)
+	_ = shutdownTelemetry(shutdown) // the last spans
 	w.log.Info("stopped")
 }

@@ -7,9 +7,29 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"strings"
 	"testing"
 	"time"
+
+	"go.opentelemetry.io/otel"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
+
+const (
+	traceID     = "4bf92f3577b34da6a3ce929d0e0e4736"
+	parentSpan  = "00f067aa0ba902b7"
+	traceparent = "00-" + traceID + "-" + parentSpan + "-01"
+)
+
+// The tests' tracer provider: real spans (new span ids), exported nowhere; W3C propagation as in production.
+func TestMain(m *testing.M) {
+	installPropagator()
+	otel.SetTracerProvider(sdktrace.NewTracerProvider())
+	os.Exit(m.Run())
+}
+
+var shape = []string{"timestamp", "level", "service", "message", "correlation_id", "trace_id", "span_id"}
 
 func newTestWorker(out io.Writer) *Worker {
 	return &Worker{log: newLogger(out, "${{ values.name }}")}
@@ -68,12 +88,67 @@ func TestRunProcessesAndLogsTheShape(t *testing.T) {
 	if err := json.Unmarshal(bytes.SplitN(out.Bytes(), []byte("\n"), 2)[0], &line); err != nil {
 		t.Fatal(err)
 	}
-	for _, key := range []string{"timestamp", "level", "service", "message", "correlation_id", "trace_id", "span_id"} {
+	for _, key := range shape {
 		if _, ok := line[key]; !ok {
 			t.Errorf("log line without %q: %v", key, line)
 		}
 	}
 	if line["level"] != "info" || line["correlation_id"] == nil {
 		t.Errorf("level or correlation id: %v", line)
+	}
+	if id, _ := line["trace_id"].(string); len(id) != 32 {
+		t.Errorf("a unit of work is traced, got trace_id %v", line["trace_id"])
+	}
+}
+
+func TestIncomingTraceparentIsContinued(t *testing.T) {
+	var out bytes.Buffer
+	srv := httptest.NewServer(newTestWorker(&out).Routes())
+	defer srv.Close()
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/", nil)
+	req.Header.Set("traceparent", traceparent)
+	req.Header.Set("X-Request-Id", "req-42")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = res.Body.Close()
+	var line map[string]any
+	if err := json.Unmarshal(bytes.SplitN(out.Bytes(), []byte("\n"), 2)[0], &line); err != nil {
+		t.Fatalf("one log line per request: %v (%q)", err, out.String())
+	}
+	for _, key := range shape {
+		if _, ok := line[key]; !ok {
+			t.Errorf("log line without %q: %v", key, line)
+		}
+	}
+	if line["trace_id"] != traceID || line["correlation_id"] != "req-42" {
+		t.Errorf("the caller's trace and correlation id: %v", line)
+	}
+	if id, _ := line["span_id"].(string); len(id) != 16 || id == parentSpan {
+		t.Errorf("the server span is a child of the caller's, got span_id %v", line["span_id"])
+	}
+}
+
+func TestOutgoingCallsCarryTheTrace(t *testing.T) {
+	var got http.Header
+	downstream := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) { got = r.Header.Clone() }))
+	defer downstream.Close()
+	ctx, span := tracer.Start(withCorrelation(context.Background(), "req-7"), "work")
+	req, err := newOutgoingRequest(ctx, http.MethodGet, downstream.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := tracedClient.Do(req)
+	span.End()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = res.Body.Close()
+	if parts := strings.Split(got.Get("traceparent"), "-"); len(parts) != 4 || parts[1] != span.SpanContext().TraceID().String() {
+		t.Errorf("traceparent of this trace, got %q", got.Get("traceparent"))
+	}
+	if got.Get("X-Request-Id") != "req-7" {
+		t.Errorf("X-Request-Id: got %q", got.Get("X-Request-Id"))
 	}
 }

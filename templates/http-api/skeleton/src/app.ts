@@ -1,8 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { correlationIdFrom, log, withCorrelation } from "./log.ts";
+import { tracing } from "./tracing.ts";
 
 /** Kubernetes probes: frequent and boring, logged only when they fail. */
 const PROBES = new Set(["/healthz", "/readyz"]);
+/** Span names carry the route, never an unknown path (unbounded names make traces hard to search). */
+const ROUTES = new Set(["/", "/healthz", "/readyz", "/api/v1/hello"]);
 
 export interface State {
   /** False while the service starts or shuts down: `/readyz` answers 503 and Kubernetes sends no traffic. */
@@ -31,20 +34,28 @@ export function route(method: string, path: string, state: State): Reply {
   }
 }
 
-/** The HTTP handler: one correlation id per request (echoed as `X-Request-Id`), one log line per request. */
+/**
+ * The HTTP handler: one server span per request, continuing the caller's trace (`traceparent`); one
+ * correlation id per request (echoed as `X-Request-Id`); one log line per request, carrying both.
+ */
 export function handler(state: State) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const correlationId = correlationIdFrom(req.headers["x-request-id"]);
-    withCorrelation(correlationId, () => {
-      const started = process.hrtime.bigint();
-      const path = new URL(req.url ?? "/", "http://localhost").pathname;
-      const reply = route(req.method ?? "GET", path, state);
-      res.writeHead(reply.status, { "content-type": "application/json", "x-request-id": correlationId });
-      res.end(JSON.stringify(reply.body));
-      if (!PROBES.has(path) || reply.status >= 400) {
-        const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
-        log(reply.status >= 500 ? "error" : "info", "request", { method: req.method, path, status: reply.status, duration_ms: durationMs });
-      }
-    });
+    const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    const method = req.method ?? "GET";
+    tracing().serverSpan(ROUTES.has(path) ? `${method} ${path}` : method, req.headers, (span) =>
+      withCorrelation(correlationId, () => {
+        const started = process.hrtime.bigint();
+        const reply = route(method, path, state);
+        span.setAttribute("http.response.status_code", reply.status);
+        if (reply.status >= 500) span.fail();
+        res.writeHead(reply.status, { "content-type": "application/json", "x-request-id": correlationId });
+        res.end(JSON.stringify(reply.body));
+        if (!PROBES.has(path) || reply.status >= 400) {
+          const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+          log(reply.status >= 500 ? "error" : "info", "request", { method, path, status: reply.status, duration_ms: durationMs });
+        }
+      }),
+    );
   };
 }

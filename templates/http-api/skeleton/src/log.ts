@@ -1,16 +1,19 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
+import { tracing } from "./tracing.ts";
 
 export type Level = "debug" | "info" | "warn" | "error";
 
-/** One log line: the platform's log shape (Loki and Grafana read these fields). */
+/**
+ * One log line: the platform's log shape (Loki and Grafana read these fields; docs/logging-and-tracing.md).
+ * `trace_id` and `span_id` are the active span's (W3C ids, lower-case hex), so Grafana links the line to its trace.
+ */
 export interface LogLine {
   timestamp: string;
   level: Level;
   service: string;
   message: string;
   correlation_id: string | null;
-  // Filled in once the service is traced (OpenTelemetry); kept in the shape so queries need no change.
   trace_id: string | null;
   span_id: string | null;
   [field: string]: unknown;
@@ -30,15 +33,21 @@ export function withCorrelation<T>(correlationId: string, fn: () => T): T {
   return context.run({ correlationId }, fn);
 }
 
+/** The correlation id of the request being handled, if any (for calls to other services). */
+export function correlationId(): string | undefined {
+  return context.getStore()?.correlationId;
+}
+
 export function logLine(level: Level, message: string, fields: Record<string, unknown> = {}, now = new Date()): LogLine {
+  const span = tracing().active();
   const line: LogLine = {
     timestamp: now.toISOString(),
     level,
     service: SERVICE,
     message,
     correlation_id: context.getStore()?.correlationId ?? null,
-    trace_id: null,
-    span_id: null,
+    trace_id: span?.traceId ?? null,
+    span_id: span?.spanId ?? null,
   };
   // The shape's fields first and never overridden; the caller's fields after them.
   return { ...line, ...fields, ...line };

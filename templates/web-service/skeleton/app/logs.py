@@ -1,4 +1,8 @@
-"""Structured JSON logs: one object per line, in the platform's log shape."""
+"""Structured JSON logs: one object per line, in the platform's log shape (docs/logging-and-tracing.md).
+
+trace_id and span_id are the active OpenTelemetry span's (W3C ids, lower-case hex), so Grafana links a
+line to its trace; correlation_id is the request's X-Request-Id.
+"""
 
 import contextvars
 import json
@@ -8,6 +12,8 @@ import re
 import uuid
 from datetime import UTC, datetime
 
+from opentelemetry import trace
+
 SERVICE = os.environ.get("SERVICE_NAME", "${{ values.name }}")
 _correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("correlation_id", default=None)
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -16,6 +22,10 @@ _SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 def correlation_id_from(header: str | None) -> str:
     """The caller's X-Request-Id when it is a sane token, else a new id."""
     return header if header and _SANE_ID.match(header) else str(uuid.uuid4())
+
+
+def current_correlation_id() -> str | None:
+    return _correlation_id.get()
 
 
 def set_correlation_id(value: str) -> contextvars.Token:
@@ -28,17 +38,18 @@ def reset_correlation_id(token: contextvars.Token) -> None:
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
+        span = trace.get_current_span().get_span_context()
         line = {
             "timestamp": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             "level": record.levelname.lower(),
             "service": SERVICE,
             "message": record.getMessage(),
             "correlation_id": _correlation_id.get(),
-            # Filled in once the service is traced (OpenTelemetry); kept so queries need no change.
-            "trace_id": None,
-            "span_id": None,
+            "trace_id": trace.format_trace_id(span.trace_id) if span.is_valid else None,
+            "span_id": trace.format_span_id(span.span_id) if span.is_valid else None,
         }
-        line.update(getattr(record, "fields", {}))
+        # The caller's fields after the shape's, never over them.
+        line.update({k: v for k, v in getattr(record, "fields", {}).items() if k not in line})
         if record.exc_info:
             line["error"] = self.formatException(record.exc_info)
         return json.dumps(line)

@@ -6,6 +6,7 @@ import time
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse
 
+from . import telemetry
 from .logs import correlation_id_from, reset_correlation_id, set_correlation_id
 
 log = logging.getLogger("app")
@@ -13,6 +14,7 @@ PROBES = {"/healthz", "/readyz"}
 state = {"ready": True}
 
 app = FastAPI(title="${{ values.name }}")
+telemetry.instrument(app)
 
 
 @app.middleware("http")
