@@ -19,6 +19,7 @@ import { progressDashboard } from "./dashboard";
 import { BELTS, cpuMillis, memoryMiB, type Belt, type BeltPool, type K8sObject, type PoolDefinition } from "./engine/slot";
 import { ingressHostValidation, placementMutation, placementValidation, reconcilerScope, selfServiceClaims } from "./policies";
 import * as rbac from "./rbac";
+import { runbookUrl } from "../../runbooks";
 
 /** Per-belt pool settings, as in the config (`dojo.belts.<belt>`). */
 export interface DojoBeltProps {
@@ -342,7 +343,7 @@ export class DojoComponent implements Component {
         name: "dojo-alerts",
         namespace: this.id,
         dependsOn: [...monitoringCrds(deps), ns],
-        manifests: [alerts(this.id)],
+        manifests: [alerts(this.id, ctx.domain)],
       });
     }
 
@@ -469,7 +470,7 @@ function namespacedGrant(
 }
 
 /** Alerts on the Dojo itself: a stalled reconciler, a belt without free slots. */
-function alerts(namespace: string): Record<string, unknown> {
+function alerts(namespace: string, domain: string): Record<string, unknown> {
   return {
     apiVersion: "monitoring.coreos.com/v1",
     kind: "PrometheusRule",
@@ -483,8 +484,9 @@ function alerts(namespace: string): Record<string, unknown> {
               alert: "DojoReconcilerStale",
               expr: "(time() - max(dojo_reconcile_last_success_timestamp_seconds) > 900) or absent(dojo_reconcile_last_success_timestamp_seconds)",
               for: "15m",
-              labels: { severity: "warning" },
+              labels: { service: "dojo", severity: "warning" },
               annotations: {
+                runbook_url: runbookUrl(domain, "dojo", "DojoReconcilerStale"),
                 summary: "The Dojo's lab pool has not been reconciled for 15 minutes",
                 description: `Expired labs are not wiped and new ones not created. Look at the logs of the last jobs of CronJob ${namespace}/dojo-reconciler.`,
               },
@@ -493,8 +495,9 @@ function alerts(namespace: string): Record<string, unknown> {
               alert: "DojoNoFreeSlots",
               expr: '(sum by (belt) (dojo_slots{state="free"}) == 0) and on (belt) (sum by (belt) (dojo_slots_configured) > 0)',
               for: "30m",
-              labels: { severity: "warning" },
+              labels: { service: "dojo", severity: "warning" },
               annotations: {
+                runbook_url: runbookUrl(domain, "dojo", "DojoNoFreeSlots"),
                 summary: "No free {{ $labels.belt }} lab slot for 30 minutes",
                 description: "Learners cannot claim a {{ $labels.belt }} lab: raise dojo.belts.{{ $labels.belt }}.slots, or shorten dojo.ttlHours.",
               },

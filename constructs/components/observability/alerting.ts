@@ -1,7 +1,11 @@
 import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
 import type { ITerraformDependable } from "cdktf";
 import type { Construct } from "constructs";
-import type { Values } from "../../helm";
+import { manifestsRelease, type Values } from "../../helm";
+import type { PlatformContext } from "../../context";
+import type { Installed } from "../../platform";
+import type { Release } from "@cdktf/provider-helm/lib/release";
+import { platformAlertsManifest } from "../../runbooks";
 
 /** The Secret holding the Mattermost incoming-webhook URL Alertmanager posts to. */
 export const MATTERMOST_WEBHOOK_SECRET = "alertmanager-mattermost-webhook";
@@ -30,9 +34,18 @@ export function mattermostWebhookSecret(scope: Construct, id: string, namespace:
   });
 }
 
+/** The message's title: status, alert, the component or service it is about, and the count. */
+export const MATTERMOST_TITLE =
+  '[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.alertname }}{{ with .CommonLabels.service }} ({{ . }}){{ end }}';
+/** Each alert's summary, then the runbook the alerts share (every Fawkes alert has one: constructs/runbooks.ts). */
+export const MATTERMOST_TEXT =
+  "{{ range .Alerts }}- {{ .Labels.severity }}: {{ .Annotations.summary }}{{ with .Labels.env }} ({{ . }}){{ end }}\n{{ end }}" +
+  "{{ if .CommonAnnotations.runbook_url }}:book: [Runbook]({{ .CommonAnnotations.runbook_url }}){{ end }}";
+
 /**
  * Alertmanager routing: warning and critical alerts go to Mattermost (a Slack-compatible incoming
- * webhook), the Watchdog heartbeat and the InfoInhibitor helper go nowhere, anything else too.
+ * webhook) with their runbook link, the Watchdog heartbeat and the InfoInhibitor helper go nowhere,
+ * anything else too. Alerts with a `service` label also go to the DORA relay first (`continue`).
  */
 export function alertmanagerConfig(deliveryEventsUrl?: string): Values {
   // DORA incidents: alerts of a service also go to the delivery-events relay, then route on as usual.
@@ -64,10 +77,24 @@ export function alertmanagerConfig(deliveryEventsUrl?: string): Values {
       {
         name: "mattermost",
         // The URL is read from the mounted Secret, never written in the config.
-        slack_configs: [{ api_url_file: MATTERMOST_WEBHOOK_FILE, send_resolved: true }],
+        slack_configs: [{ api_url_file: MATTERMOST_WEBHOOK_FILE, send_resolved: true, title: MATTERMOST_TITLE, text: MATTERMOST_TEXT }],
       },
       ...(deliveryEventsUrl ? [{ name: "fawkes-events", webhook_configs: [{ url: deliveryEventsUrl, send_resolved: true }] }] : []),
     ],
     templates: ["/etc/alertmanager/config/*.tmpl"],
   };
+}
+
+/**
+ * The platform's own alerts (constructs/runbooks.ts: one group per enabled component, each alert
+ * linked to its runbook), installed once the Prometheus Operator's CRDs exist.
+ */
+export function platformAlertsRelease(scope: Construct, ctx: PlatformContext, deps: Installed, namespace: string, crds: ITerraformDependable[]): Release {
+  const enabled = deps.catalog().map((c) => c.id);
+  return manifestsRelease(scope, "PlatformAlerts", ctx, {
+    name: "platform-alerts",
+    namespace,
+    dependsOn: crds,
+    manifests: [platformAlertsManifest(ctx.domain, enabled, namespace)],
+  });
 }

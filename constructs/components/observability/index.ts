@@ -9,7 +9,7 @@ import type { Component, ComponentInfo, ComponentOutput, Installed } from "../..
 import { generatedSecret } from "../../secrets";
 // Quantity arithmetic shared with Backstage (a candidate for constructs/).
 import { sumRequests, type PodGroup } from "../../sizes";
-import { alertmanagerConfig, mattermostWebhookSecret, MATTERMOST_WEBHOOK_SECRET } from "./alerting";
+import { alertmanagerConfig, mattermostWebhookSecret, MATTERMOST_WEBHOOK_SECRET, platformAlertsRelease } from "./alerting";
 import { PLATFORM_DASHBOARD_FOLDER, PLATFORM_DASHBOARD_PROVIDER, PROMETHEUS_DATASOURCE, upstreamDashboardValues } from "./dashboards";
 import { alloyConfig, alloyValues, OTLP_PORTS } from "./collector";
 import { installLoki, LOKI_RELEASE } from "./logs";
@@ -149,6 +149,9 @@ export class ObservabilityComponent implements Component {
             manifests: targets.map((t) => monitorManifest(t, this.id)),
           })
         : undefined;
+    // Every enabled component's alerts, linked to their runbooks (constructs/runbooks.ts), after the CRDs.
+    const alerts = platformAlertsRelease(root, ctx, deps, this.id, [stack]);
+
     // Logs and traces: the stores, then the collector that feeds them; only this namespace reaches the stores.
     const logs = installLoki(root, ctx, this.id, [ns]);
     const traces = installTempo(root, ctx, this.id, prometheusUrl, [ns]);
@@ -284,7 +287,7 @@ export class ObservabilityComponent implements Component {
     });
 
     return {
-      ready: [stack, grafana, logs.release, traces.release, collector, storesPolicy, ...(monitors ? [monitors] : [])],
+      ready: [stack, grafana, alerts, logs.release, traces.release, collector, storesPolicy, ...(monitors ? [monitors] : [])],
       endpoints: { grafana: url },
       adminSecrets: [admin.location],
       services: {
@@ -393,7 +396,7 @@ function podGroups(stack: Values, grafana: Values): PodGroup[] {
  * it (traces-to-logs), its request metrics (traces-to-metrics), and the service map reads Tempo's
  * service-graph metrics from Prometheus.
  */
-export function logsAndTracesDatasources(lokiUrl: string, tempoUrl: string): Values[] {
+function logsAndTracesDatasources(lokiUrl: string, tempoUrl: string): Values[] {
   const serviceTags = [
     { key: "service.name", value: "service" },
     { key: "k8s.namespace.name", value: "namespace" },
