@@ -363,7 +363,7 @@ describe("Backstage on the golden path (the git service)", () => {
   const env = (name: string) => v.upstream.backstage.extraEnvVars.find((e: any) => e.name === name)?.valueFrom.secretKeyRef;
 
   test("the platform's templates are published to platform/platform-templates, rendered for this platform", () => {
-    expect(git.requests.published.map((p) => p.name)).toEqual(["platform-templates"]);
+    expect(git.requests.published.map((p) => p.name)).toEqual(["platform-templates", "platform-docs"]);
     const files = git.requests.published[0]!.files;
     expect(Object.keys(files)).toEqual(
       expect.arrayContaining([
@@ -385,7 +385,8 @@ describe("Backstage on the golden path (the git service)", () => {
   });
 
   test("the templates repository's catalog-info.yaml is the one templates location; no sample templates", () => {
-    const urls = appConfig.catalog.locations.filter((l: any) => l.type === "url");
+    // Template locations (the runbooks' location allows Components only: test/runbooks.test.ts).
+    const urls = appConfig.catalog.locations.filter((l: any) => l.type === "url" && l.rules[0].allow.includes("Template"));
     expect(urls).toEqual([
       {
         type: "url",
@@ -456,6 +457,7 @@ describe("Backstage with the platform's git service (Gitea)", () => {
   test("the published templates repository is the templates location, read through the Gitea integration", () => {
     expect(appConfig.catalog.locations.filter((l: any) => l.type === "url").map((l: any) => l.target)).toEqual([
       "https://git.fawkes.test/platform/platform-templates/src/branch/main/catalog-info.yaml",
+      "https://git.fawkes.test/platform/platform-docs/src/branch/main/catalog-info.yaml",
     ]);
     expect(appConfig.integrations.gitea).toEqual([
       expect.objectContaining({ host: "git.fawkes.test", username: "${GITEA_USERNAME}", password: "${GITEA_PASSWORD}" }),

@@ -16,6 +16,7 @@ import { templateFiles } from "../../golden-path/templates";
 import { entitiesYaml, platformEntities } from "./catalog";
 import { dynamicPlugins, type PluginSettings } from "./plugins";
 import { sumRequests } from "../../sizes";
+import { PLATFORM_DOCS, platformDocsFiles } from "../../runbooks";
 
 /** The git service's repository of the platform's software templates (organisation `platformOwner`). */
 export const TEMPLATES_REPOSITORY = "platform-templates";
@@ -296,24 +297,32 @@ export class BackstageComponent implements Component {
       description: "Fawkes golden-path software templates (published by the platform: changes here are overwritten)",
       files,
     });
+    // The platform's runbooks (docs/runbooks/) as the Component `platform-docs`, read by TechDocs.
+    const docs = git.publishRepository(root, {
+      name: PLATFORM_DOCS,
+      description: "Fawkes platform runbooks (published by the platform: changes here are overwritten)",
+      files: platformDocsFiles(),
+    });
     const credentials = git.credentialsFor(root, { component: this.id, namespace: this.id, access: "write", after: [ns] });
     const host = new URL(git.url).host;
     if (git.provider === "gitea") {
       if (credentials.kind !== "token") throw new Error(`GitService.credentialsFor must give Gitea a token credential, got kind "${credentials.kind}"`);
       return {
         templatesLocation: published.fileUrl("catalog-info.yaml"),
+        docsLocation: docs.fileUrl("catalog-info.yaml"),
         integrations: { gitea: [{ host, baseUrl: git.url, username: "${GITEA_USERNAME}", password: "${GITEA_PASSWORD}" }] },
         env: [
           { name: "GITEA_USERNAME", key: "username" },
           { name: "GITEA_PASSWORD", key: "password" },
         ],
         credentials,
-        ready: [...published.ready, ...credentials.ready],
+        ready: [...published.ready, ...docs.ready, ...credentials.ready],
       };
     }
     if (credentials.kind !== "githubApp") throw new Error(`GitService.credentialsFor must give GitHub an App credential, got kind "${credentials.kind}"`);
     return {
       templatesLocation: published.fileUrl("catalog-info.yaml"),
+      docsLocation: docs.fileUrl("catalog-info.yaml"),
       integrations: {
         github: [
           {
@@ -342,7 +351,7 @@ export class BackstageComponent implements Component {
         { name: "GITHUB_APP_WEBHOOK_SECRET", key: "webhookSecret" },
       ],
       credentials,
-      ready: [...published.ready, ...credentials.ready],
+      ready: [...published.ready, ...docs.ready, ...credentials.ready],
     };
   }
 
@@ -420,6 +429,7 @@ export class BackstageComponent implements Component {
           ...[golden?.templatesLocation, this.props.templatesUrl]
             .filter((target): target is string => target !== undefined)
             .map((target) => ({ type: "url", target, rules: [{ allow: ["Template", "Location"] }] })),
+          ...(golden ? [{ type: "url", target: golden.docsLocation, rules: [{ allow: ["Component"] }] }] : []),
         ],
       },
       ...(golden ? { integrations: golden.integrations } : {}),
@@ -445,6 +455,8 @@ export class BackstageComponent implements Component {
 interface GoldenPath {
   /** The published `catalog-info.yaml` of the templates repository (a Location listing the templates). */
   readonly templatesLocation: string;
+  /** The published `catalog-info.yaml` of the runbooks repository (the Component `platform-docs`). */
+  readonly docsLocation: string;
   /** app-config `integrations`, credentials from env vars. */
   readonly integrations: Values;
   /** Env vars of the pod from keys of the credential's secret. */
