@@ -24,6 +24,7 @@ export const TEAM_NAMESPACED_KINDS: readonly { group: string; kind: string }[] =
   { group: "policy", kind: "PodDisruptionBudget" },
   { group: "autoscaling", kind: "HorizontalPodAutoscaler" },
   { group: "monitoring.coreos.com", kind: "ServiceMonitor" },
+  { group: "monitoring.coreos.com", kind: "PrometheusRule" },
 ];
 
 /** Where a team's repositories are listed: the git service, as the SCM provider generator takes it. */
