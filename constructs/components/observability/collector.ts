@@ -7,9 +7,9 @@ import type { Values } from "../../helm";
  */
 export const LOG_LABELS = ["namespace", "service", "env", "level"] as const;
 /** Per-line values kept as structured metadata (never labels). */
-export const LOG_METADATA = ["pod", "container", "trace_id", "span_id", "request_id"] as const;
+const LOG_METADATA = ["pod", "container", "trace_id", "span_id", "request_id"] as const;
 /** Log levels admitted as the `level` label (lower-cased); any other value is left in the line. */
-export const LOG_LEVELS = ["trace", "debug", "info", "warn", "warning", "error", "fatal", "critical"] as const;
+const LOG_LEVELS = ["trace", "debug", "info", "warn", "warning", "error", "fatal", "critical"] as const;
 /** Ports of the OTLP receiver on every Alloy pod (and its Service). */
 export const OTLP_PORTS = { grpc: 4317, http: 4318 } as const;
 

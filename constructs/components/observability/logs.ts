@@ -26,7 +26,7 @@ export function objectStore(bucket: BucketRef): ObjectStore {
  * Loki's storage values for the store, keyless: S3 through IRSA/Pod Identity (the SDK's default
  * chain), Azure Blob through the federated workload identity token, GCS through workload identity.
  */
-export function lokiStorage(store: ObjectStore): Values {
+function lokiStorage(store: ObjectStore): Values {
   switch (store.kind) {
     case "s3":
       return {

@@ -9,7 +9,7 @@ export const TEMPO_RELEASE = "tempo";
 const TEMPO_SERVICE_ACCOUNT = "tempo";
 
 /** Tempo's `storage.trace` for the store, keyless like Loki's (workload identity on every cloud). */
-export function tempoStorage(store: ObjectStore): Values {
+function tempoStorage(store: ObjectStore): Values {
   const wal = { path: "/var/tempo/wal" };
   switch (store.kind) {
     case "s3":
