@@ -1,7 +1,9 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { Lazy } from "cdktf";
 import { main } from "../stacks/main";
+import { skipTokenCreationStacks } from "../stacks/token-traces";
 
 /** Runs the app's entry point with a config file, into an output dir that already holds a synth. */
 function run(configYaml: string) {
@@ -40,4 +42,17 @@ describe("the app entry point", () => {
     expect(fs.readFileSync(path.join(r.out, "manifest.json"), "utf8")).toBe("previous synth");
     expect(r.leftovers.sort()).toEqual(["cdktf.out", "fawkes.yaml"]);
   });
+});
+
+test("cdktf's token creation stacks are not captured (a third of synth under jest); real errors keep their stacks", () => {
+  skipTokenCreationStacks();
+  const token = Lazy.stringValue({ produce: () => "x" });
+  expect(token).toMatch(/TfToken/);
+  const holder = { stack: "" };
+  Error.captureStackTrace(holder);
+  expect(holder.stack).toBe("");
+  const other: { stack?: string; cause?: string } = { cause: "kept" };
+  Error.captureStackTrace(other);
+  expect(other.stack).toMatch(/main\.test/);
+  expect(new Error("real").stack).toMatch(/main\.test/);
 });
