@@ -319,6 +319,8 @@ describe("templateFiles", () => {
     expect(() => templateFiles({ ...PLATFORM, otlpEndpoint: "alloy:4318" })).toThrow(
       'TemplatePlatform.otlpEndpoint must be an http(s)://<host>:<port> URL without path, got "alloy:4318"',
     );
+    // Without the DORA component, no link to its dashboard.
+    expect(troubleshootLinks({ ...PLATFORM, dora: false }, { name: "a1", team: "t" }).map((l) => l.title)).not.toContain("Troubleshoot: delivery (DORA)");
     // The runbook link follows the portal's URL when the platform names it.
     expect(troubleshootLinks({ ...PLATFORM, backstageUrl: "https://portal.example.org/" }, { name: "a1", team: "t" })[0].url).toBe(
       "https://portal.example.org/docs/default/component/a1/runbook/",

@@ -55,6 +55,8 @@ export interface TemplatePlatform {
    * Deployment's `OTEL_EXPORTER_OTLP_ENDPOINT`. @default "http://alloy.observability.svc:4318"
    */
   readonly otlpEndpoint?: string;
+  /** The DORA component is installed: its Grafana dashboard gets a Troubleshoot link. @default true (with grafanaUrl) */
+  readonly dora?: boolean;
 }
 
 /** The platform collector's OTLP/HTTP endpoint when the caller names none (Alloy in observability). */
@@ -113,6 +115,7 @@ function platformValues(p: TemplatePlatform): Record<string, unknown> {
     ingressAnnotations: { ...(p.ingressAnnotations ?? {}) },
     otlpEndpoint: trim(otlpEndpoint),
     backstageUrl: trim(p.backstageUrl ?? `https://backstage.${p.domain}`),
+    dora: p.dora ?? true,
   };
   for (const key of ["jenkinsUrl", "argocdUrl", "sonarqubeUrl", "grafanaUrl"] as const) {
     const url = p[key];
@@ -174,7 +177,7 @@ function linksFor(v: Record<string, unknown>, service: { name: string; team: str
   }
   const jenkins = v.jenkinsUrl as string | undefined;
   if (jenkins) links.push(link("image scan (Trivy)", "warning", `${jenkins}/job/${team}/job/${name}/job/main/lastCompletedBuild/artifact/trivy-summary.md`));
-  if (grafana) links.push(link("delivery (DORA)", "dashboard", `${grafana}/d/${DORA_DASHBOARD}?var-service=${name}`));
+  if (grafana && v.dora) links.push(link("delivery (DORA)", "dashboard", `${grafana}/d/${DORA_DASHBOARD}?var-service=${name}`));
   return links;
 }
 
