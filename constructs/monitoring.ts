@@ -85,7 +85,7 @@ export const DATASOURCE_UIDS = { prometheus: "prometheus", loki: "loki", tempo: 
 /**
  * Grafana Explore with two panes, pre-filtered on one service in one environment: its logs
  * (`{service="<s>", env="<e>"}`, the labels the collector sets) and its traces (TraceQL on the OTLP
- * `service.name` and the namespace suffix the collector adds from Kubernetes). For portal links.
+ * resource's `service.name` and `deployment.environment`, which the golden path's Deployment sets). For portal links.
  */
 export function exploreUrl(grafanaUrl: string, target: { service: string; env: string }, range = { from: "now-1h", to: "now" }): string {
   const { service, env } = target;
@@ -102,7 +102,7 @@ export function exploreUrl(grafanaUrl: string, target: { service: string; env: s
           refId: "A",
           datasource: tempo,
           queryType: "traceql",
-          query: `{resource.service.name="${service}" && resource.k8s.namespace.name=~".*-${env}"}`,
+          query: `{resource.service.name="${service}" && resource.deployment.environment="${env}"}`,
         },
       ],
       range,

@@ -158,7 +158,7 @@ describe("logs and traces (Loki, Tempo, Alloy)", () => {
       const tempo = byUid("tempo");
       expect(tempo).toMatchObject({ type: "tempo", url: "http://tempo.observability.svc:3200" });
       expect(tempo.jsonData.tracesToLogsV2).toMatchObject({ datasourceUid: "loki", spanStartTimeShift: "-5m", spanEndTimeShift: "5m" });
-      expect(tempo.jsonData.tracesToLogsV2.tags.map((t: any) => t.value)).toEqual(["service", "namespace"]);
+      expect(tempo.jsonData.tracesToLogsV2.tags.map((t: any) => t.value)).toEqual(["service", "env", "namespace"]);
       expect(tempo.jsonData.tracesToMetrics.datasourceUid).toBe("prometheus");
       expect(tempo.jsonData.serviceMap).toEqual({ datasourceUid: "prometheus" });
       expect(tempo.jsonData.nodeGraph).toEqual({ enabled: true });
@@ -200,7 +200,7 @@ describe("logs and traces (Loki, Tempo, Alloy)", () => {
       const panes = JSON.parse(decodeURIComponent(new URL(url).searchParams.get("panes")!));
       expect(panes.logs.queries[0]).toMatchObject({ datasource: { uid: "loki" }, expr: '{service="orders", env="staging"}' });
       expect(panes.traces.queries[0]).toMatchObject({ datasource: { uid: "tempo" }, queryType: "traceql" });
-      expect(panes.traces.queries[0].query).toContain('resource.service.name="orders"');
+      expect(panes.traces.queries[0].query).toBe('{resource.service.name="orders" && resource.deployment.environment="staging"}');
     });
 
     test("refuses names that would break the query", () => {

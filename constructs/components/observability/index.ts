@@ -397,8 +397,10 @@ function podGroups(stack: Values, grafana: Values): PodGroup[] {
  * service-graph metrics from Prometheus.
  */
 function logsAndTracesDatasources(lokiUrl: string, tempoUrl: string): Values[] {
+  // Span resource attributes to log labels: the SDK's service and environment, the namespace Alloy adds.
   const serviceTags = [
     { key: "service.name", value: "service" },
+    { key: "deployment.environment", value: "env" },
     { key: "k8s.namespace.name", value: "namespace" },
   ];
   return [
