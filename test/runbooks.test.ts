@@ -124,6 +124,9 @@ describe("platform alerts", () => {
       expect([id, services.has(id)]).toEqual([id, true]);
     }
     expect(services.has("dojo") && stackRules(tf).some((r) => r.alert === "DojoReconcilerStale" && r.labels?.service === "dojo")).toBe(true);
+    // The cloud front door (external-dns, external-secrets) is not on a laptop.
+    const cloud = new Set(stackRules(synthesized("fawkes-aws")).map((r) => r.labels?.service));
+    expect(["dns", "secrets"].filter((id) => !cloud.has(id))).toEqual([]);
     const alerts = release(tf, "platform-alerts");
     expect(alerts.namespace).toBe("observability");
     expect(alerts.depends_on).toContain(releaseId(tf, "kube-prometheus-stack"));
