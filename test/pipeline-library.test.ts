@@ -96,7 +96,7 @@ describe("fawkes.yaml (config.js)", () => {
   });
 
   test("each language has a pinned toolchain image and a coverage report SonarQube reads", () => {
-    expect(toolchain("go").build).toBe("go test ./... -coverprofile=coverage.out");
+    expect(toolchain("go").build).toBe("go test -mod=mod ./... -coverprofile=coverage.out");
     expect(toolchain("python").build).toContain("--cov-report=xml:coverage.xml");
     for (const language of ["node", "python", "go"] as const) {
       const t = toolchain(language);

@@ -37,7 +37,8 @@ const LANGUAGES = {
     sonar: "sonar.python.coverage.reportPaths",
   },
   go: {
-    build: "go test ./... -coverprofile=coverage.out",
+    // -mod=mod: a repository without go.sum yet (the worker template's) gets it from the module proxy, checked against sum.golang.org.
+    build: "go test -mod=mod ./... -coverprofile=coverage.out",
     coverage: "coverage.out",
     sonar: "sonar.go.coverage.reportPaths",
   },
