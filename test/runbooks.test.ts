@@ -146,6 +146,21 @@ describe("platform alerts", () => {
     expect(headingAnchor("ingress (Traefik): the front door")).toBe("ingress-traefik-the-front-door");
   });
 
+  test("every expression is balanced (parentheses, braces, brackets, quotes): a typo fails here, not in Prometheus", () => {
+    const template = fs.readFileSync(path.join(REPO, "templates", "_shared", "deploy", "base", "prometheusrule.yaml"), "utf8");
+    const exprs = [...stackRules(synthesized("fawkes-local-all")), ...rulesIn(parseYaml(template))].map((r) => [r.alert, r.expr] as const);
+    for (const [alert, expr] of exprs) {
+      const stack: string[] = [];
+      const pairs: Record<string, string> = { ")": "(", "}": "{", "]": "[" };
+      let ok = (expr.match(/"/g) ?? []).length % 2 === 0;
+      for (const c of expr.replace(/"[^"]*"/g, '""')) {
+        if ("({[".includes(c)) stack.push(c);
+        else if (c in pairs && stack.pop() !== pairs[c]) ok = false;
+      }
+      expect([alert, ok && stack.length === 0]).toEqual([alert, true]);
+    }
+  });
+
   test("a rule's labels are its own: no alert expression keeps a series label named service (it would clash)", () => {
     const manifest = platformAlertsManifest("example.org", Object.keys(COMPONENT_NAMESPACES), "observability") as any;
     const rules = manifest.spec.groups.flatMap((g: any) => g.rules);
