@@ -271,7 +271,13 @@ describe("golden-path services' default alerts", () => {
   test("the runbook URL is the service's TechDocs runbook page; the ServiceMonitor scrapes the Service; Argo CD may create both", () => {
     const mkdocs = parseYaml(fs.readFileSync(path.join(REPO, "templates", "_shared", "mkdocs.yml"), "utf8"));
     expect(JSON.stringify(mkdocs.nav)).toContain('"runbook.md"');
-    expect(fs.existsSync(path.join(REPO, "templates", "_shared", "docs", "runbook.md"))).toBe(true);
+    // The page the alerts link to names each of them, and the platform's guide (docs/runbooks/service.md) explains each.
+    const page = fs.readFileSync(path.join(REPO, "templates", "_shared", "docs", "runbook.md"), "utf8");
+    const guide = anchorsOf(path.join(RUNBOOKS_DIR, "service.md"));
+    for (const alert of ["ServiceUnavailable", "ServiceErrorBudgetBurn", "ServiceLatencyBudgetBurn"]) {
+      expect([alert, page.includes(`\`${alert}\``), guide.has(headingAnchor(alert))]).toEqual([alert, true, true]);
+    }
+    expect(page).toContain(`/docs/default/component/${PLATFORM_DOCS}/service/`);
     const catalog = fs.readFileSync(path.join(REPO, "templates", "_shared", "catalog-info.yaml"), "utf8");
     expect(catalog).toMatch(/backstage\.io\/techdocs-ref: dir:\./);
     expect(serviceRunbookUrl("fawkes.example.org", "orders")).toBe("https://backstage.fawkes.example.org/docs/default/component/orders/runbook/");
