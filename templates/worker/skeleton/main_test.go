@@ -152,3 +152,25 @@ func TestOutgoingCallsCarryTheTrace(t *testing.T) {
 		t.Errorf("X-Request-Id: got %q", got.Get("X-Request-Id"))
 	}
 }
+
+func TestSetupTelemetry(t *testing.T) {
+	previous := otel.GetTracerProvider()
+	defer otel.SetTracerProvider(previous)
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	shutdown, err := setupTelemetry(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := otel.GetTracerProvider().(*sdktrace.TracerProvider); !ok {
+		t.Errorf("the SDK is the global tracer provider, got %T", otel.GetTracerProvider())
+	}
+	if err := shutdown(ctx); err != nil {
+		t.Errorf("shutdown with nothing to flush: %v", err)
+	}
+	t.Setenv("OTEL_SDK_DISABLED", "true")
+	if shutdown, err = setupTelemetry(ctx); err != nil || shutdown(ctx) != nil {
+		t.Errorf("disabled: %v", err)
+	}
+}

@@ -7,6 +7,7 @@ from opentelemetry import trace
 
 from app.logs import JsonFormatter, correlation_id_from, reset_correlation_id, set_correlation_id
 from app.main import app, state
+from app import telemetry
 from app.telemetry import outgoing_headers
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -112,3 +113,19 @@ def test_outgoing_headers_carry_the_trace_and_the_correlation_id():
     assert headers["traceparent"].split("-")[1] == trace_id
     assert headers["x-request-id"] == "req-7"
     assert headers["accept"] == "application/json"
+
+
+def test_configure_reads_the_standard_variables(monkeypatch):
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    monkeypatch.setenv("OTEL_SERVICE_NAME", "${{ values.name }}")
+    monkeypatch.setenv("OTEL_RESOURCE_ATTRIBUTES", "service.namespace=${{ values.team }},deployment.environment=staging")
+    provider = telemetry.configure(InMemorySpanExporter())  # the tests' provider stays the global one
+    assert provider is not None
+    attributes = provider.resource.attributes
+    assert attributes["service.name"] == "${{ values.name }}"
+    assert attributes["service.namespace"] == "${{ values.team }}"
+    assert attributes["deployment.environment"] == "staging"
+    provider.shutdown()
+    monkeypatch.setenv("OTEL_SDK_DISABLED", "true")
+    assert telemetry.configure() is None
