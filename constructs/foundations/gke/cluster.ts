@@ -56,6 +56,10 @@ export const WEBHOOK_FREE_CHARTS = [
   "gitea",
   "devlake",
   "oauth2-proxy",
+  // Logs and traces: no webhook (loki 18.11.0's rollout-operator, which has them, stays off).
+  "loki",
+  "tempo",
+  "alloy",
 ];
 
 /** What the master-to-node firewall rule opens: the webhook ports GKE does not already allow. */
