@@ -36,6 +36,7 @@ import {
   type TemplatePlatform,
 } from "../constructs/golden-path/templates";
 import { validateManifests, type Manifest } from "./support-manifests";
+import { synthesized } from "./synthesized";
 
 const REPO = path.join(__dirname, "..");
 const LIBRARY = path.join(REPO, "pipeline-library");
@@ -786,5 +787,18 @@ test("http-api: the template's own tests run with node (log shape, an incoming t
       expect([name, new RegExp(`^\\s*ok \\d+ - ${escape(name)}$`, "m").test(report)]).toEqual([name, true]);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("the platform publishes the templates with its collector's endpoint, and the DORA link only where DORA runs", () => {
+  // The published templates' fetch values (backstage's goldenPath → templateFiles), in the git bootstrap's files.
+  for (const [key, dora] of [
+    ["fawkes-aws", true],
+    ["fawkes-local", false],
+  ] as const) {
+    const stack = JSON.stringify(synthesized(key));
+    // A YAML line `  <field>: <value>` inside the stack's strings.
+    const values = (field: string, value: string) => [...new Set([...stack.matchAll(new RegExp(`[^\\w-]${field}: (${value})\\b`, "g"))].map((m) => m[1]))];
+    expect([key, values("otlpEndpoint", "https?://[a-z0-9.-]+:\\d+"), values("dora", "true|false")]).toEqual([key, [DEFAULT_OTLP_ENDPOINT], [String(dora)]]);
   }
 });

@@ -291,6 +291,9 @@ export class BackstageComponent implements Component {
       argocdUrl: catalogUrl("argocd"),
       sonarqubeUrl: catalogUrl("scanning"),
       grafanaUrl: deps.maybe("monitoring")?.grafanaUrl,
+      // Where services send traces, and whether their page links the DORA dashboard (Troubleshoot links).
+      otlpEndpoint: deps.maybe("monitoring")?.otlpEndpoint,
+      dora: deps.has("dora") || deps.catalog().some((c) => c.id === "dora"),
     });
     const published = git.publishRepository(root, {
       name: TEMPLATES_REPOSITORY,
