@@ -583,9 +583,10 @@ describe.each(TEMPLATE_KINDS)("template %s", (kind) => {
     }
     if (kind === "worker") {
       expect(r.files["go.mod"]).toMatch(/^module git\.fawkes\.example\.org\/payments\/orders\n\ngo 1\.25\n/);
-      // Besides the standard library, OpenTelemetry only, every module pinned.
+      // Besides the standard library, OpenTelemetry and the Prometheus client only, every module pinned.
       const required = [...r.files["go.mod"].matchAll(/^\t(\S+) (\S+)$/gm)].map((m) => [m[1], m[2]]);
       expect(required.map(([m]) => m)).toEqual([
+        "github.com/prometheus/client_golang",
         "go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp",
         "go.opentelemetry.io/otel",
         "go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp",
@@ -653,6 +654,28 @@ describe.each(TEMPLATE_KINDS)("template %s", (kind) => {
       expect(pin("opentelemetry-exporter-otlp-proto-http")).toBe(pin("opentelemetry-sdk"));
       expect(pin("opentelemetry-api")).toBe(pin("opentelemetry-sdk"));
     }
+  });
+
+  test("metrics: /metrics serves the request counter and latency histogram the default alerts read, with bounded labels", () => {
+    const source = Object.entries(r.files)
+      .filter(([p]) => /\.(ts|py|go)$/.test(p) && !/(^|\/)(test|tests)\/|_test\.go$/.test(p))
+      .map(([, c]) => c)
+      .join("\n");
+    const rules = r.files["deploy/base/prometheusrule.yaml"];
+    const servicemonitor = r.files["deploy/base/servicemonitor.yaml"];
+    if (servicemonitor) expect(parseYaml(servicemonitor).spec.endpoints[0].path).toBe("/metrics");
+    // The series the rules select exist: the counter (with its code label) and the histogram with a 0.5 s bucket.
+    for (const series of ["http_requests_total", "http_request_duration_seconds_bucket"]) if (rules) expect(rules).toContain(series);
+    expect(source).toMatch(/"\/metrics"/);
+    expect(source).toMatch(/\bhttp_requests_total\{|"http_requests(_total)?"/); // Python's client adds _total
+    expect(source).toMatch(/\bhttp_request_duration_seconds(_bucket\{|")/);
+    expect(source).toMatch(/0\.25, 0\.5, 1/); // the latency objective is a bucket
+    expect(source).toMatch(/"GET", "HEAD", "POST"|"GET": true, "HEAD": true/); // methods bounded
+    const tests = Object.entries(r.files)
+      .filter(([p]) => /(^|\/)(test|tests)\/.+\.(ts|py)$|_test\.go$/.test(p))
+      .map(([, c]) => c)
+      .join("\n");
+    expect(tests).toMatch(/\/metrics/);
   });
 
   test("mkdocs.yml: TechDocs' core plugin, and every page of the nav exists under docs/", () => {
@@ -783,6 +806,7 @@ test("http-api: the template's own tests run with node (log shape, an incoming t
       "a line has the platform's shape and the request's correlation id",
       "an incoming traceparent is continued: the request's log line carries the caller's trace_id",
       "an outgoing call (tracedFetch) sends the active trace context and the correlation id on",
+      "the server serves them on /metrics, counting the requests it answered",
     ])
       expect([name, new RegExp(`^\\s*ok \\d+ - ${escape(name)}$`, "m").test(report)]).toEqual([name, true]);
   } finally {

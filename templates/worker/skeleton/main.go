@@ -9,10 +9,12 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 )
 
@@ -51,9 +53,10 @@ func (w *Worker) Run(ctx context.Context, interval time.Duration) {
 	}
 }
 
-// Routes: /healthz (alive), /readyz (processing), / (status). Every request gets a server span that
-// continues the caller's trace (traceparent), a correlation id (X-Request-Id) and a log line (probes
-// only when they fail).
+// Routes: /healthz (alive), /readyz (processing), / (status), /metrics (Prometheus). Every request
+// gets a server span that continues the caller's trace (traceparent), a correlation id (X-Request-Id),
+// a log line (probes only when they fail) and its count and duration in the metrics; Prometheus'
+// scrape gets none of these.
 func (w *Worker) Routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, r *http.Request) {
@@ -69,13 +72,21 @@ func (w *Worker) Routes() http.Handler {
 	mux.HandleFunc("GET /{$}", func(rw http.ResponseWriter, r *http.Request) {
 		writeJSON(rw, http.StatusOK, map[string]any{"service": "${{ values.name }}", "processed": w.processed.Load()})
 	})
+	metrics := promhttp.Handler()
 	correlated := http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/metrics" && r.Method == http.MethodGet {
+			metrics.ServeHTTP(rw, r)
+			return
+		}
 		id := correlationIDFrom(r.Header.Get("X-Request-Id"))
 		rw.Header().Set("X-Request-Id", id)
 		ctx := withCorrelation(r.Context(), id)
 		started := time.Now()
 		rec := &statusRecorder{ResponseWriter: rw, status: http.StatusOK}
 		mux.ServeHTTP(rec, r.WithContext(ctx))
+		method := metricMethod(r.Method)
+		requestsTotal.WithLabelValues(method, strconv.Itoa(rec.status)).Inc()
+		requestDuration.WithLabelValues(method).Observe(time.Since(started).Seconds())
 		probe := r.URL.Path == "/healthz" || r.URL.Path == "/readyz"
 		if !probe || rec.status >= 400 {
 			level := slog.LevelInfo
@@ -89,7 +100,9 @@ func (w *Worker) Routes() http.Handler {
 	// Span names carry the method only: paths are unbounded.
 	return otelhttp.NewHandler(correlated, "http",
 		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method }),
-		otelhttp.WithFilter(func(r *http.Request) bool { return r.URL.Path != "/healthz" && r.URL.Path != "/readyz" }))
+		otelhttp.WithFilter(func(r *http.Request) bool {
+			return r.URL.Path != "/healthz" && r.URL.Path != "/readyz" && r.URL.Path != "/metrics"
+		}))
 }
 
 // statusRecorder remembers the status a handler wrote, for the request's log line.

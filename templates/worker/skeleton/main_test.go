@@ -174,3 +174,22 @@ func TestSetupTelemetry(t *testing.T) {
 		t.Errorf("disabled: %v", err)
 	}
 }
+
+func TestMetrics(t *testing.T) {
+	srv := httptest.NewServer(newTestWorker(io.Discard).Routes())
+	defer srv.Close()
+	if res, err := http.Get(srv.URL + "/"); err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("/: %v", err)
+	}
+	res, err := http.Get(srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	_ = res.Body.Close()
+	for _, want := range []string{`http_requests_total{code="200",method="GET"}`, `http_request_duration_seconds_bucket{method="GET",le="0.5"}`} {
+		if !bytes.Contains(body, []byte(want)) {
+			t.Errorf("/metrics without %s", want)
+		}
+	}
+}

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { correlationIdFrom, log, withCorrelation } from "./log.ts";
+import { METRICS_CONTENT_TYPE, metricsText, observeRequest } from "./metrics.ts";
 import { tracing } from "./tracing.ts";
 
 /** Kubernetes probes: frequent and boring, logged only when they fail. */
@@ -34,14 +35,23 @@ export function route(method: string, path: string, state: State): Reply {
   }
 }
 
+/** Metric labels take known methods only: a client cannot grow the series without bound. */
+const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
+
 /**
  * The HTTP handler: one server span per request, continuing the caller's trace (`traceparent`); one
- * correlation id per request (echoed as `X-Request-Id`); one log line per request, carrying both.
+ * correlation id per request (echoed as `X-Request-Id`); one log line per request, carrying both;
+ * its count and duration in the metrics. `/metrics` itself (Prometheus' scrape) is none of these.
  */
 export function handler(state: State) {
   return (req: IncomingMessage, res: ServerResponse): void => {
-    const correlationId = correlationIdFrom(req.headers["x-request-id"]);
     const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    if (path === "/metrics" && req.method === "GET") {
+      res.writeHead(200, { "content-type": METRICS_CONTENT_TYPE });
+      res.end(metricsText());
+      return;
+    }
+    const correlationId = correlationIdFrom(req.headers["x-request-id"]);
     const method = req.method ?? "GET";
     tracing().serverSpan(ROUTES.has(path) ? `${method} ${path}` : method, req.headers, (span) =>
       withCorrelation(correlationId, () => {
@@ -51,8 +61,9 @@ export function handler(state: State) {
         if (reply.status >= 500) span.fail();
         res.writeHead(reply.status, { "content-type": "application/json", "x-request-id": correlationId });
         res.end(JSON.stringify(reply.body));
+        const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+        observeRequest(METHODS.has(method) ? method : "other", reply.status, durationMs / 1000);
         if (!PROBES.has(path) || reply.status >= 400) {
-          const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
           log(reply.status >= 500 ? "error" : "info", "request", { method, path, status: reply.status, duration_ms: durationMs });
         }
       }),

@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { describe, test } from "node:test";
 import { handler, route } from "../src/app.ts";
 import { correlationId, correlationIdFrom, logLine, withCorrelation } from "../src/log.ts";
+import { metricsText, observeRequest } from "../src/metrics.ts";
 import { formatTraceparent, parseTraceparent, tracedFetch, tracing } from "../src/tracing.ts";
 
 describe("routes", () => {
@@ -142,4 +143,29 @@ test("an outgoing call (tracedFetch) sends the active trace context and the corr
   } finally {
     downstream.close();
   }
+});
+
+describe("metrics", () => {
+  test("requests are counted by method and code, with their duration in a histogram that has the 0.5 s objective as a bucket", () => {
+    observeRequest("PUT", 503, 0.7);
+    observeRequest("PUT", 200, 0.2);
+    const text = metricsText();
+    assert.match(text, /^# TYPE http_requests_total counter$/m);
+    assert.match(text, /^http_requests_total\{method="PUT",code="503"\} 1$/m);
+    assert.match(text, /^http_request_duration_seconds_bucket\{method="PUT",le="0.5"\} 1$/m);
+    assert.match(text, /^http_request_duration_seconds_bucket\{method="PUT",le="\+Inf"\} 2$/m);
+    assert.match(text, /^http_request_duration_seconds_count\{method="PUT"\} 2$/m);
+  });
+  test("the server serves them on /metrics, counting the requests it answered", async () => {
+    const server = await listening(handler({ ready: true }));
+    try {
+      await capturingLogs(async () => void (await (await fetch(`${server.url}/api/v1/hello`)).text()));
+      const res = await fetch(`${server.url}/metrics`);
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get("content-type") ?? "", /^text\/plain; version=0\.0\.4/);
+      assert.match(await res.text(), /^http_requests_total\{method="GET",code="200"\} [1-9]\d*$/m);
+    } finally {
+      server.close();
+    }
+  });
 });

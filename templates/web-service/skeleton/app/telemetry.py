@@ -31,8 +31,8 @@ def configure(exporter: SpanExporter | None = None) -> TracerProvider | None:
 
 
 def instrument(app: FastAPI) -> None:
-    """A server span per request, continuing the caller's W3C traceparent; probes are not traced."""
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz")
+    """A server span per request, continuing the caller's W3C traceparent; probes and scrapes are not traced."""
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
 
 
 def outgoing_headers(headers: dict[str, str] | None = None) -> dict[str, str]:

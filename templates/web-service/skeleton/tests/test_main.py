@@ -129,3 +129,10 @@ def test_configure_reads_the_standard_variables(monkeypatch):
     provider.shutdown()
     monkeypatch.setenv("OTEL_SDK_DISABLED", "true")
     assert telemetry.configure() is None
+
+
+def test_metrics_count_requests_by_method_and_code():
+    client.get("/api/v1/hello")
+    text = client.get("/metrics").text
+    assert 'http_requests_total{method="GET",code="200"}' in text
+    assert 'http_request_duration_seconds_bucket{method="GET",le="0.5"}' in text
