@@ -64,7 +64,7 @@ export const DEFAULT_OTLP_ENDPOINT = "http://alloy.observability.svc:4318";
 /** Grafana datasource uids the Explore links name (the observability component provisions them). */
 export const DATASOURCE_UIDS = { logs: "loki", traces: "tempo" } as const;
 /** kube-prometheus-stack's "Kubernetes / Compute Resources / Workload" dashboard (kubernetes-mixin's fixed uid). */
-export const WORKLOAD_DASHBOARD = "a164a7f0339f99e89cea5cb47e9be617/kubernetes-compute-resources-workload";
+ const WORKLOAD_DASHBOARD = "a164a7f0339f99e89cea5cb47e9be617/kubernetes-compute-resources-workload";
 /** The DORA overview's uid (constructs/components/dora: DORA_DASHBOARD_UID); not imported, so this module loads without cdktf. */
 const DORA_DASHBOARD = "fawkes-dora";
 

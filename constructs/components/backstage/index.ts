@@ -19,7 +19,7 @@ import { sumRequests } from "../../sizes";
 import { PLATFORM_DOCS, platformDocsFiles } from "../../runbooks";
 
 /** The git service's repository of the platform's software templates (organisation `platformOwner`). */
-export const TEMPLATES_REPOSITORY = "platform-templates";
+ const TEMPLATES_REPOSITORY = "platform-templates";
 
 export interface BackstageProps {
   /**
