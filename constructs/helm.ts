@@ -89,10 +89,22 @@ export function chartValues(file: string, profile: Profile, overlay: Values = {}
   return renderYaml(releaseValues({ profile }, file, overlay));
 }
 
-/** YAML with Terraform template syntax escaped; long lines never folded (a folded token breaks). */
+/**
+ * YAML with Terraform template syntax escaped; long lines never folded (a folded token breaks).
+ * Memoized by the values' JSON: the four stacks render many identical values (YAML emission is the
+ * slow part; a token's text is unique to its stack, so equal JSON is equal output).
+ */
 export function renderYaml(values: unknown): string {
-  return escapeTemplates(stringifyYaml(values, { lineWidth: 0, minContentWidth: 0, aliasDuplicateObjects: false }));
+  const key = JSON.stringify(values);
+  let yaml = rendered.get(key);
+  if (yaml === undefined) {
+    yaml = escapeTemplates(stringifyYaml(values, { lineWidth: 0, minContentWidth: 0, aliasDuplicateObjects: false }));
+    rendered.set(key, yaml);
+  }
+  return yaml;
 }
+
+const rendered = new Map<string, string>();
 
 export interface PlatformReleaseProps {
   /** Chart from the catalog. */

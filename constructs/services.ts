@@ -240,8 +240,13 @@ export interface PublishRequest {
   /** Repository name under `platformOwner`. */
   readonly name: string;
   readonly description: string;
-  /** Path → content; the commit removes files not listed. */
+  /** Path → content; the commit removes files not listed. Static text: values known only at apply go in `substitutions`. */
   readonly files: Record<string, string>;
+  /**
+   * Placeholder → value, replaced in every file by the publishing Job: for values Terraform knows only
+   * at apply (a registry's account id or login server), so the files themselves stay static. @default {}
+   */
+  readonly substitutions?: Record<string, string>;
   readonly after?: ITerraformDependable[];
 }
 

@@ -373,12 +373,15 @@ describe("Backstage on the golden path (the git service)", () => {
         "templates/worker/template.yaml",
       ]),
     );
+    expect(git.requests.published[0]!.substitutions).toEqual({ "registry.placeholder.fawkes.invalid": "pull.registry.fake/fawkes" });
+    expect(Object.values(files).some((t) => t.includes("pull.registry.fake"))).toBe(false);
     const template = parseAllDocuments(files["templates/http-api/template.yaml"]!)[0]!.toJSON();
     const fetch = template.spec.steps.find((s: any) => s.id === "fetch");
     expect(fetch.input.values.platform).toMatchObject({
       domain: "fawkes.test",
       gitUrl: "https://git.fawkes.test",
-      registry: "pull.registry.fake/fawkes",
+      // The pull URL is a Terraform expression on AWS and Azure: the git service's Job writes it in.
+      registry: "registry.placeholder.fawkes.invalid",
       argocdUrl: "https://argocd.fawkes.test",
       jenkinsUrl: "https://jenkins.fawkes.test",
     });

@@ -6,6 +6,7 @@ import {
   bootstrapGithub,
   hookMatches,
   planFileChanges,
+  substitute,
   validateConfig,
 } from "../constructs/components/git/bootstrap/bootstrap.js";
 
@@ -156,6 +157,16 @@ function setup() {
 }
 
 describe("git bootstrap: pure helpers", () => {
+  test("substitute writes apply-time values into every file, and refuses an empty one", () => {
+    const repo = { name: "platform-templates", description: "", files: { "a.yaml": "image: PH/orders\nalso: PH\n", "b.md": "none" } };
+    expect(substitute(repo, { PH: "123.dkr.ecr.eu-west-1.amazonaws.com/fawkes" }).files).toEqual({
+      "a.yaml": "image: 123.dkr.ecr.eu-west-1.amazonaws.com/fawkes/orders\nalso: 123.dkr.ecr.eu-west-1.amazonaws.com/fawkes\n",
+      "b.md": "none",
+    });
+    expect(substitute(repo)).toBe(repo);
+    expect(() => substitute(repo, { PH: "" })).toThrow(/Repository.substitutions must map a placeholder to a value, got "PH" → "" \(platform-templates\)/);
+  });
+
   test("blobSha is git's blob id", () => {
     // `printf 'hello\n' | git hash-object --stdin`
     expect(blobSha("hello\n")).toBe("ce013625030ba8dba906f756967f9e9ca394464a");

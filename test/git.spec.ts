@@ -147,7 +147,7 @@ describe("GitComponent (Gitea)", () => {
     // The Job may read the signing secret, and only that one, to set it on the hook.
     const [, role] = resources(tf, "kubernetes_role_v1").find(([, r]) => r.metadata.namespace === "dora")!;
     expect(role.rule).toEqual([{ api_groups: [""], resources: ["secrets"], resource_names: ["relay-gitea"], verbs: ["get"] }]);
-    expect(config.repositories).toEqual([{ name: "platform-templates", file: "repo-platform-templates.json" }]);
+    expect(config.repositories).toEqual([{ name: "platform-templates", file: "repo-platform-templates.json", substitutions: {} }]);
     // Escaped for Terraform: the template's ${{ }} reaches the repository as written.
     expect(JSON.parse(data["repo-platform-templates.json"].replace(/\$\$\{/g, "${")).files).toEqual({ "a.yaml": "a: ${{ values.name }}\n" });
     expect(data["main.js"]).toContain("bootstrapGitea");

@@ -64,7 +64,7 @@ export const DEFAULT_OTLP_ENDPOINT = "http://alloy.observability.svc:4318";
 /** Grafana datasource uids the Explore links name (the observability component provisions them). */
 export const DATASOURCE_UIDS = { logs: "loki", traces: "tempo" } as const;
 /** kube-prometheus-stack's "Kubernetes / Compute Resources / Workload" dashboard (kubernetes-mixin's fixed uid). */
- const WORKLOAD_DASHBOARD = "a164a7f0339f99e89cea5cb47e9be617/kubernetes-compute-resources-workload";
+const WORKLOAD_DASHBOARD = "a164a7f0339f99e89cea5cb47e9be617/kubernetes-compute-resources-workload";
 /** The DORA overview's uid (constructs/components/dora: DORA_DASHBOARD_UID); not imported, so this module loads without cdktf. */
 const DORA_DASHBOARD = "fawkes-dora";
 
@@ -262,6 +262,18 @@ function locationFile(): string {
  * files merged in). Reads `templates/` from disk; throws on a platform value the templates cannot use.
  */
 export function templateFiles(platform: TemplatePlatform): Record<string, string> {
+  // Every stack of a synth asks with (mostly) the same values: read and render once per value set.
+  const key = JSON.stringify(platform);
+  const cached = rendered.get(key);
+  if (cached) return { ...cached };
+  const files = renderTemplateFiles(platform);
+  rendered.set(key, files);
+  return { ...files };
+}
+
+const rendered = new Map<string, Record<string, string>>();
+
+function renderTemplateFiles(platform: TemplatePlatform): Record<string, string> {
   const values = platformValues(platform);
   const files: Record<string, string> = {
     "catalog-info.yaml": locationFile(),

@@ -19,7 +19,9 @@ import { sumRequests } from "../../sizes";
 import { PLATFORM_DOCS, platformDocsFiles } from "../../runbooks";
 
 /** The git service's repository of the platform's software templates (organisation `platformOwner`). */
- const TEMPLATES_REPOSITORY = "platform-templates";
+/** Stands for `ctx.registry.pullUrl` in the published templates until the git service's Job publishes them. */
+const REGISTRY_PLACEHOLDER = "registry.placeholder.fawkes.invalid";
+const TEMPLATES_REPOSITORY = "platform-templates";
 
 export interface BackstageProps {
   /**
@@ -283,7 +285,9 @@ export class BackstageComponent implements Component {
     const files = templateFiles({
       domain: ctx.domain,
       gitUrl: git.url,
-      registry: ctx.registry.pullUrl,
+      // Replaced by the publishing Job: the pull URL is a Terraform expression on AWS and Azure, and
+      // static files keep synth fast (no token inside ~200 KB of templates).
+      registry: REGISTRY_PLACEHOLDER,
       ingressClassName: ingress.className,
       clusterIssuer: deps.service("clusterIssuer"),
       ingressAnnotations: ingress.annotations,
@@ -299,6 +303,7 @@ export class BackstageComponent implements Component {
       name: TEMPLATES_REPOSITORY,
       description: "Fawkes golden-path software templates (published by the platform: changes here are overwritten)",
       files,
+      substitutions: { [REGISTRY_PLACEHOLDER]: ctx.registry.pullUrl },
     });
     // The platform's runbooks (docs/runbooks/) as the Component `platform-docs`, read by TechDocs.
     const docs = git.publishRepository(root, {

@@ -352,19 +352,23 @@ export class GitComponent implements Component {
     const scripts: Record<string, string> = Object.fromEntries(
       ["bootstrap.js", "main.js"].map((f) => [f, fs.readFileSync(path.join(BOOTSTRAP_DIR, f), "utf8")]),
     );
-    const data = () => this.bootstrapData(props.domain, props.owner);
+    // Built once, at synth, after every component asked (requests arrive from components installed later).
+    let built: { data: Record<string, string>; staticHash: string } | undefined;
+    const data = () => (built ??= this.bootstrapData(scripts, props.domain, props.owner));
     const configMap = new ConfigMapV1(scope, "Config", {
       metadata: { name: BOOTSTRAP, namespace: NAMESPACE, labels: PART_OF },
       data: Lazy.anyValue({
-        produce: () => Object.fromEntries(Object.entries({ ...scripts, ...data() }).map(([k, v]) => [k, escapeTemplates(v)])),
+        produce: () => Object.fromEntries(Object.entries(data().data).map(([k, v]) => [k, escapeTemplates(v)])),
       }) as unknown as Record<string, string>,
       dependsOn: [ns],
     });
     // Hashed as resolved (Terraform expressions): a token's synth-time text is numbered by creation order.
+    // Only config.json holds tokens; the static files (scripts, repository files) are hashed as they are.
     const hash = Lazy.stringValue({
       produce: (context) =>
         createHash("sha256")
-          .update(JSON.stringify(context.resolve([scripts, data(), props.apiUrl])))
+          .update(data().staticHash)
+          .update(JSON.stringify(context.resolve([data().data["config.json"], props.apiUrl])))
           .digest("hex")
           .slice(0, 10),
     });
@@ -423,8 +427,12 @@ export class GitComponent implements Component {
     });
   }
 
-  /** The Job's ConfigMap data: `config.json` and one `repo-<name>.json` per published repository. */
-  private bootstrapData(domain: string, owner?: string): Record<string, string> {
+  /**
+   * The Job's ConfigMap data: its scripts, `config.json` (the only part with Terraform expressions:
+   * credentials' namespaces, webhook URLs, substitutions) and one static `repo-<name>.json` per
+   * published repository; with a hash of the static part.
+   */
+  private bootstrapData(scripts: Record<string, string>, domain: string, owner?: string): { data: Record<string, string>; staticHash: string } {
     const repos = [...this.repositories.values()].sort((a, b) => a.name.localeCompare(b.name));
     const config = {
       provider: this.provider,
@@ -433,12 +441,10 @@ export class GitComponent implements Component {
       owners: this.provider === "gitea" ? [...this.teams] : [],
       credentials: this.credentials,
       webhooks: this.webhooks,
-      repositories: repos.map((r) => ({ name: r.name, file: `repo-${r.name}.json` })),
+      repositories: repos.map((r) => ({ name: r.name, file: `repo-${r.name}.json`, substitutions: r.substitutions ?? {} })),
     };
-    const data: Record<string, string> = {
-      "config.json": JSON.stringify(config, null, 2),
-      ...Object.fromEntries(repos.map((r) => [`repo-${r.name}.json`, JSON.stringify({ name: r.name, description: r.description, files: r.files })])),
-    };
+    const files = Object.fromEntries(repos.map((r) => [`repo-${r.name}.json`, JSON.stringify({ name: r.name, description: r.description, files: r.files })]));
+    const data: Record<string, string> = { ...scripts, "config.json": JSON.stringify(config, null, 2), ...files };
     // One ConfigMap carries everything: the API server refuses one over 1 MiB.
     const size = Object.values(data).reduce((n, v) => n + Buffer.byteLength(v), 0);
     if (size > CONFIGMAP_BUDGET) {
@@ -446,7 +452,10 @@ export class GitComponent implements Component {
         `PublishRequest.files must fit the bootstrap ConfigMap (${CONFIGMAP_BUDGET} bytes with the config), got ${size} bytes (${repos.map((r) => r.name).join(", ")})`,
       );
     }
-    return data;
+    const staticHash = createHash("sha256")
+      .update(JSON.stringify([scripts, files]))
+      .digest("hex");
+    return { data, staticHash };
   }
 
   private checkTeam(team: string): string {

@@ -406,4 +406,25 @@ async function bootstrapGithub(config, io) {
   return { writes };
 }
 
-module.exports = { ROBOTS, TOKEN_SCOPES, blobSha, planFileChanges, hookMatches, validateConfig, bootstrapGitea, bootstrapGithub, appJwt };
+/**
+ * A published repository with its placeholders replaced (values Terraform knew only at apply, e.g. a
+ * registry's login server): every occurrence, in every file. An empty value is refused: it would
+ * silently publish broken files.
+ * @param {Repository} repo
+ * @param {Record<string, string>} [substitutions]
+ * @returns {Repository}
+ */
+function substitute(repo, substitutions = {}) {
+  const pairs = Object.entries(substitutions);
+  for (const [placeholder, value] of pairs) {
+    if (!placeholder || !value)
+      throw new Error(
+        `Repository.substitutions must map a placeholder to a value, got ${JSON.stringify(placeholder)} → ${JSON.stringify(value)} (${repo.name})`,
+      );
+  }
+  if (pairs.length === 0) return repo;
+  const files = Object.fromEntries(Object.entries(repo.files).map(([p, text]) => [p, pairs.reduce((t, [ph, v]) => t.split(ph).join(v), text)]));
+  return { ...repo, files };
+}
+
+module.exports = { ROBOTS, substitute, TOKEN_SCOPES, blobSha, planFileChanges, hookMatches, validateConfig, bootstrapGitea, bootstrapGithub, appJwt };

@@ -8,7 +8,7 @@
 const fs = require("node:fs");
 const https = require("node:https");
 const crypto = require("node:crypto");
-const { bootstrapGitea, bootstrapGithub, appJwt } = require("./bootstrap.js");
+const { bootstrapGitea, bootstrapGithub, appJwt, substitute } = require("./bootstrap.js");
 
 const CONFIG_DIR = process.env.CONFIG_DIR || "/etc/fawkes/git";
 const SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
@@ -108,7 +108,9 @@ async function waitFor(http, path, attempts = 60) {
 
 async function main() {
   const config = JSON.parse(fs.readFileSync(`${CONFIG_DIR}/config.json`, "utf8"));
-  config.repositories = config.repositories.map((/** @type {{ file: string }} */ r) => JSON.parse(fs.readFileSync(`${CONFIG_DIR}/${r.file}`, "utf8")));
+  config.repositories = config.repositories.map((/** @type {{ file: string, substitutions?: Record<string, string> }} */ r) =>
+    substitute(JSON.parse(fs.readFileSync(`${CONFIG_DIR}/${r.file}`, "utf8")), r.substitutions),
+  );
   const api = String(process.env.GIT_API_URL);
   const log = (/** @type {string} */ line) => console.log(line);
   let result;
