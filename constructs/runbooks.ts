@@ -53,7 +53,7 @@ export function serviceRunbookUrl(domain: string, service: string): string {
 }
 
 /** A Prometheus rule for a platform alert: labels `service` (the component) and `severity`, annotation `runbook_url`. */
- function alertRule(domain: string, service: string, a: PlatformAlert): Values {
+function alertRule(domain: string, service: string, a: PlatformAlert): Values {
   return {
     alert: a.alert,
     expr: a.expr,
@@ -86,7 +86,7 @@ export const COMPONENT_NAMESPACES: Readonly<Record<string, readonly string[]>> =
  * StatefulSets serving, its pods not restarting, its Jobs (bootstrap, realm, publishing) succeeding.
  * Components whose pods are managed otherwise (CloudNativePG instances) are caught by the restarts.
  */
- function workloadAlerts(component: string): PlatformAlert[] {
+function workloadAlerts(component: string): PlatformAlert[] {
   const ns = `namespace=~"${COMPONENT_NAMESPACES[component]!.join("|")}"`;
   const wanted = (kind: string, spec: string, ready: string) => `sum by (namespace, ${kind}) (${spec}{${ns}}) - sum by (namespace, ${kind}) (${ready}{${ns}})`;
   const deployments = wanted("deployment", "kube_deployment_spec_replicas", "kube_deployment_status_replicas_available");
@@ -131,7 +131,7 @@ export const COMPONENT_NAMESPACES: Readonly<Record<string, readonly string[]>> =
 }
 
 /** Alerts on what a component does, from the metrics it exposes (monitors declared by the component). */
- const COMPONENT_ALERTS: Readonly<Record<string, readonly PlatformAlert[]>> = {
+const COMPONENT_ALERTS: Readonly<Record<string, readonly PlatformAlert[]>> = {
   ingress: [
     {
       alert: "IngressHighErrorRate",

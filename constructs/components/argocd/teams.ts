@@ -6,9 +6,9 @@
 /** The environments every service gets, in promotion order. */
 export const ENVIRONMENTS = ["staging", "production"] as const;
 /** A service's repository is deployed only once it has this file (the templates render it). */
- const DEPLOY_MARKER = "deploy/staging/kustomization.yaml";
+const DEPLOY_MARKER = "deploy/staging/kustomization.yaml";
 /** How often the ApplicationSet lists the team's repositories (new services show up within it). */
- const SCM_REQUEUE_SECONDS = 60;
+const SCM_REQUEUE_SECONDS = 60;
 
 /**
  * What a team's Applications may create in their namespaces: the kinds the templates render and the
@@ -51,12 +51,12 @@ export interface TeamEnvironmentsProps {
 }
 
 /** The AppProject of a team (`team-<team>`). */
- const teamProject = (team: string) => `team-${team}`;
+const teamProject = (team: string) => `team-${team}`;
 /** GitHub only: the repository topic that says which team a service belongs to (the organisation is shared). */
 export const teamTopic = (team: string) => `team-${team}`;
 
 /** Namespace of a service's environment: `<team>-<service>-<env>`. */
- const environmentNamespace = (team: string, service: string, env: string) => `${team}-${service}-${env}`;
+const environmentNamespace = (team: string, service: string, env: string) => `${team}-${service}-${env}`;
 
 /**
  * A team's AppProject: its repositories only, this cluster only, namespaces `<team>-*` only (minus

@@ -13,7 +13,7 @@ import { sumRequests, type Requests } from "../../sizes";
 import type { DeliveryEventsService, SecretKeyRef } from "../../services";
 
 /** The relay's Service: `fawkes-events` in the dora namespace. */
- const RELAY_NAME = "fawkes-events";
+const RELAY_NAME = "fawkes-events";
 const PORT = 8080;
 /** Alertmanager's own port: only the monitoring namespace reaches it, so pipelines' pods cannot raise incidents. */
 const ALERTS_PORT = 8081;
@@ -32,7 +32,7 @@ const RELAY_FILES = ["main.js", "relay.js", "translate.js"];
 const TOKENS_SECRET = `${RELAY_NAME}-tokens`;
 const GITEA_SECRET = `${RELAY_NAME}-gitea`;
 /** Token of `scripts/fawkes incident`, used inside the relay's pod (kubectl exec): it never leaves the cluster. */
- const OPERATOR_TOKEN_KEY = "operator";
+const OPERATOR_TOKEN_KEY = "operator";
 const RESOURCES = { requests: { cpu: "20m", memory: "48Mi" }, limits: { cpu: "250m", memory: "128Mi" } };
 const REPLICAS = 2;
 

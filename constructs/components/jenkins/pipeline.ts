@@ -19,9 +19,9 @@ import type { GitService, SecretKeyRef } from "../../services";
  */
 
 /** Where the library's sources are, read at synth and published as the `pipeline-library` repository. */
- const LIBRARY_DIR = path.join(__dirname, "..", "..", "..", "pipeline-library");
+const LIBRARY_DIR = path.join(__dirname, "..", "..", "..", "pipeline-library");
 export const LIBRARY_NAME = "fawkes";
- const LIBRARY_REPOSITORY = "pipeline-library";
+const LIBRARY_REPOSITORY = "pipeline-library";
 /** Credential ids the library uses. */
 export const GIT_CREDENTIAL_ID = "fawkes-git";
 export const DELIVERY_EVENTS_CREDENTIAL_ID = "fawkes-delivery-events";
@@ -64,7 +64,7 @@ const variable = (s: { name: string }, key: string) => `\${${s.name}-${key}}`;
  * multibranch pipeline. The gitea plugin's symbols (since 1.4): navigator `gitea`, branch discovery
  * `giteaBranchDiscovery` (strategy 3 = all branches, pull requests are not built).
  */
- function organizationFolderDsl(git: Pick<GitService, "provider" | "url" | "apiUrl">, folder: string, owner: string): string {
+function organizationFolderDsl(git: Pick<GitService, "provider" | "url" | "apiUrl">, folder: string, owner: string): string {
   const navigator =
     git.provider === "gitea"
       ? [

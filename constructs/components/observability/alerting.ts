@@ -35,10 +35,10 @@ export function mattermostWebhookSecret(scope: Construct, id: string, namespace:
 }
 
 /** The message's title: status, alert, the component or service it is about, and the count. */
- const MATTERMOST_TITLE =
+const MATTERMOST_TITLE =
   '[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.alertname }}{{ with .CommonLabels.service }} ({{ . }}){{ end }}';
 /** Each alert's summary, then the runbook the alerts share (every Fawkes alert has one: constructs/runbooks.ts). */
- const MATTERMOST_TEXT =
+const MATTERMOST_TEXT =
   "{{ range .Alerts }}- {{ .Labels.severity }}: {{ .Annotations.summary }}{{ with .Labels.env }} ({{ . }}){{ end }}\n{{ end }}" +
   "{{ if .CommonAnnotations.runbook_url }}:book: [Runbook]({{ .CommonAnnotations.runbook_url }}){{ end }}";
 

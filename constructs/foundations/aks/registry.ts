@@ -8,7 +8,7 @@ import type { RoleGrant } from "./identity";
 import type { AksNetwork } from "./network";
 
 /** Untagged manifests (superseded builds) are deleted after this many days (Premium's retention policy). */
- const ACR_UNTAGGED_RETENTION_DAYS = 14;
+const ACR_UNTAGGED_RETENTION_DAYS = 14;
 
 export interface AcrRegistryProps {
   /** The platform's resource prefix: repositories are `<name>/<service>`. */

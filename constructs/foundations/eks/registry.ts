@@ -9,7 +9,7 @@ import type { PolicyStatement } from "./identity";
 import { AWS_NAME_LIMITS, awsName } from "./names";
 
 /** Untagged images (layers of superseded builds) are expired after this many days. */
- const UNTAGGED_EXPIRY_DAYS = 14;
+const UNTAGGED_EXPIRY_DAYS = 14;
 
 export interface EcrRegistryProps {
   /** The platform's resource prefix: every repository is `<name>/<service>`. */
@@ -22,7 +22,7 @@ export interface EcrRegistryProps {
 }
 
 /** The ECR lifecycle policy of every repository: untagged images go after UNTAGGED_EXPIRY_DAYS. */
- function ecrLifecyclePolicy(): string {
+function ecrLifecyclePolicy(): string {
   return JSON.stringify({
     rules: [
       {

@@ -5,20 +5,20 @@ import { manifestsRelease, valuesFile } from "../../helm";
 import { platformNamespace } from "../../namespace";
 
 /** Where the in-cluster registry runs. */
- const REGISTRY_NAMESPACE = "registry";
+const REGISTRY_NAMESPACE = "registry";
 /** The registry's port, in the pod and on its ClusterIP Service. */
- const REGISTRY_PORT = 5000;
+const REGISTRY_PORT = 5000;
 /** Where kaniko pushes: the ClusterIP Service, plain HTTP inside the cluster. */
 export const REGISTRY_PUSH_HOST = `registry.${REGISTRY_NAMESPACE}.svc.cluster.local:${REGISTRY_PORT}`;
 /** Repository prefix of the platform's images. */
- const REGISTRY_PREFIX = "fawkes";
+const REGISTRY_PREFIX = "fawkes";
 /**
  * CNCF Distribution 3.0.0, the official image (Docker Hub's `registry`), pinned by tag. Its digest
  * is not pinned: it could not be read where this was written (no registry access); pin `@sha256:` when upgrading.
  */
 export const LOCAL_REGISTRY_IMAGE = "docker.io/library/registry:3.0.0";
 /** The only namespace whose pods may push (the Jenkins builder pods run there). */
- const PUSH_NAMESPACE = "jenkins";
+const PUSH_NAMESPACE = "jenkins";
 /**
  * Where kind and k3d nodes live: Docker's default bridge pools (172.17-31.x), apart from both tools'
  * pod ranges (10.244/16, 10.42/16). Nodes reach the registry through the node port.

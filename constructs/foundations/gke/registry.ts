@@ -9,7 +9,7 @@ import type { RegistryCapability } from "../../context";
 import { KEY_ROTATION_PERIOD } from "./cluster";
 
 /** Untagged images (superseded builds) are deleted after this long (14 days). */
- const UNTAGGED_MAX_AGE = `${14 * 24 * 3600}s`;
+const UNTAGGED_MAX_AGE = `${14 * 24 * 3600}s`;
 
 export interface ArtifactRegistryProps {
   /** The platform's resource prefix: the repository's id, so images are `<host>/<project>/<name>/<service>`. */
