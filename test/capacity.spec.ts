@@ -31,7 +31,7 @@ describe("capacity of the default workloads pool", () => {
   });
 
   test("every component with pods on the workloads pool reports its requests", () => {
-    for (const id of ["observability", "backstage", "argocd", "jenkins", "scanning", "mattermost"]) {
+    for (const id of ["identity", "observability", "git", "backstage", "argocd", "jenkins", "scanning", "mattermost", "dora"]) {
       expect({ id, reported: (small.rows.find((r) => r.id === id)?.cpu ?? 0) > 0 }).toEqual({ id, reported: true });
     }
   });
