@@ -1,4 +1,5 @@
 import { parse as parseYaml } from "yaml";
+import { publishedRepositories } from "./support";
 
 /**
  * The platform layer is the same on every foundation: the same components, charts, versions and
@@ -248,7 +249,9 @@ function gitBootstrapConfig(tf: any, domain: string): Record<string, unknown> | 
       return text;
     }
   };
-  return Object.fromEntries(Object.entries<string>(cm.data).map(([k, text]) => [k, parsed(normalized(text))]));
+  // The published repositories are gzip in the binary data: decoded, then compared like the rest.
+  const repositories = Object.entries(publishedRepositories(cm)).map(([name, repo]) => [`repo-${name}.json.gz`, parsed(normalized(JSON.stringify(repo)))]);
+  return Object.fromEntries([...Object.entries<string>(cm.data).map(([k, text]) => [k, parsed(normalized(text))]), ...repositories]);
 }
 
 function firstDifference(a: unknown, b: unknown, path = ""): string {

@@ -2,7 +2,18 @@ import { Construct } from "constructs";
 import { GitComponent, OAUTH_SOURCE, PLATFORM_OWNER } from "../constructs/components/git";
 import type { Component } from "../constructs/platform";
 import type { ClientRequest, GitCredentials, GitService, PublishedRepository } from "../constructs/services";
-import { fakeIdentity, fakeObservability, manifests, release, releaseId, resources, synthComponents, synthWith, values } from "./support";
+import {
+  fakeIdentity,
+  fakeObservability,
+  manifests,
+  publishedRepositories,
+  release,
+  releaseId,
+  resources,
+  synthComponents,
+  synthWith,
+  values,
+} from "./support";
 
 const GITHUB = { organization: "acme", app: { key: "fawkes/github-app" } };
 
@@ -41,7 +52,7 @@ function consumer(
 
 const bootstrapConfig = (tf: any) => {
   const [, cm] = resources(tf, "kubernetes_config_map_v1").find(([, c]) => c.metadata.name === "git-bootstrap")!;
-  return { config: JSON.parse(cm.data["config.json"]), data: cm.data as Record<string, string> };
+  return { config: JSON.parse(cm.data["config.json"]), data: cm.data as Record<string, string>, cm };
 };
 const jobOf = (tf: any) => manifests(release(tf, "git-bootstrap")).find((m) => m.kind === "Job");
 
@@ -123,7 +134,7 @@ describe("GitComponent (Gitea)", () => {
   });
 
   test("requests of components installed later reach the bootstrap Job's config (lazy)", () => {
-    const { config, data } = bootstrapConfig(tf);
+    const { config, data, cm } = bootstrapConfig(tf);
     expect(config).toMatchObject({ provider: "gitea", platformOwner: "platform", owners: ["payments", "search"] });
     expect(config.credentials).toEqual([
       {
@@ -147,9 +158,11 @@ describe("GitComponent (Gitea)", () => {
     // The Job may read the signing secret, and only that one, to set it on the hook.
     const [, role] = resources(tf, "kubernetes_role_v1").find(([, r]) => r.metadata.namespace === "dora")!;
     expect(role.rule).toEqual([{ api_groups: [""], resources: ["secrets"], resource_names: ["relay-gitea"], verbs: ["get"] }]);
-    expect(config.repositories).toEqual([{ name: "platform-templates", file: "repo-platform-templates.json", substitutions: {} }]);
+    expect(config.repositories).toEqual([{ name: "platform-templates", file: "repo-platform-templates.json.gz", substitutions: {} }]);
     // Escaped for Terraform: the template's ${{ }} reaches the repository as written.
-    expect(JSON.parse(data["repo-platform-templates.json"].replace(/\$\$\{/g, "${")).files).toEqual({ "a.yaml": "a: ${{ values.name }}\n" });
+    // Gzip in the binary data (never escaped: Terraform does not template binary data), as written.
+    expect(publishedRepositories(cm)["platform-templates"]!.files).toEqual({ "a.yaml": "a: ${{ values.name }}\n" });
+    expect(data["repo-platform-templates.json"]).toBeUndefined();
     expect(data["main.js"]).toContain("bootstrapGitea");
   });
 

@@ -435,8 +435,8 @@ describe("fawkes-local: pods reach the issuer at the URL browsers use", () => {
     // The pipeline library the git service publishes is code, the same on every foundation (its
     // build pod reads the local reach from Jenkins' variables, checked below, and trusts the
     // cluster's own CA for the Kubernetes API): it is left out of the scan, the rest is scanned.
-    const library = (tf: any) => resources(tf, "kubernetes_config_map_v1").find(([, r]) => r.metadata.name === "git-bootstrap")![1].data;
-    const shipped = "repo-pipeline-library.json";
+    const library = (tf: any) => resources(tf, "kubernetes_config_map_v1").find(([, r]) => r.metadata.name === "git-bootstrap")![1].binary_data;
+    const shipped = "repo-pipeline-library.json.gz";
     expect(library(aws)[shipped]).toBe(library(local)[shipped]);
     const scanned = structuredClone(aws);
     delete library(scanned)[shipped];

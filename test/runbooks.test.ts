@@ -1,3 +1,4 @@
+import { publishedRepositories } from "./support";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as nunjucks from "nunjucks";
@@ -187,11 +188,10 @@ describe("the runbooks in the catalog", () => {
 
   test("platform-docs is published with a TechDocs Component, and Backstage registers it", () => {
     const tf = synthesized("fawkes-local-all");
-    const data = Object.values<any>(tf.resource.kubernetes_config_map_v1)
-      .map((cm) => cm.data?.[`repo-${PLATFORM_DOCS}.json`])
-      .find((d) => d !== undefined);
-    expect(data).toBeDefined();
-    const repo = JSON.parse(unescape(data));
+    const repo = Object.values<any>(tf.resource.kubernetes_config_map_v1)
+      .map((cm) => publishedRepositories(cm)[PLATFORM_DOCS])
+      .find((d) => d !== undefined)!;
+    expect(repo).toBeDefined();
     expect(repo.files).toEqual(platformDocsFiles());
     expect(Object.keys(repo.files)).toEqual(expect.arrayContaining(["catalog-info.yaml", "mkdocs.yml", "docs/index.md", "docs/service.md", "docs/tls.md"]));
     const entity = parseYaml(repo.files["catalog-info.yaml"]);

@@ -1,3 +1,4 @@
+import { gunzipSync } from "node:zlib";
 import { Testing, TerraformStack, type App } from "cdktf";
 import type { Construct } from "constructs";
 import { COMPONENTS, platformComponents } from "../stacks/components";
@@ -223,4 +224,19 @@ export function fakeIdentity(requests: ClientRequest[] = []): Component & { requ
       };
     },
   };
+}
+
+/**
+ * The repositories the git service's bootstrap ConfigMap publishes (`repo-<name>.json.gz`, gzip in
+ * its binary data), decoded: name → { name, description, files }.
+ */
+export function publishedRepositories(configMap: {
+  binary_data?: Record<string, string>;
+}): Record<string, { name: string; description: string; files: Record<string, string> }> {
+  return Object.fromEntries(
+    Object.entries(configMap.binary_data ?? {}).map(([key, b64]) => {
+      const repo = JSON.parse(gunzipSync(Buffer.from(b64, "base64")).toString("utf8"));
+      return [key.replace(/^repo-|\.json\.gz$/g, ""), repo];
+    }),
+  );
 }

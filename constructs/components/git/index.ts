@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { gzipSync } from "node:zlib";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
@@ -353,13 +354,14 @@ export class GitComponent implements Component {
       ["bootstrap.js", "main.js"].map((f) => [f, fs.readFileSync(path.join(BOOTSTRAP_DIR, f), "utf8")]),
     );
     // Built once, at synth, after every component asked (requests arrive from components installed later).
-    let built: { data: Record<string, string>; staticHash: string } | undefined;
+    let built: { data: Record<string, string>; binaryData: Record<string, string>; staticHash: string } | undefined;
     const data = () => (built ??= this.bootstrapData(scripts, props.domain, props.owner));
     const configMap = new ConfigMapV1(scope, "Config", {
       metadata: { name: BOOTSTRAP, namespace: NAMESPACE, labels: PART_OF },
       data: Lazy.anyValue({
         produce: () => Object.fromEntries(Object.entries(data().data).map(([k, v]) => [k, escapeTemplates(v)])),
       }) as unknown as Record<string, string>,
+      binaryData: Lazy.anyValue({ produce: () => data().binaryData }) as unknown as Record<string, string>,
       dependsOn: [ns],
     });
     // Hashed as resolved (Terraform expressions): a token's synth-time text is numbered by creation order.
@@ -429,10 +431,15 @@ export class GitComponent implements Component {
 
   /**
    * The Job's ConfigMap data: its scripts, `config.json` (the only part with Terraform expressions:
-   * credentials' namespaces, webhook URLs, substitutions) and one static `repo-<name>.json` per
-   * published repository; with a hash of the static part.
+   * credentials' namespaces, webhook URLs, substitutions) and, as binary data, one static
+   * `repo-<name>.json.gz` per published repository (gzip: a fifth of the size in the ConfigMap, the
+   * plan and synth); with a hash of the static part.
    */
-  private bootstrapData(scripts: Record<string, string>, domain: string, owner?: string): { data: Record<string, string>; staticHash: string } {
+  private bootstrapData(
+    scripts: Record<string, string>,
+    domain: string,
+    owner?: string,
+  ): { data: Record<string, string>; binaryData: Record<string, string>; staticHash: string } {
     const repos = [...this.repositories.values()].sort((a, b) => a.name.localeCompare(b.name));
     const config = {
       provider: this.provider,
@@ -441,12 +448,13 @@ export class GitComponent implements Component {
       owners: this.provider === "gitea" ? [...this.teams] : [],
       credentials: this.credentials,
       webhooks: this.webhooks,
-      repositories: repos.map((r) => ({ name: r.name, file: `repo-${r.name}.json`, substitutions: r.substitutions ?? {} })),
+      repositories: repos.map((r) => ({ name: r.name, file: `repo-${r.name}.json.gz`, substitutions: r.substitutions ?? {} })),
     };
     const files = Object.fromEntries(repos.map((r) => [`repo-${r.name}.json`, JSON.stringify({ name: r.name, description: r.description, files: r.files })]));
-    const data: Record<string, string> = { ...scripts, "config.json": JSON.stringify(config, null, 2), ...files };
+    const binaryData = Object.fromEntries(Object.entries(files).map(([k, v]) => [`${k}.gz`, gzipSync(v, { level: 9 }).toString("base64")]));
+    const data: Record<string, string> = { ...scripts, "config.json": JSON.stringify(config, null, 2) };
     // One ConfigMap carries everything: the API server refuses one over 1 MiB.
-    const size = Object.values(data).reduce((n, v) => n + Buffer.byteLength(v), 0);
+    const size = [...Object.values(data), ...Object.values(binaryData)].reduce((n, v) => n + Buffer.byteLength(v), 0);
     if (size > CONFIGMAP_BUDGET) {
       throw new Error(
         `PublishRequest.files must fit the bootstrap ConfigMap (${CONFIGMAP_BUDGET} bytes with the config), got ${size} bytes (${repos.map((r) => r.name).join(", ")})`,
@@ -455,7 +463,7 @@ export class GitComponent implements Component {
     const staticHash = createHash("sha256")
       .update(JSON.stringify([scripts, files]))
       .digest("hex");
-    return { data, staticHash };
+    return { data, binaryData, staticHash };
   }
 
   private checkTeam(team: string): string {

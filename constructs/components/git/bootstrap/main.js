@@ -6,6 +6,7 @@
  * account) and runs the decisions of bootstrap.js. Only outcomes are logged, never a credential.
  */
 const fs = require("node:fs");
+const zlib = require("node:zlib");
 const https = require("node:https");
 const crypto = require("node:crypto");
 const { bootstrapGitea, bootstrapGithub, appJwt, substitute } = require("./bootstrap.js");
@@ -106,10 +107,16 @@ async function waitFor(http, path, attempts = 60) {
   }
 }
 
+/** A published repository's file set: gzip-compressed JSON (`.json.gz`, the ConfigMap's binary data) or JSON. */
+function readRepositoryFile(/** @type {string} */ file) {
+  const bytes = fs.readFileSync(file);
+  return file.endsWith(".gz") ? zlib.gunzipSync(bytes).toString("utf8") : bytes.toString("utf8");
+}
+
 async function main() {
   const config = JSON.parse(fs.readFileSync(`${CONFIG_DIR}/config.json`, "utf8"));
   config.repositories = config.repositories.map((/** @type {{ file: string, substitutions?: Record<string, string> }} */ r) =>
-    substitute(JSON.parse(fs.readFileSync(`${CONFIG_DIR}/${r.file}`, "utf8")), r.substitutions),
+    substitute(JSON.parse(readRepositoryFile(`${CONFIG_DIR}/${r.file}`)), r.substitutions),
   );
   const api = String(process.env.GIT_API_URL);
   const log = (/** @type {string} */ line) => console.log(line);
