@@ -37,6 +37,7 @@ import {
 } from "../constructs/golden-path/templates";
 import { validateManifests, type Manifest } from "./support-manifests";
 import { synthesized } from "./synthesized";
+import { publishedRepositories } from "./support";
 
 const REPO = path.join(__dirname, "..");
 const LIBRARY = path.join(REPO, "pipeline-library");
@@ -820,7 +821,9 @@ test("the platform publishes the templates with its collector's endpoint, and th
     ["fawkes-aws", true],
     ["fawkes-local", false],
   ] as const) {
-    const stack = JSON.stringify(synthesized(key));
+    const tf = synthesized(key);
+    // The bootstrap ConfigMap carries the repositories as gzip (binary data): decoded.
+    const stack = JSON.stringify(Object.values<any>(tf.resource.kubernetes_config_map_v1).map((cm) => publishedRepositories(cm)));
     // A YAML line `  <field>: <value>` inside the stack's strings.
     const values = (field: string, value: string) => [...new Set([...stack.matchAll(new RegExp(`[^\\w-]${field}: (${value})\\b`, "g"))].map((m) => m[1]))];
     expect([key, values("otlpEndpoint", "https?://[a-z0-9.-]+:\\d+"), values("dora", "true|false")]).toEqual([key, [DEFAULT_OTLP_ENDPOINT], [String(dora)]]);
