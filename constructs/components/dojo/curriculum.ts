@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
@@ -164,13 +165,38 @@ function shown(file: string): string {
   return rel.startsWith("..") ? file : rel.split(path.sep).join("/");
 }
 
+/**
+ * Validated modules are kept by content hash beside the transpile cache: parsing and validating
+ * the curriculum was a twentieth of synth, and the files rarely change. A failing file is never cached.
+ */
+const MODULE_CACHE = path.join(REPO_ROOT, "node_modules", ".cache", "fawkes", "curriculum");
+
 /** One module file, validated; throws `<file>: <field>: <problem>`. */
 function loadModule(file: string, belt: Belt): Module {
   const name = path.basename(file);
   if (!FILE_NAME.test(name)) throw new Error(`${shown(file)}: the file name must be <nn>-<slug>.yaml (two digits, then lower-case words joined by "-")`);
+  const text = fs.readFileSync(file, "utf8");
+  const cached = path.join(MODULE_CACHE, `${createHash("sha1").update(shown(file)).update("\0").update(belt).update("\0").update(text).digest("hex")}.json`);
+  try {
+    return JSON.parse(fs.readFileSync(cached, "utf8")) as Module;
+  } catch {
+    /* miss */
+  }
+  const module = parseModule(file, belt, name, text);
+  try {
+    fs.mkdirSync(MODULE_CACHE, { recursive: true });
+    fs.writeFileSync(`${cached}.${process.pid}`, JSON.stringify(module));
+    fs.renameSync(`${cached}.${process.pid}`, cached); // atomic: parallel runs never read half a file
+  } catch {
+    /* a read-only tree still works, just slower */
+  }
+  return module;
+}
+
+function parseModule(file: string, belt: Belt, name: string, text: string): Module {
   let raw: unknown;
   try {
-    raw = parseYaml(fs.readFileSync(file, "utf8"));
+    raw = parseYaml(text);
   } catch (e) {
     throw new Error(`${shown(file)}: not valid YAML: ${(e as Error).message.split("\n")[0]}`);
   }

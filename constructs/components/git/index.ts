@@ -451,7 +451,7 @@ export class GitComponent implements Component {
       repositories: repos.map((r) => ({ name: r.name, file: `repo-${r.name}.json.gz`, substitutions: r.substitutions ?? {} })),
     };
     const files = Object.fromEntries(repos.map((r) => [`repo-${r.name}.json`, JSON.stringify({ name: r.name, description: r.description, files: r.files })]));
-    const binaryData = Object.fromEntries(Object.entries(files).map(([k, v]) => [`${k}.gz`, gzipSync(v, { level: 9 }).toString("base64")]));
+    const binaryData = Object.fromEntries(Object.entries(files).map(([k, v]) => [`${k}.gz`, gzipped(v)]));
     const data: Record<string, string> = { ...scripts, "config.json": JSON.stringify(config, null, 2) };
     // One ConfigMap carries everything: the API server refuses one over 1 MiB.
     const size = [...Object.values(data), ...Object.values(binaryData)].reduce((n, v) => n + Buffer.byteLength(v), 0);
@@ -581,3 +581,14 @@ function waitAlso(job: Release, extra: ITerraformDependable[]): void {
   job.dependsOn = [...(job.dependsOn ?? []), ...fresh.map((d) => dependable(d))];
 }
 const added = new WeakMap<Release, Set<ITerraformDependable>>();
+
+/** Gzip, base64; once per content (every stack of a synth publishes the same files). */
+function gzipped(text: string): string {
+  let b64 = gzipCache.get(text);
+  if (b64 === undefined) {
+    b64 = gzipSync(text, { level: 9 }).toString("base64");
+    gzipCache.set(text, b64);
+  }
+  return b64;
+}
+const gzipCache = new Map<string, string>();
