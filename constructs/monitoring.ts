@@ -83,30 +83,26 @@ export function dashboardJson(d: DashboardSpec): string {
 export const DATASOURCE_UIDS = { prometheus: "prometheus", loki: "loki", tempo: "tempo" } as const;
 
 /**
- * Grafana Explore with two panes, pre-filtered on one service in one environment: its logs
- * (`{service="<s>", env="<e>"}`, the labels the collector sets) and its traces (TraceQL on the OTLP
- * resource's `service.name` and `deployment.environment`, which the golden path's Deployment sets). For portal links.
+ * Loki's and Tempo's queries for one service in one environment: the labels the collector sets
+ * (`service`, `env`) and the OTLP resource attributes the golden path's Deployment sets
+ * (`service.name`, `deployment.environment`). Names are word characters and "-" only (a template
+ * may pass a placeholder), so they cannot break out of the quotes.
  */
-export function exploreUrl(grafanaUrl: string, target: { service: string; env: string }, range = { from: "now-1h", to: "now" }): string {
-  const { service, env } = target;
-  if (!/^[a-z][a-z0-9-]*$/.test(service)) throw new Error(`exploreUrl.service must be a service name (a-z, 0-9, "-"), got "${service}"`);
-  if (!/^[a-z][a-z0-9-]*$/.test(env)) throw new Error(`exploreUrl.env must be an environment name (a-z, 0-9, "-"), got "${env}"`);
-  const loki = { type: "loki", uid: DATASOURCE_UIDS.loki };
-  const tempo = { type: "tempo", uid: DATASOURCE_UIDS.tempo };
-  const panes = {
-    logs: { datasource: loki.uid, queries: [{ refId: "A", datasource: loki, expr: `{service="${service}", env="${env}"}` }], range },
-    traces: {
-      datasource: tempo.uid,
-      queries: [
-        {
-          refId: "A",
-          datasource: tempo,
-          queryType: "traceql",
-          query: `{resource.service.name="${service}" && resource.deployment.environment="${env}"}`,
-        },
-      ],
-      range,
-    },
-  };
+export function serviceQueries(service: string, env: string): { readonly logs: string; readonly traces: string } {
+  if (!/^[\w-]+$/.test(service)) throw new Error(`serviceQueries.service must be a service name (letters, digits, "_", "-"), got "${service}"`);
+  if (!/^[\w-]+$/.test(env)) throw new Error(`serviceQueries.env must be an environment name (letters, digits, "_", "-"), got "${env}"`);
+  return { logs: `{service="${service}", env="${env}"}`, traces: `{resource.service.name="${service}" && resource.deployment.environment="${env}"}` };
+}
+
+/**
+ * Grafana Explore with one pane: `query` on the Loki or Tempo datasource over the last hour (Grafana
+ * 10+'s `schemaVersion=1&panes=` URL form). `query` is Loki's `expr` or Tempo's TraceQL. For portal links.
+ */
+export function exploreUrl(grafanaUrl: string, datasource: "loki" | "tempo", query: string): string {
+  const target =
+    datasource === "loki"
+      ? { refId: "A", datasource: { type: "loki", uid: DATASOURCE_UIDS.loki }, expr: query, queryType: "range" }
+      : { refId: "A", datasource: { type: "tempo", uid: DATASOURCE_UIDS.tempo }, queryType: "traceql", query, limit: 20 };
+  const panes = { a: { datasource: target.datasource.uid, queries: [target], range: { from: "now-1h", to: "now" } } };
   return `${grafanaUrl.replace(/\/+$/, "")}/explore?schemaVersion=1&orgId=1&panes=${encodeURIComponent(JSON.stringify(panes))}`;
 }

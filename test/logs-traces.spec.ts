@@ -1,6 +1,6 @@
 import { CHARTS } from "../constructs/catalog";
 import { alloyConfig, LOG_LABELS, streamLabels } from "../constructs/components/observability";
-import { exploreUrl } from "../constructs/monitoring";
+import { exploreUrl, serviceQueries } from "../constructs/monitoring";
 import { manifests, release, resources, synthComponents, values } from "./support";
 import { synthesized } from "./synthesized";
 
@@ -193,19 +193,21 @@ describe("logs and traces (Loki, Tempo, Alloy)", () => {
     });
   });
 
-  describe("exploreUrl", () => {
-    test("opens Explore with the service's logs and traces in one environment", () => {
-      const url = exploreUrl("https://grafana.fawkes.test/", { service: "orders", env: "staging" });
-      expect(url.startsWith("https://grafana.fawkes.test/explore?schemaVersion=1&orgId=1&panes=")).toBe(true);
-      const panes = JSON.parse(decodeURIComponent(new URL(url).searchParams.get("panes")!));
-      expect(panes.logs.queries[0]).toMatchObject({ datasource: { uid: "loki" }, expr: '{service="orders", env="staging"}' });
-      expect(panes.traces.queries[0]).toMatchObject({ datasource: { uid: "tempo" }, queryType: "traceql" });
-      expect(panes.traces.queries[0].query).toBe('{resource.service.name="orders" && resource.deployment.environment="staging"}');
+  describe("exploreUrl and serviceQueries", () => {
+    test("open Explore with the service's logs or traces in one environment", () => {
+      const queries = serviceQueries("orders", "staging");
+      const pane = (url: string) => JSON.parse(decodeURIComponent(new URL(url).searchParams.get("panes")!)).a;
+      const logs = exploreUrl("https://grafana.fawkes.test/", "loki", queries.logs);
+      expect(logs.startsWith("https://grafana.fawkes.test/explore?schemaVersion=1&orgId=1&panes=")).toBe(true);
+      expect(pane(logs).queries[0]).toMatchObject({ datasource: { uid: "loki" }, expr: '{service="orders", env="staging"}' });
+      const traces = pane(exploreUrl("https://grafana.fawkes.test", "tempo", queries.traces));
+      expect(traces.queries[0]).toMatchObject({ datasource: { uid: "tempo" }, queryType: "traceql" });
+      expect(traces.queries[0].query).toBe('{resource.service.name="orders" && resource.deployment.environment="staging"}');
     });
 
-    test("refuses names that would break the query", () => {
-      expect(() => exploreUrl("https://g", { service: 'x"}', env: "staging" })).toThrow(/exploreUrl.service must be/);
-      expect(() => exploreUrl("https://g", { service: "orders", env: "" })).toThrow(/exploreUrl.env must be/);
+    test("refuse names that would break the query", () => {
+      expect(() => serviceQueries('x"}', "staging")).toThrow(/serviceQueries.service must be/);
+      expect(() => serviceQueries("orders", "")).toThrow(/serviceQueries.env must be/);
     });
   });
 });

@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { isMap, isSeq, parseDocument, stringify } from "yaml";
+import { exploreUrl, serviceQueries } from "../monitoring";
 
 /**
  * The golden path's Backstage software templates, as the files of the `platform-templates`
@@ -61,8 +62,6 @@ export interface TemplatePlatform {
 
 /** The platform collector's OTLP/HTTP endpoint when the caller names none (Alloy in observability). */
 export const DEFAULT_OTLP_ENDPOINT = "http://alloy.observability.svc:4318";
-/** Grafana datasource uids the Explore links name (the observability component provisions them). */
-export const DATASOURCE_UIDS = { logs: "loki", traces: "tempo" } as const;
 /** kube-prometheus-stack's "Kubernetes / Compute Resources / Workload" dashboard (kubernetes-mixin's fixed uid). */
 const WORKLOAD_DASHBOARD = "a164a7f0339f99e89cea5cb47e9be617/kubernetes-compute-resources-workload";
 /** The DORA overview's uid (constructs/components/dora: DORA_DASHBOARD_UID); not imported, so this module loads without cdktf. */
@@ -133,19 +132,6 @@ export interface EntityLink {
 }
 
 /**
- * Grafana Explore with one pane: `query` on the datasource `uid` over the last hour (Grafana 10+'s
- * `schemaVersion=1&panes=` URL form). `query` is Loki's `expr` or Tempo's TraceQL `query`.
- */
-export function exploreUrl(grafanaUrl: string, datasource: "loki" | "tempo", query: string): string {
-  const target =
-    datasource === "loki"
-      ? { refId: "A", datasource: { type: "loki", uid: DATASOURCE_UIDS.logs }, expr: query, queryType: "range" }
-      : { refId: "A", datasource: { type: "tempo", uid: DATASOURCE_UIDS.traces }, queryType: "traceql", query, limit: 20 };
-  const panes = { a: { datasource: target.datasource.uid, queries: [target], range: { from: "now-1h", to: "now" } } };
-  return `${grafanaUrl.replace(/\/+$/, "")}/explore?schemaVersion=1&orgId=1&panes=${encodeURIComponent(JSON.stringify(panes))}`;
-}
-
-/**
  * A service's Troubleshoot links (catalog-info.yaml `links`, `type: troubleshoot`): its runbook, its
  * logs and traces in Grafana Explore (staging, by the collector's `service`/`env` labels and the
  * traces' resource attributes), its workload dashboard, the pipeline's latest Trivy report and its
@@ -166,8 +152,8 @@ function linksFor(v: Record<string, unknown>, service: { name: string; team: str
   const grafana = v.grafanaUrl as string | undefined;
   if (grafana) {
     links.push(
-      link(`logs (${env})`, "search", named(exploreUrl(grafana, "loki", `{service="${NAME}", env="${env}"}`))),
-      link(`traces (${env})`, "search", named(exploreUrl(grafana, "tempo", `{resource.service.name="${NAME}" && resource.deployment.environment="${env}"}`))),
+      link(`logs (${env})`, "search", named(exploreUrl(grafana, "loki", serviceQueries(NAME, env).logs))),
+      link(`traces (${env})`, "search", named(exploreUrl(grafana, "tempo", serviceQueries(NAME, env).traces))),
       link(
         `dashboard (${env})`,
         "dashboard",
