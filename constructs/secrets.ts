@@ -3,7 +3,7 @@ import { Password } from "@cdktf/provider-random/lib/password";
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import type { DatabaseRef, PlatformContext } from "./context";
-import { manifestsRelease } from "./helm";
+import { manifestsRelease, type Values } from "./helm";
 import type { Installed, SecretLocation } from "./platform";
 
 /** Label on every admin secret: `scripts/secret <component>` finds credentials by it. */
@@ -126,23 +126,49 @@ export function databaseSecret(
     namespace: props.namespace,
     dependsOn: [shell, ...deps.ready("secrets"), ...db.dependsOn],
     manifests: [
-      {
-        apiVersion: "external-secrets.io/v1",
-        kind: "ExternalSecret",
-        metadata: { name: props.name, namespace: props.namespace },
-        spec: {
-          refreshInterval: "1h",
-          secretStoreRef: { kind: "ClusterSecretStore", name: deps.service("secretStoreName") },
-          target: {
-            name: props.name,
-            // Merge into the Secret Terraform created; the fetched `password` key is kept as it is.
-            creationPolicy: "Merge",
-            template: { engineVersion: "v2", mergePolicy: "Merge", data: props.template ?? connectionTemplate(db) },
-          },
-          data: [{ secretKey: props.passwordKey ?? "password", remoteRef: { key: db.password.key, property: db.password.property } }],
-        },
-      },
+      externalSecret({
+        name: props.name,
+        namespace: props.namespace,
+        store: { kind: "ClusterSecretStore", name: deps.service("secretStoreName") },
+        // Merge into the Secret Terraform created; the fetched `password` key is kept as it is.
+        creationPolicy: "Merge",
+        template: { engineVersion: "v2", mergePolicy: "Merge", data: props.template ?? connectionTemplate(db) },
+        keys: [{ secretKey: props.passwordKey ?? "password", key: db.password.key, property: db.password.property }],
+      }),
     ],
   });
   return { name: shell.metadata.name, ready: [shell, sync] };
+}
+
+/** One key of an ExternalSecret: the target Secret's key and where its value lives in the store. */
+export interface ExternalKey {
+  readonly secretKey: string;
+  readonly key: string;
+  readonly property?: string;
+}
+
+/**
+ * An external-secrets `ExternalSecret` writing `keys` from `store` into the Secret `name` of
+ * `namespace`, refreshed hourly: the one shape every component's sync uses (`creationPolicy`
+ * `Merge` into a Secret Terraform created, or `Owner`; `template` renames, adds literals or labels).
+ */
+export function externalSecret(p: {
+  readonly name: string;
+  readonly namespace: string;
+  readonly store: { readonly kind: "ClusterSecretStore" | "SecretStore"; readonly name: string };
+  readonly creationPolicy: "Owner" | "Merge";
+  readonly template?: Values;
+  readonly keys: readonly ExternalKey[];
+}): Values {
+  return {
+    apiVersion: "external-secrets.io/v1",
+    kind: "ExternalSecret",
+    metadata: { name: p.name, namespace: p.namespace },
+    spec: {
+      refreshInterval: "1h",
+      secretStoreRef: { kind: p.store.kind, name: p.store.name },
+      target: { name: p.name, creationPolicy: p.creationPolicy, ...(p.template ? { template: p.template } : {}) },
+      data: p.keys.map((k) => ({ secretKey: k.secretKey, remoteRef: { key: k.key, ...(k.property !== undefined ? { property: k.property } : {}) } })),
+    },
+  };
 }

@@ -8,7 +8,7 @@ import { issuerReach } from "../../in-cluster-issuer";
 import { monitoringCrds } from "../../monitoring";
 import { platformNamespace } from "../../namespace";
 import type { Component, ComponentOutput, Installed, SecretKeyRef } from "../../platform";
-import { generatedSecret } from "../../secrets";
+import { externalSecret, generatedSecret } from "../../secrets";
 // Quantity arithmetic shared with Backstage (a candidate for constructs/).
 import { sumRequests, type PodGroup } from "../../sizes";
 import type { GitService } from "../../services";
@@ -448,25 +448,18 @@ function secretCopy(
         },
       },
     },
-    {
-      apiVersion: "external-secrets.io/v1",
-      kind: "ExternalSecret",
-      metadata: { name: target.name, namespace },
-      spec: {
-        refreshInterval: "1h",
-        secretStoreRef: { kind: "SecretStore", name: reader },
-        target: {
-          name: target.name,
-          creationPolicy: "Owner",
-          template: {
-            metadata: { labels: target.labels },
-            // Renamed keys from the fetched ones (the template sees each by its secretKey).
-            ...(renamed ? { data: { ...Object.fromEntries(Object.keys(target.keys).map((k) => [k, `{{ .${k} }}`])), ...target.literals } } : {}),
-          },
-        },
-        data: Object.entries(target.keys).map(([to, from]) => ({ secretKey: to, remoteRef: { key: sourceName, property: from } })),
+    externalSecret({
+      name: target.name,
+      namespace,
+      store: { kind: "SecretStore", name: reader },
+      creationPolicy: "Owner",
+      template: {
+        metadata: { labels: target.labels },
+        // Renamed keys from the fetched ones (the template sees each by its secretKey).
+        ...(renamed ? { data: { ...Object.fromEntries(Object.keys(target.keys).map((k) => [k, `{{ .${k} }}`])), ...target.literals } } : {}),
       },
-    },
+      keys: Object.entries(target.keys).map(([to, from]) => ({ secretKey: to, key: sourceName, property: from })),
+    }),
   ];
 }
 

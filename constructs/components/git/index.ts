@@ -15,7 +15,7 @@ import { issuerReach } from "../../in-cluster-issuer";
 import { monitoringCrds } from "../../monitoring";
 import { platformNamespace } from "../../namespace";
 import type { Component, ComponentOutput, Installed } from "../../platform";
-import { databaseSecret, generatedSecret } from "../../secrets";
+import { databaseSecret, externalSecret, generatedSecret } from "../../secrets";
 import type { GitCredentials, GitCredentialsRequest, GitService, GitWebhookRequest, PublishedRepository, PublishRequest, SecretKeyRef } from "../../services";
 import { sumRequests } from "../../sizes";
 
@@ -316,25 +316,18 @@ export class GitComponent implements Component {
       namespace: request.namespace,
       dependsOn: [...(request.after ?? []), ...deps.ready("secrets")],
       manifests: [
-        {
-          apiVersion: "external-secrets.io/v1",
-          kind: "ExternalSecret",
-          metadata: { name: request.name, namespace: request.namespace },
-          spec: {
-            refreshInterval: "1h",
-            secretStoreRef: { kind: "ClusterSecretStore", name: deps.service("secretStoreName") },
-            target: {
-              name: request.name,
-              creationPolicy: "Owner",
-              template: {
-                engineVersion: "v2",
-                metadata: { labels: { ...PART_OF, ...(request.secretLabels ?? {}) } },
-                data: { ...(request.secretLiterals ?? {}), ...Object.fromEntries(fields.map((f) => [f, `{{ .${f} }}`])) },
-              },
-            },
-            data: fields.map((f) => ({ secretKey: f, remoteRef: { key, property: f } })),
+        externalSecret({
+          name: request.name,
+          namespace: request.namespace,
+          store: { kind: "ClusterSecretStore", name: deps.service("secretStoreName") },
+          creationPolicy: "Owner",
+          template: {
+            engineVersion: "v2",
+            metadata: { labels: { ...PART_OF, ...(request.secretLabels ?? {}) } },
+            data: { ...(request.secretLiterals ?? {}), ...Object.fromEntries(fields.map((f) => [f, `{{ .${f} }}`])) },
           },
-        },
+          keys: fields.map((f) => ({ secretKey: f, key, property: f })),
+        }),
       ],
     });
   }

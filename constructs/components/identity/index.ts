@@ -21,7 +21,7 @@ import type {
   RegisteredClient,
   SecretLocation,
 } from "../../platform";
-import { databaseSecret, generatedSecret } from "../../secrets";
+import { databaseSecret, externalSecret, generatedSecret } from "../../secrets";
 import { sumRequests } from "../../sizes";
 import { realmJob, type RealmManagement } from "./config-cli";
 import {
@@ -337,17 +337,13 @@ class RealmBuilder {
       namespace: NAMESPACE,
       dependsOn: [...after, ...deps.ready("secrets")],
       manifests: [
-        {
-          apiVersion: "external-secrets.io/v1",
-          kind: "ExternalSecret",
-          metadata: { name: BROKER_SECRET, namespace: NAMESPACE },
-          spec: {
-            refreshInterval: "1h",
-            secretStoreRef: { kind: "ClusterSecretStore", name: deps.service("secretStoreName") },
-            target: { name: BROKER_SECRET, creationPolicy: "Owner" },
-            data: [{ secretKey: ENV.brokerClientSecret, remoteRef: { key: ref.key, ...(ref.property ? { property: ref.property } : {}) } }],
-          },
-        },
+        externalSecret({
+          name: BROKER_SECRET,
+          namespace: NAMESPACE,
+          store: { kind: "ClusterSecretStore", name: deps.service("secretStoreName") },
+          creationPolicy: "Owner",
+          keys: [{ secretKey: ENV.brokerClientSecret, key: ref.key, ...(ref.property ? { property: ref.property } : {}) }],
+        }),
       ],
     });
   }

@@ -8,7 +8,7 @@ import { ingressFor, manifestsRelease, platformRelease, releaseValues, renderYam
 import { monitoringCrds } from "../../monitoring";
 import { platformNamespace } from "../../namespace";
 import type { Component, ComponentInfo, ComponentOutput, Installed } from "../../platform";
-import { databaseSecret, generatedSecret } from "../../secrets";
+import { databaseSecret, externalSecret, generatedSecret } from "../../secrets";
 // Quantity arithmetic shared with Backstage (a candidate for constructs/).
 import { sumRequests } from "../../sizes";
 import { adminBootstrapJob } from "./admin";
@@ -226,18 +226,14 @@ export class MattermostComponent implements Component {
       namespace: this.id,
       dependsOn: [shell, ...deps.ready("secrets")],
       manifests: [
-        {
-          apiVersion: "external-secrets.io/v1",
-          kind: "ExternalSecret",
-          metadata: { name: LICENSE_SECRET, namespace: this.id },
-          spec: {
-            refreshInterval: "1h",
-            secretStoreRef: { kind: "ClusterSecretStore", name: deps.service("secretStoreName") },
-            target: { name: LICENSE_SECRET, creationPolicy: "Merge" },
-            // The operator reads the key `license` of spec.licenseSecret.
-            data: [{ secretKey: "license", remoteRef: { key: license.key, ...(license.property ? { property: license.property } : {}) } }],
-          },
-        },
+        externalSecret({
+          name: LICENSE_SECRET,
+          namespace: this.id,
+          store: { kind: "ClusterSecretStore", name: deps.service("secretStoreName") },
+          creationPolicy: "Merge",
+          // The operator reads the key `license` of spec.licenseSecret.
+          keys: [{ secretKey: "license", key: license.key, ...(license.property ? { property: license.property } : {}) }],
+        }),
       ],
     });
     const spec: Values = { image: ENTERPRISE_IMAGE, licenseSecret: LICENSE_SECRET };
