@@ -24,7 +24,7 @@ export type {
   ServiceLookup,
 } from "./services";
 
-/** One platform piece. Adding a component = one folder + one line in `constructs/components/index.ts`. */
+/** One platform piece. Adding a component = one folder + one line in `stacks/components.ts` (and its id in `stacks/component-ids.ts`). */
 export interface Component {
   /** kebab-case; also its folder, its `helm-values/<id>.yaml`, its namespace and its config switch. */
   readonly id: string;
